@@ -1,0 +1,152 @@
+"""The composition root of @IAO: settings from the environment, and create_app() wiring everything."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+from flask import Flask, Response
+
+from bot.cli import register_commands
+from bot.dispatch import EventDispatcher
+from bot.messenger import LineMessenger
+from bot.webhook import MAX_BODY_BYTES, create_webhook_blueprint
+from handlers.conversation import Conversation
+from handlers.db import make_engine, make_session_factory, upgrade_schema
+from handlers.library import Library
+from handlers.ports import Messenger
+
+ROOT = Path(__file__).resolve().parent
+ENVIRONMENTS = ("production", "development", "test")
+REQUIRED_IN_PRODUCTION = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "SECRET_KEY")
+DEV_DEFAULTS = {
+    "LINE_CHANNEL_SECRET": "dev-channel-secret",
+    "LINE_CHANNEL_ACCESS_TOKEN": "dev-channel-access-token",
+    "SECRET_KEY": "dev-secret-key-not-for-production",
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, read from the environment in one place (Settings.from_env)."""
+
+    line_channel_secret: str
+    line_channel_access_token: str
+    secret_key: str
+    database_url: str = f"sqlite:///{ROOT / 'instance' / 'iao.db'}"
+    line_api_base_url: str = "https://api.line.me"
+    environment: str = "production"
+    auto_migrate: bool = True
+    retention_days: int = 365
+    knowledge_dir: Path | None = None
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, require_line: bool = True) -> Settings:
+        """Read settings; in production a missing required one raises ConfigError naming it."""
+        env = dict(os.environ if environ is None else environ)
+        environment = env.get("IAO_ENV", "production").strip().lower()
+        if environment not in ENVIRONMENTS:
+            raise ConfigError(f"IAO_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
+        values: dict[str, str] = {}
+        missing = []
+        for name in REQUIRED_IN_PRODUCTION:
+            value = env.get(name, "").strip()
+            if not value and environment != "production":
+                value = DEV_DEFAULTS[name]
+            if not value and require_line:
+                missing.append(name)
+            values[name] = value
+        if missing:
+            raise ConfigError(
+                "missing setting" + ("s " if len(missing) > 1 else " ") + ", ".join(missing)
+                + " (set it in the environment; IAO_ENV=development uses local defaults)"
+            )
+        try:
+            retention = int(env.get("MESSAGE_RETENTION_DAYS", "365"))
+        except ValueError:
+            raise ConfigError("MESSAGE_RETENTION_DAYS must be a whole number of days") from None
+        kb_dir = env.get("KNOWLEDGE_DIR")
+        return cls(
+            line_channel_secret=values["LINE_CHANNEL_SECRET"],
+            line_channel_access_token=values["LINE_CHANNEL_ACCESS_TOKEN"],
+            secret_key=values["SECRET_KEY"],
+            database_url=env.get("DATABASE_URL") or cls.database_url,
+            line_api_base_url=(env.get("LINE_API_BASE_URL") or cls.line_api_base_url).rstrip("/"),
+            environment=environment,
+            auto_migrate=env.get("AUTO_MIGRATE", "1").strip().lower() not in ("0", "false", "no"),
+            retention_days=retention,
+            knowledge_dir=Path(kb_dir) if kb_dir else None,
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        )
+
+
+@dataclass
+class Services:
+    """What the app built once per process, for the CLI commands and blueprints to share."""
+
+    settings: Settings
+    sessions: object
+    engine: object
+    library: Library
+    messenger: Messenger
+    conversation: Conversation
+
+
+def create_app(settings: Settings | None = None, *, messenger: Messenger | None = None) -> Flask:
+    """Build the @IAO web app; every collaborator is made here and passed down explicitly."""
+    # Under the `flask` command line LINE credentials are optional (kb validate, ask, init-db) and the
+    # knowledge base loads on first use; a web server started without them stops here, naming the setting.
+    cli = click.get_current_context(silent=True) is not None
+    if settings is None:
+        settings = Settings.from_env(require_line=not cli)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+    os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+
+    if settings.database_url.startswith("sqlite:///") and settings.database_url != "sqlite:///:memory:":
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    if settings.auto_migrate:
+        upgrade_schema(engine)
+    sessions = make_session_factory(engine)
+
+    library = Library(settings.knowledge_dir)
+    if not cli:
+        library.current()  # a web process loads (and checks) the knowledge base before taking traffic
+    messenger = messenger or LineMessenger(settings.line_channel_access_token, settings.line_api_base_url)
+    conversation = Conversation(library=library, messenger=messenger, retention_days=settings.retention_days)
+
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.environment == "production",
+    )
+    app.extensions["iao"] = Services(settings, sessions, engine, library, messenger, conversation)
+    app.register_blueprint(
+        create_webhook_blueprint(settings.line_channel_secret, EventDispatcher(sessions, conversation, messenger))
+    )
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response("ok", mimetype="text/plain")
+
+    @app.errorhandler(413)
+    def too_large(_error: Exception) -> Response:
+        return Response("payload too large", status=413, mimetype="text/plain")
+
+    register_commands(app)
+    return app

@@ -1,0 +1,106 @@
+"""The `flask --app app ...` command line: database set-up, the knowledge base, and asking the bot."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from handlers.db import upgrade_schema
+from knowledge.base import default_entries_dir
+from knowledge.matcher import Decision
+from knowledge.validate import validate_directory
+
+kb_group = AppGroup("kb", help="Check and inspect the knowledge base files.")
+
+
+def _services():  # type: ignore[no-untyped-def]
+    """The per-process services built by create_app."""
+    return current_app.extensions["iao"]
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create or upgrade the schema and seed the 50 district offices; safe to run twice."""
+    upgrade_schema(_services().engine)
+    click.echo("database is up to date")
+
+
+def decision_json(question: str, decision: Decision) -> dict[str, object]:
+    """What `ask --json` prints for one question: the bot's choice, in plain data."""
+    entry = decision.entry
+    if decision.outcome == "answer" and entry is not None:
+        answer: str | None = entry.answer_th.strip()
+    elif decision.outcome == "suggest":
+        answer = "หมายถึงเรื่องใด: " + " / ".join(e.title_th for e, _ in decision.alternatives[:3])
+    elif decision.outcome == "handoff" and entry is not None:
+        answer = entry.answer_th.strip()
+    else:
+        answer = None
+    return {
+        "question": question,
+        "outcome": decision.outcome,
+        "answer": answer,
+        "entry_id": entry.id if entry else None,
+        "title": entry.title_th if entry else None,
+        "category": entry.category if entry else None,
+        "status": entry.status if entry else None,
+        "score": round(decision.score, 4),
+        "handoff": decision.outcome in ("handoff", "off_topic"),
+        "alternatives": [
+            {"entry_id": e.id, "title": e.title_th, "score": round(s, 4)} for e, s in decision.alternatives
+        ],
+    }
+
+
+@click.command("ask")
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+def ask_command(question: str | None, as_json: bool) -> None:
+    """Ask the bot one question, or one per line from standard input."""
+    matcher = _services().library.current()[1]
+    questions = [question] if question else [line.rstrip("\n") for line in sys.stdin]
+    for q in questions:
+        if not q.strip() and not question:
+            continue
+        result = decision_json(q, matcher.decide(q))
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False))
+        else:
+            click.echo(f"? {q}\n→ {result['outcome']} {result['entry_id'] or ''} ({result['score']})")
+            if result["answer"]:
+                click.echo(str(result["answer"]))
+            click.echo("")
+
+
+@kb_group.command("validate")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Entries folder (default: knowledge/entries).")
+@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Seed documents folder (default: ../shared/seeds when present).")
+def kb_validate_command(directory: Path | None, seeds: Path | None) -> None:
+    """Check every entry file; exit 1 listing file and entry for each problem."""
+    directory = directory or _services().settings.knowledge_dir or default_entries_dir()
+    if seeds is None:
+        candidate = Path(current_app.root_path).parent / "shared" / "seeds"
+        seeds = candidate if candidate.is_dir() else None
+    problems = validate_directory(directory, seeds)
+    for problem in problems:
+        where = problem.file + (f" [{problem.entry_id}]" if problem.entry_id else "")
+        click.echo(f"{where}: {problem.message}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    kb = _services().library.reload()
+    click.echo(f"ok: {len(kb.entries)} entries in {len(kb.categories)} categories")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the CLI commands to the app (flaskr's init_app pattern)."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(ask_command)
+    app.cli.add_command(kb_group)

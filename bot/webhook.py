@@ -1,0 +1,64 @@
+"""POST /callback: verify LINE's signature, parse, and hand each event to the dispatcher."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, Response, request
+from linebot.v3.webhook import SignatureValidator
+
+from bot.translate import to_bot_event
+from handlers.events import BotEvent
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 2 * 1024 * 1024  # LINE caps webhook bodies; anything bigger is not from LINE
+
+
+def _plain(text: str, status: int) -> Response:
+    """A short plain-text answer (LINE ignores the body; people reading logs do not)."""
+    return Response(text, status=status, mimetype="text/plain")
+
+
+def create_webhook_blueprint(channel_secret: str, dispatch: Callable[[BotEvent], bool]) -> Blueprint:
+    """The webhook route; `dispatch` handles one event and returns False if it could not be handled."""
+    validator = SignatureValidator(channel_secret)
+    bp = Blueprint("line", __name__)
+
+    @bp.post("/callback")
+    def callback() -> Response:
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return _plain("payload too large", 413)
+        body = request.get_data(cache=False)
+        signature = request.headers.get("X-Line-Signature", "")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if not signature or text is None or not validator.validate(text, signature):
+            log.info("webhook rejected: bad or missing signature")
+            return _plain("bad signature", 400)
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            return _plain("malformed body", 400)
+        events = payload.get("events") if isinstance(payload, dict) else None
+        if not isinstance(events, list):
+            return _plain("malformed body: no events list", 400)
+        failed = 0
+        for raw in events:
+            event = to_bot_event(raw)
+            if event is None:
+                log.info("skipped a webhook event that is not an object")
+                continue
+            if not dispatch(event):
+                failed += 1
+        if failed:
+            # Nothing of a failed event was committed: answering 5xx lets LINE redeliver it, and the
+            # events that did succeed are skipped then by their webhookEventId.
+            return _plain("temporarily unavailable", 503)
+        return _plain("OK", 200)
+
+    return bp

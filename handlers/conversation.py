@@ -1,0 +1,407 @@
+"""The bot's side of a chat: one inbound event in, the log written, the replies to send out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handlers.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
+from handlers.events import (
+    BotEvent,
+    EventMeta,
+    Followed,
+    MediaReceived,
+    OtherEvent,
+    PostbackReceived,
+    TextReceived,
+    Unfollowed,
+)
+from handlers.library import Library
+from handlers.models import District, Interaction, LineUser, ProcessedEvent, bangkok_day, utcnow
+from handlers.office_hours import HOURS_TH, expected_answer_th
+from handlers.ports import Messenger
+from handlers.replies import Message, Outgoing, QuickReply, short_label
+from knowledge.base import Entry, KnowledgeBase
+from knowledge.matcher import Decision
+
+log = logging.getLogger(__name__)
+
+MAX_STORED_TEXT = 5000
+CHANGE_DISTRICT_WORDS = ("เปลี่ยนเขต", "แก้เขต", "ย้ายเขต", "changedistrict")
+MENU_WORDS = ("เมนู", "menu", "หัวข้อ", "หมวด", "หมวดหมู่")
+
+
+def postback(**params: str | int) -> str:
+    """Encode postback data the same way everywhere (LINE allows 300 characters)."""
+    return urlencode(params)
+
+
+ASK_OFFICER = "ถามเจ้าหน้าที่"
+
+
+@dataclass
+class Conversation:
+    """Handles events for @IAO; holds what every event needs and nothing per-request."""
+
+    library: Library
+    messenger: Messenger
+    retention_days: int = 365
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base in force now (an officer's edit may have reloaded it)."""
+        return self.library.current()[0]
+
+    # ----------------------------------------------------------------- entry point
+    def handle(self, session: Session, event: BotEvent) -> Outgoing | None:
+        """Log and answer one event; None when it was already handled (a redelivery) or needs no reply."""
+        if event.meta.event_id and not claim_event(session, event.meta.event_id):
+            log.info("skip duplicate webhook event %s", event.meta.event_id)
+            return None
+        user = self._user(session, event.meta)
+        match event:
+            case Followed():
+                messages = self._on_follow(session, user, event)
+            case Unfollowed():
+                self._on_unfollow(session, user, event)
+                return None
+            case TextReceived():
+                messages = self._on_text(session, user, event)
+            case PostbackReceived():
+                messages = self._on_postback(session, user, event)
+            case MediaReceived():
+                messages = self._on_media(session, user, event)
+            case OtherEvent():
+                self._log_in(session, user, event.meta, kind=event.event_type, outcome="skipped")
+                log.info("skipped event type %s", event.event_type)
+                return None
+        if not messages or not event.meta.reply_token:
+            return None
+        ids = tuple(self._log_out(session, user, event.meta, m) for m in messages)
+        return Outgoing(user.line_user_id if user else None, event.meta.reply_token, tuple(messages), ids)
+
+    # ----------------------------------------------------------------- users
+    def _user(self, session: Session, meta: EventMeta) -> LineUser | None:
+        """Find or create the LINE user behind an event (events from a group may have none)."""
+        if not meta.user_id:
+            return None
+        user = session.scalars(select(LineUser).where(LineUser.line_user_id == meta.user_id)).first()
+        if user is None:
+            user = LineUser(line_user_id=meta.user_id, awaiting_district=True)
+            session.add(user)
+            session.flush()
+        return user
+
+    # ----------------------------------------------------------------- follow
+    def _on_follow(self, session: Session, user: LineUser | None, event: Followed) -> list[Message]:
+        """Welcome a new friend, explain @IAO and personal data, and ask for the district office."""
+        if user is not None:
+            user.is_follower = True
+            user.followed_at = event.meta.occurred_at
+            user.unfollowed_at = None
+            if user.display_name is None:
+                profile = self.messenger.profile(user.line_user_id)
+                if profile is not None:
+                    user.display_name = profile.display_name
+                    user.language = profile.language
+            if user.district_id is None:
+                user.awaiting_district = True
+        self._log_in(session, user, event.meta, kind="follow", outcome="welcome")
+        name = f"คุณ{user.display_name} " if user and user.display_name else ""
+        welcome = (
+            f"สวัสดีค่ะ {name}ยินดีต้อนรับสู่ @IAO 🙏\n"
+            "บัญชีไลน์ของสำนักงานการต่างประเทศ กรุงเทพมหานคร (โครงการ BMA Online InterClinic) "
+            "สำหรับเจ้าหน้าที่สำนักงานเขตทั้ง 50 เขต\n\n"
+            "• พิมพ์ถามงานที่เกี่ยวกับชาวต่างชาติได้ตลอด 24 ชม. เช่น จดทะเบียนสมรสกับชาวต่างชาติ "
+            "บัตรสีชมพู ท.ร.13 ตม.30 สถานทูต การรับรองเอกสาร ภาษาอังกฤษที่เคาน์เตอร์\n"
+            f"• คำถามที่ระบบตอบไม่ได้ จะส่งต่อให้เจ้าหน้าที่ตอบใน{HOURS_TH}\n"
+            "• รับเกร็ดความรู้ด้านการต่างประเทศเป็นประจำทุกเดือน\n"
+            "• พิมพ์ \"เมนู\" เพื่อดูหัวข้อทั้งหมด"
+        )
+        privacy = (
+            "การใช้ข้อมูลส่วนบุคคล: @IAO เก็บชื่อที่แสดงใน LINE เขตที่ท่านสังกัด และข้อความที่ท่านส่ง "
+            "เพื่อตอบคำถาม ส่งต่อเจ้าหน้าที่ และจัดทำสถิติรายงานผลการดำเนินงาน (รายงานไม่ระบุตัวบุคคล) "
+            f"ข้อความจะถูกเก็บไม่เกิน {self.retention_days} วัน ท่านขอดู แก้ไข หรือลบข้อมูลของท่านได้ "
+            "โดยแจ้งเจ้าหน้าที่ผ่านช่องทางนี้"
+        )
+        return [Message(welcome), Message(privacy), self._ask_district("ท่านปฏิบัติงานที่สำนักงานเขตใดคะ?")]
+
+    def _on_unfollow(self, session: Session, user: LineUser | None, event: Unfollowed) -> None:
+        """Remember that the user blocked @IAO (broadcasts no longer reach them)."""
+        if user is not None:
+            user.is_follower = False
+            user.unfollowed_at = event.meta.occurred_at
+        self._log_in(session, user, event.meta, kind="unfollow", outcome="unfollow")
+
+    # ----------------------------------------------------------------- district registration
+    def _ask_district(self, question: str) -> Message:
+        """Ask for the district office: group buttons first (50 do not fit in 13 quick replies)."""
+        buttons = tuple(
+            QuickReply(label=short_label(f"กลุ่ม{group}"), data=postback(action="district-group", group=group),
+                       display_text=f"กลุ่ม{group}")
+            for group, _ in GROUPS
+        )
+        return Message(f"{question}\nเลือกกลุ่มเขตด้านล่าง หรือพิมพ์ชื่อเขต เช่น \"บางรัก\" หรือ \"Bang Rak\"",
+                       buttons)
+
+    def _register(self, session: Session, user: LineUser, info: DistrictInfo, meta: EventMeta,
+                  typed: str) -> list[Message]:
+        """Save the user's district office and confirm it."""
+        district = session.scalars(select(District).where(District.code == info.code)).one()
+        changed = user.district_id is not None and user.district_id != district.id
+        user.district_id = district.id
+        user.district = district
+        user.awaiting_district = False
+        user.district_registered_at = meta.occurred_at
+        self._log_in(session, user, meta, kind="text" if typed else "postback", text=typed or None,
+                     outcome="registration")
+        verb = "เปลี่ยนเป็น" if changed else "ลงทะเบียน"
+        return [Message(
+            f"{verb} สำนักงานเขต{district.name_th} ({district.name_en} District Office) เรียบร้อยแล้วค่ะ ✅\n"
+            "พิมพ์คำถามเรื่องงานที่เกี่ยวกับชาวต่างชาติได้เลย หรือพิมพ์ \"เมนู\" เพื่อดูหัวข้อ "
+            "(เปลี่ยนเขตได้โดยพิมพ์ \"เปลี่ยนเขต\")",
+            (QuickReply(label="เมนู", data=postback(action="menu"), display_text="เมนู"),),
+        )]
+
+    # ----------------------------------------------------------------- text
+    def _on_text(self, session: Session, user: LineUser | None, event: TextReceived) -> list[Message]:
+        """Registration, menu or a question, in that order."""
+        text = event.text[:MAX_STORED_TEXT]
+        compact = "".join(text.lower().split())
+        if user is not None and any(word in compact for word in CHANGE_DISTRICT_WORDS) and len(compact) < 30:
+            user.awaiting_district = True
+            self._log_in(session, user, event.meta, kind="text", text=text, outcome="registration")
+            return [self._ask_district("ต้องการเปลี่ยนเป็นสำนักงานเขตใดคะ?")]
+        if user is not None and (user.awaiting_district or user.district_id is None):
+            info = match_district(text)
+            if info is not None:
+                return self._register(session, user, info, event.meta, text)
+        if compact in MENU_WORDS:
+            self._log_in(session, user, event.meta, kind="text", text=text, outcome="menu")
+            return [self._menu()]
+        return self._answer_question(session, user, event.meta, text)
+
+    def _answer_question(self, session: Session, user: LineUser | None, meta: EventMeta,
+                         text: str) -> list[Message]:
+        """Answer from the knowledge base, offer choices, or hand the question to an officer."""
+        decision = self.library.current()[1].decide(text)
+        handoff = decision.outcome == "handoff"
+        entry = decision.entry
+        row = self._log_in(
+            session, user, meta, kind="text", text=text, outcome=decision.outcome,
+            entry_id=entry.id if entry else None, category=entry.category if entry else None,
+            score=round(decision.score, 4), handoff=handoff,
+            answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
+        )
+        messages = self._decision_messages(decision, row.id, meta)
+        if user is not None and user.district_id is None and decision.outcome != "empty":
+            messages.append(self._ask_district("อีกนิดค่ะ ช่วยระบุสำนักงานเขตที่ท่านสังกัดด้วยนะคะ"))
+        return messages
+
+    def _decision_messages(self, decision: Decision, question_id: int, meta: EventMeta) -> list[Message]:
+        """Turn the matcher's decision into what the user reads."""
+        officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=question_id),
+                             display_text=ASK_OFFICER)
+        menu = QuickReply(label="เมนู", data=postback(action="menu"), display_text="เมนู")
+        match decision.outcome:
+            case "answer" if decision.entry is not None:
+                return [self._entry_message(decision.entry, question_id)]
+            case "suggest":
+                choices = tuple(
+                    QuickReply(label=short_label(e.title_th), data=postback(action="entry", id=e.id, q=question_id),
+                               display_text=e.title_th)
+                    for e, _ in decision.alternatives[:3]
+                )
+                lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(decision.alternatives[:3], 1))
+                return [Message(f"หมายถึงเรื่องใดคะ?\n{lines}\n\nถ้าไม่ใช่ กด \"{ASK_OFFICER}\" ได้เลยค่ะ",
+                                (*choices, officer))]
+            case "greeting":
+                return [Message("สวัสดีค่ะ 🙏 @IAO พร้อมช่วยเรื่องงานที่เกี่ยวกับชาวต่างชาติที่สำนักงานเขต "
+                                "พิมพ์คำถามได้เลย หรือพิมพ์ \"เมนู\" เพื่อดูหัวข้อค่ะ", (menu,))]
+            case "thanks":
+                return [Message("ยินดีค่ะ 😊 มีคำถามเพิ่มเติมพิมพ์มาได้ตลอดเลยนะคะ", (menu,))]
+            case "empty":
+                return [Message("ได้รับข้อความแล้วค่ะ 😊 หากมีคำถาม พิมพ์เป็นข้อความได้เลย หรือพิมพ์ \"เมนู\"",
+                                (menu,))]
+            case "off_topic":
+                return [Message("ขออภัยค่ะ เรื่องนี้อยู่นอกขอบเขตของ @IAO ซึ่งให้คำปรึกษางานที่เกี่ยวกับชาวต่างชาติ"
+                                "และการต่างประเทศของสำนักงานเขต หากต้องการให้เจ้าหน้าที่ช่วย "
+                                f"กด \"{ASK_OFFICER}\" ค่ะ", (officer, menu))]
+        # handoff: a domestic look-alike topic, or nothing close enough to answer honestly
+        note = ""
+        if decision.entry is not None and decision.entry.kind == "out_of_scope":
+            note = decision.entry.answer_th.strip() + "\n\n"
+        return [Message(
+            f"{note}ส่งคำถามของท่านให้เจ้าหน้าที่สำนักงานการต่างประเทศแล้วค่ะ 📨\n"
+            f"{expected_answer_th(meta.occurred_at)} ({HOURS_TH}) คำตอบจะส่งมาทางแชตนี้",
+            (menu,),
+        )]
+
+    def _entry_message(self, entry: Entry, question_id: int, english: bool = False) -> Message:
+        """An answer with its source, and buttons for feedback, related topics and an officer."""
+        body = (entry.answer_en if english and entry.answer_en else entry.answer_th).strip()
+        agencies = [s.agency or s.ref or (f"เอกสาร {s.seed}" if s.seed else "") for s in entry.sources]
+        footer = "\n\nที่มา: " + "; ".join(a for a in agencies[:2] if a) if any(agencies) else ""
+        if entry.status != "approved":
+            footer += "\nℹ️ ข้อมูลนี้อยู่ระหว่างเจ้าหน้าที่ตรวจทาน โปรดตรวจสอบกับหน่วยงานที่ระบุอีกครั้ง"
+        buttons: list[QuickReply] = [
+            QuickReply(label="👍 ตรงคำถาม", data=postback(action="feedback", v="up", q=question_id, e=entry.id),
+                       display_text="👍"),
+            QuickReply(label="👎 ไม่ตรง", data=postback(action="feedback", v="down", q=question_id, e=entry.id),
+                       display_text="👎"),
+        ]
+        if entry.answer_en and not english:
+            buttons.append(QuickReply(label="English", data=postback(action="entry", id=entry.id, lang="en"),
+                                      display_text="English version"))
+        for related_id in entry.related[:3]:
+            related = self.kb.get(related_id)
+            if related is not None:
+                buttons.append(QuickReply(label=short_label(related.title_th),
+                                          data=postback(action="entry", id=related.id), display_text=related.title_th))
+        buttons.append(QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=question_id),
+                                  display_text=ASK_OFFICER))
+        return Message(f"{entry.title_th if not english else entry.title_en}\n\n{body}{footer}", tuple(buttons))
+
+    def _menu(self) -> Message:
+        """The topic menu: one quick reply per category (fits a rich menu's postbacks too)."""
+        categories = [c for c in self.kb.categories if any(e.kind == "faq" for e in self.kb.by_category(c.id))]
+        buttons = tuple(
+            QuickReply(label=short_label(c.title_th), data=postback(action="category", id=c.id),
+                       display_text=c.title_th)
+            for c in categories[:12]
+        )
+        lines = "\n".join(f"• {c.title_th}" for c in categories)
+        return Message(f"หัวข้อที่ @IAO ตอบได้:\n{lines}\n\nเลือกหัวข้อด้านล่าง หรือพิมพ์คำถามได้เลยค่ะ", buttons)
+
+    # ----------------------------------------------------------------- postback
+    def _on_postback(self, session: Session, user: LineUser | None, event: PostbackReceived) -> list[Message]:
+        """Quick replies and rich-menu taps: district choice, menu, entries, feedback, ask an officer."""
+        params = {k: v[0] for k, v in parse_qs(event.data[:300]).items()}
+        action = params.get("action", "")
+        meta = event.meta
+        if action == "district-group":
+            group = params.get("group", "")
+            self._log_in(session, user, meta, kind="postback", text=event.data, outcome="registration")
+            buttons = tuple(
+                QuickReply(label=short_label(d.name_th), data=postback(action="set-district", code=d.code),
+                           display_text=f"เขต{d.name_th}")
+                for d in districts_in_group(group)
+            )
+            if not buttons:
+                return [self._ask_district("ไม่พบกลุ่มเขตนี้ กรุณาเลือกใหม่ค่ะ")]
+            return [Message(f"กลุ่ม{group}: เลือกสำนักงานเขตของท่านค่ะ", buttons)]
+        if action == "set-district" and user is not None:
+            info = next((d for d in DISTRICTS if d.code == params.get("code")), None)
+            if info is not None:
+                return self._register(session, user, info, meta, "")
+        if action == "change-district" and user is not None:
+            user.awaiting_district = True
+            self._log_in(session, user, meta, kind="postback", text=event.data, outcome="registration")
+            return [self._ask_district("ต้องการเปลี่ยนเป็นสำนักงานเขตใดคะ?")]
+        if action == "menu":
+            self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu")
+            return [self._menu()]
+        if action == "category":
+            self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu",
+                         category=params.get("id"))
+            entries = [e for e in self.kb.by_category(params.get("id", "")) if e.kind == "faq"]
+            if not entries:
+                return [self._menu()]
+            buttons = tuple(
+                QuickReply(label=short_label(e.title_th), data=postback(action="entry", id=e.id),
+                           display_text=e.title_th)
+                for e in entries[:13]
+            )
+            lines = "\n".join(f"{i}. {e.title_th}" for i, e in enumerate(entries, 1))
+            return [Message(f"{lines}\n\nเลือกเรื่องด้านล่าง หรือพิมพ์คำถามได้เลยค่ะ", buttons)]
+        if action == "entry":
+            entry = self.kb.get(params.get("id", ""))
+            if entry is None:
+                return [self._menu()]
+            row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
+                               entry_id=entry.id, category=entry.category, answered_by="bot")
+            return [self._entry_message(entry, row.id, english=params.get("lang") == "en")]
+        if action == "feedback":
+            vote = "up" if params.get("v") == "up" else "down"
+            self._log_in(session, user, meta, kind="feedback", text=vote, outcome=f"feedback-{vote}",
+                         entry_id=params.get("e"), in_reply_to_id=_int(params.get("q")))
+            if vote == "up":
+                return [Message("ขอบคุณสำหรับความคิดเห็นค่ะ 🙏")]
+            officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=params.get("q", "")),
+                                 display_text=ASK_OFFICER)
+            return [Message("ขออภัยที่คำตอบยังไม่ตรงค่ะ ต้องการให้เจ้าหน้าที่ตอบไหมคะ?", (officer,))]
+        if action == "officer":
+            return self._hand_over(session, user, meta, _int(params.get("q")), event.data)
+        self._log_in(session, user, meta, kind="postback", text=event.data, outcome="unknown-postback")
+        return [self._menu()]
+
+    def _hand_over(self, session: Session, user: LineUser | None, meta: EventMeta, question_id: int | None,
+                   data: str) -> list[Message]:
+        """The user asked for an officer: flag their question (or this request) for the inbox."""
+        question = session.get(Interaction, question_id) if question_id else None
+        if question is not None and user is not None and question.user_id == user.id:
+            question.handoff = True
+            self._log_in(session, user, meta, kind="postback", text=data, outcome="ask-officer",
+                         in_reply_to_id=question.id)
+        else:
+            self._log_in(session, user, meta, kind="postback", text=data, outcome="ask-officer", handoff=True)
+        return [Message("ส่งเรื่องให้เจ้าหน้าที่สำนักงานการต่างประเทศแล้วค่ะ 📨\n"
+                        f"{expected_answer_th(meta.occurred_at)} ({HOURS_TH}) "
+                        "พิมพ์รายละเอียดเพิ่มเติมได้เลยนะคะ")]
+
+    # ----------------------------------------------------------------- media
+    def _on_media(self, session: Session, user: LineUser | None, event: MediaReceived) -> list[Message]:
+        """A sticker or file: thank the user and explain that questions must be typed."""
+        self._log_in(session, user, event.meta, kind=event.message_type, outcome="media")
+        if event.message_type == "sticker":
+            return [Message("😊 หากมีคำถามเรื่องงานที่เกี่ยวกับชาวต่างชาติ พิมพ์มาได้เลยค่ะ")]
+        return [Message("ขออภัยค่ะ @IAO อ่านได้เฉพาะข้อความตัวอักษร กรุณาพิมพ์คำถาม "
+                        f"หรือกด \"{ASK_OFFICER}\" เพื่อให้เจ้าหน้าที่ดูไฟล์ของท่าน",
+                        (QuickReply(label=ASK_OFFICER, data=postback(action="officer"), display_text=ASK_OFFICER),))]
+
+    # ----------------------------------------------------------------- log
+    def _log_in(self, session: Session, user: LineUser | None, meta: EventMeta, *, kind: str,
+                text: str | None = None, outcome: str | None = None, **fields: object) -> Interaction:
+        """Write one inbound line of the log, timed by the event's own timestamp."""
+        row = Interaction(
+            occurred_at=meta.occurred_at, bkk_day=bangkok_day(meta.occurred_at),
+            user_id=user.id if user else None, district_id=user.district_id if user else None,
+            direction="in", kind=kind, text=text[:MAX_STORED_TEXT] if text else None, outcome=outcome,
+            webhook_event_id=meta.event_id, handoff=bool(fields.pop("handoff", False)), **fields,
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+    def _log_out(self, session: Session, user: LineUser | None, meta: EventMeta, message: Message) -> int:
+        """Write one outbound reply to the log (marked failed later if LINE refuses it)."""
+        now = utcnow()
+        row = Interaction(
+            occurred_at=now, bkk_day=bangkok_day(now), user_id=user.id if user else None,
+            district_id=user.district_id if user else None, direction="out", kind="reply",
+            text=message.text, answered_by="bot", webhook_event_id=meta.event_id, delivery="sent",
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def claim_event(session: Session, event_id: str) -> bool:
+    """Record a webhookEventId; False when another request or process already has it."""
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEvent(webhook_event_id=event_id[:64]))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _int(value: str | None) -> int | None:
+    """Parse an id from postback data, ignoring junk."""
+    return int(value) if value and value.isdigit() and len(value) < 18 else None
+

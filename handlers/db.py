@@ -1,0 +1,120 @@
+"""Database engine, session factory and schema upgrades (Alembic), shared by web, scheduler and CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from handlers.districts import DISTRICTS
+from handlers.models import District
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; SQLite gets WAL and a busy timeout so web workers and the scheduler can share it."""
+    if url.startswith("sqlite"):
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            poolclass=StaticPool if in_memory else None,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    elif url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """One factory per process; callers open one session per webhook event, request or job."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _alembic_config(engine: Engine) -> Config:
+    """Alembic configuration that runs on our engine instead of an alembic.ini."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise schema upgrades between processes (gunicorn workers all start at once)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(720001)"))
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(720001)"))
+                conn.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database + ".migrate.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when the database is at the newest migration (no upgrade needed)."""
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision() == head
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration and seed reference data; safe to repeat."""
+    with _migration_lock(engine):
+        if not schema_is_current(engine):
+            log.info("upgrading database schema")
+            command.upgrade(_alembic_config(engine), "head")
+        with make_session_factory(engine).begin() as session:
+            seed_reference_data(session)
+
+
+def seed_reference_data(session: Session) -> int:
+    """Insert the 50 district offices that are missing; existing rows (maybe corrected) are kept."""
+    known = set(session.scalars(select(District.code)))
+    added = 0
+    for info in DISTRICTS:
+        if info.code not in known:
+            session.add(District(code=info.code, name_th=info.name_th, name_en=info.name_en,
+                                 group_th=info.group_th))
+            added += 1
+    return added

@@ -1,0 +1,66 @@
+"""Platform-neutral events: what bot/ turns LINE webhook events into before handlers see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EventMeta:
+    """What every inbound event carries: LINE's event id and time, who sent it, how to reply."""
+
+    event_id: str | None
+    occurred_at: dt.datetime
+    user_id: str | None
+    reply_token: str | None = None
+    redelivery: bool = False
+
+
+@dataclass(frozen=True)
+class TextReceived:
+    """A text message typed by a user."""
+
+    meta: EventMeta
+    text: str
+
+
+@dataclass(frozen=True)
+class PostbackReceived:
+    """A tap on a quick reply, rich menu or button that carries postback data."""
+
+    meta: EventMeta
+    data: str
+
+
+@dataclass(frozen=True)
+class Followed:
+    """The user added @IAO as a friend (or unblocked it)."""
+
+    meta: EventMeta
+
+
+@dataclass(frozen=True)
+class Unfollowed:
+    """The user blocked @IAO; LINE gives no reply token."""
+
+    meta: EventMeta
+
+
+@dataclass(frozen=True)
+class MediaReceived:
+    """A non-text message (sticker, image, video, audio, file, location) the bot cannot read."""
+
+    meta: EventMeta
+    message_type: str
+
+
+@dataclass(frozen=True)
+class OtherEvent:
+    """Any event type @IAO does not act on (join, leave, beacon, unsend, ...): logged and skipped."""
+
+    meta: EventMeta
+    event_type: str
+
+
+BotEvent = TextReceived | PostbackReceived | Followed | Unfollowed | MediaReceived | OtherEvent

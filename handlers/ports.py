@@ -1,0 +1,40 @@
+"""What handlers need from the outside world, as protocols that bot/ implements and tests fake."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from handlers.replies import Message
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A LINE user's public profile."""
+
+    user_id: str
+    display_name: str | None
+    language: str | None
+
+
+class DeliveryError(Exception):
+    """LINE did not take a message; `retryable` says whether the same call may be tried again."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+
+
+class Messenger(Protocol):
+    """Sending and looking up through the messaging platform."""
+
+    def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
+        """Answer an event for free with its reply token; raises DeliveryError."""
+
+    def push(self, line_user_id: str, messages: Sequence[Message], retry_key: str) -> None:
+        """Send to one user (costs one quota message); the retry key makes a retry safe."""
+
+    def profile(self, line_user_id: str) -> Profile | None:
+        """The user's profile, or None when it cannot be had right now."""

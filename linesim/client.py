@@ -1,0 +1,145 @@
+"""Python helper over the /_sim admin API, for tests and scripts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+DEFAULT_TIMEOUT = 15.0  # longer than the simulator's 10 s webhook timeout
+
+
+class SimError(RuntimeError):
+    """Raised when the admin API answers with an error status."""
+
+
+class SimClient:
+    """Drive a running linesim (users, webhook events, faults, inspection) over HTTP."""
+
+    def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Remember the simulator's base URL, e.g. http://127.0.0.1:8900."""
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, json: dict[str, Any] | None = None,
+              params: dict[str, Any] | None = None) -> Any:
+        """Send one admin request and return its JSON, raising SimError on 4xx/5xx."""
+        resp = requests.request(method, self.base_url + path, json=json, params=params, timeout=self.timeout)
+        try:
+            data = resp.json()
+        except ValueError:
+            data = resp.text
+        finally:
+            resp.close()
+        if resp.status_code >= 400:
+            raise SimError(f"{method} {path} -> {resp.status_code}: {data}")
+        return data
+
+    # ---- users and events ------------------------------------------------------------
+    def add_user(self, display_name: str, user_id: str | None = None, language: str | None = "th",
+                 follow: bool = False, **extra: Any) -> dict[str, Any]:
+        """Create a user; follow=True befriends silently (no webhook). Returns the user (userId inside)."""
+        body: dict[str, Any] = {"displayName": display_name, "language": language, "follow": follow, **extra}
+        if user_id:
+            body["userId"] = user_id
+        return self._call("POST", "/_sim/users", body)
+
+    def users(self) -> list[dict[str, Any]]:
+        """List known users."""
+        return self._call("GET", "/_sim/users")
+
+    def send(self, user_id: str | None, type: str, **fields: Any) -> dict[str, Any]:
+        """Send any event type; returns {"status", "webhookEventId", "replyToken", "events"}."""
+        body = {"type": type, **fields}
+        if user_id is not None:
+            body["userId"] = user_id
+        return self._call("POST", "/_sim/send", body)
+
+    def send_text(self, user_id: str, text: str, **fields: Any) -> dict[str, Any]:
+        """Send a text message event as the user."""
+        return self.send(user_id, "text", text=text, **fields)
+
+    def send_postback(self, user_id: str, data: str, display_text: str | None = None,
+                      params: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
+        """Send a postback event (as if a postback button was tapped)."""
+        extra: dict[str, Any] = dict(fields)
+        if display_text is not None:
+            extra["displayText"] = display_text
+        if params:
+            extra["params"] = params
+        return self.send(user_id, "postback", data=data, **extra)
+
+    def send_sticker(self, user_id: str, package_id: str = "446", sticker_id: str = "1988") -> dict[str, Any]:
+        """Send a sticker message event."""
+        return self.send(user_id, "sticker", packageId=package_id, stickerId=sticker_id)
+
+    def send_image(self, user_id: str) -> dict[str, Any]:
+        """Send an image message event (content provider: line)."""
+        return self.send(user_id, "image")
+
+    def follow(self, user_id: str) -> dict[str, Any]:
+        """Send a follow event (adds friend / unblocks)."""
+        return self.send(user_id, "follow")
+
+    def unfollow(self, user_id: str) -> dict[str, Any]:
+        """Send an unfollow event (the user blocks the bot)."""
+        return self.send(user_id, "unfollow")
+
+    def join(self, group_id: str | None = None) -> dict[str, Any]:
+        """Send a join event for a group (generated id unless given)."""
+        return self.send(None, "join", **({"groupId": group_id} if group_id else {}))
+
+    def send_raw(self, events: list[dict[str, Any]]) -> dict[str, Any]:
+        """Send hand-written events unchanged (signed, with this bot's destination)."""
+        return self.send(None, "raw", events=events)
+
+    def redeliver(self, webhook_event_id: str) -> dict[str, Any]:
+        """Resend an earlier event with isRedelivery=true and the same id and reply token."""
+        return self.send(None, "text", webhookEventId=webhook_event_id, redelivery=True)
+
+    # ---- inspection -----------------------------------------------------------------
+    def messages(self, user_id: str) -> list[dict[str, Any]]:
+        """Return what the bot delivered to a user: [{"via", "messages", "at", "requestId"}]."""
+        return self._call("GET", "/_sim/messages", params={"userId": user_id})
+
+    def texts(self, user_id: str) -> list[str]:
+        """Return just the text of every text message delivered to a user, in order."""
+        return [m.get("text", "") for entry in self.messages(user_id) for m in entry["messages"]
+                if m.get("type") == "text"]
+
+    def requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+        """Return logged API requests (optionally only one path/method)."""
+        params = {k: v for k, v in (("path", path), ("method", method)) if v}
+        return self._call("GET", "/_sim/requests", params=params)
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """Return the webhooks sent to the bot and its answers."""
+        return self._call("GET", "/_sim/webhooks")
+
+    def state(self) -> dict[str, Any]:
+        """Return consumption, quota, followers and counters."""
+        return self._call("GET", "/_sim/state")
+
+    # ---- control ---------------------------------------------------------------------
+    def set_fault(self, path: str, status: int | None = None, times: int = 1, delay: float | None = None,
+                  retry_after: int | None = None, body: dict[str, Any] | None = None,
+                  method: str | None = None, deliver: bool = False) -> dict[str, Any]:
+        """Make the next `times` calls to `path` fail with `status` and/or answer after `delay` seconds."""
+        payload: dict[str, Any] = {"path": path, "times": times, "deliver": deliver}
+        for key, value in (("status", status), ("delay", delay), ("retry_after", retry_after),
+                           ("body", body), ("method", method)):
+            if value is not None:
+                payload[key] = value
+        return self._call("POST", "/_sim/faults", payload)
+
+    def clear_faults(self) -> None:
+        """Remove pending faults."""
+        self._call("DELETE", "/_sim/faults")
+
+    def reset(self) -> dict[str, Any]:
+        """Return the simulator to its start-up state."""
+        return self._call("POST", "/_sim/reset")
+
+    def config(self, **settings: Any) -> dict[str, Any]:
+        """Change monthly_quota, reply_token_ttl, followers, webhook_url, bot_name or consumption."""
+        return self._call("POST", "/_sim/config", settings)

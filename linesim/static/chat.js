@@ -1,0 +1,311 @@
+// linesim chat page: vanilla JS, every piece of user/bot data goes through textContent.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const chat = $("chat");
+  const quick = $("quick");
+  const statusEl = $("status");
+  const userSelect = $("user-select");
+  let currentUser = localStorage.getItem("linesim.user") || "";
+  let lastSeq = 0;
+  let lastEntry = null;
+  let typingEl = null;
+  let polling = false;
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function setStatus(text) { statusEl.textContent = text; }
+
+  async function api(method, path, body) {
+    const opts = { method: method, headers: {} };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    const resp = await fetch(path, opts);
+    let data = null;
+    try { data = await resp.json(); } catch (e) { data = null; }
+    if (!resp.ok) throw new Error((data && data.message) || resp.status + " " + resp.statusText);
+    return data;
+  }
+
+  // ---- users -------------------------------------------------------------------------
+  async function loadUsers() {
+    const users = await api("GET", "/_sim/users");
+    const keep = currentUser;
+    userSelect.replaceChildren();
+    if (!users.length) userSelect.appendChild(el("option", "", "— create a user below —"));
+    for (const u of users) {
+      const opt = el("option", "", u.displayName + (u.blocked ? " (blocked)" : u.following ? " (friend)" : ""));
+      opt.value = u.userId;
+      userSelect.appendChild(opt);
+    }
+    if (users.some((u) => u.userId === keep)) userSelect.value = keep;
+    else if (users.length) selectUser(users[0].userId);
+    const me = users.find((u) => u.userId === currentUser);
+    $("follow-btn").textContent = me && me.following ? "Friend ✓" : "Add friend";
+    return users;
+  }
+
+  function selectUser(userId) {
+    currentUser = userId;
+    localStorage.setItem("linesim.user", userId);
+    lastSeq = 0;
+    lastEntry = null;
+    chat.replaceChildren();
+    quick.replaceChildren();
+    poll();
+  }
+
+  // ---- sending -----------------------------------------------------------------------
+  async function send(payload) {
+    if (!currentUser) { setStatus("Create or pick a user first."); return; }
+    payload.userId = currentUser;
+    setStatus("sending " + payload.type + "…");
+    const pending = api("POST", "/_sim/send", payload);
+    setTimeout(poll, 150);
+    try {
+      const res = await pending;
+      setStatus("webhook → " + (res.status === null ? "unreachable" : res.status) + (res.error ? " " + res.error : ""));
+    } catch (e) {
+      setStatus("send failed: " + e.message);
+    }
+    poll();
+    if (payload.type === "follow" || payload.type === "unfollow") loadUsers();
+  }
+
+  const sendText = (text) => send({ type: "text", text: text });
+  const sendPostback = (data, displayText, params) => {
+    const p = { type: "postback", data: data || "" };
+    if (displayText) p.displayText = displayText;
+    if (params) p.params = params;
+    return send(p);
+  };
+
+  function performAction(action) {
+    if (!action) return;
+    switch (action.type) {
+      case "message": sendText(action.text || action.label || ""); break;
+      case "postback": sendPostback(action.data, action.displayText || action.text); break;
+      case "uri":
+        if (/^https?:\/\//i.test(action.uri || "")) window.open(action.uri, "_blank", "noopener");
+        else setStatus("uri action: " + (action.uri || "")); break;
+      case "datetimepicker": {
+        const mode = action.mode || "datetime";
+        const value = window.prompt("Pick " + mode + " (date yyyy-MM-dd, time HH:mm, datetime yyyy-MM-ddTHH:mm)",
+          action.initial || "");
+        if (value) { const params = {}; params[mode] = value; sendPostback(action.data, null, params); }
+        break;
+      }
+      case "clipboard":
+        if (navigator.clipboard) navigator.clipboard.writeText(action.clipboardText || "");
+        setStatus("copied to clipboard"); break;
+      default: setStatus("action '" + action.type + "' is not simulated");
+    }
+  }
+
+  function actionButton(action, className) {
+    const label = (action && (action.label || action.displayText || action.text)) || (action && action.type) || "?";
+    const btn = el("button", className, label);
+    btn.type = "button";
+    btn.addEventListener("click", () => performAction(action));
+    return btn;
+  }
+
+  // ---- rendering ---------------------------------------------------------------------
+  function row(kind, child, metaText) {
+    const r = el("div", "row " + kind);
+    const meta = metaText ? el("span", "meta", metaText) : null;
+    if (kind === "user" && meta) r.appendChild(meta);
+    r.appendChild(child);
+    if (kind === "bot" && meta) r.appendChild(meta);
+    chat.appendChild(r);
+    return r;
+  }
+
+  function clock(ms) {
+    const d = new Date(ms);
+    return d.getHours().toString().padStart(2, "0") + ":" + d.getMinutes().toString().padStart(2, "0");
+  }
+
+  function flexNode(node) {
+    if (!node || typeof node !== "object") return el("span");
+    switch (node.type) {
+      case "bubble": return flexBubble(node);
+      case "carousel": {
+        const c = el("div", "carousel");
+        for (const b of node.contents || []) c.appendChild(flexBubble(b));
+        return c;
+      }
+      case "box": {
+        const box = el("div", "flex-box " + (node.layout || "vertical"));
+        for (const child of node.contents || []) box.appendChild(flexNode(child));
+        if (node.action) box.addEventListener("click", () => performAction(node.action));
+        return box;
+      }
+      case "text": {
+        const sizeClass = /^(xxs|xs|sm)$/.test(node.size || "") ? " small" : /^(lg|xl|xxl|\d+xl)$/.test(node.size || "") ? " large" : "";
+        const t = el("div", "flex-text" + (node.weight === "bold" ? " bold" : "") + sizeClass);
+        if (Array.isArray(node.contents) && node.contents.length) {
+          t.textContent = node.contents.map((s) => (s && s.text) || "").join("");
+        } else {
+          t.textContent = node.text || "";
+        }
+        if (node.action) { t.style.cursor = "pointer"; t.addEventListener("click", () => performAction(node.action)); }
+        return t;
+      }
+      case "button": return actionButton(node.action, "flex-btn " + (node.style || "link"));
+      case "separator": return el("hr", "flex-sep");
+      case "image": case "video": return el("div", "flex-img", "[" + node.type + "]");
+      case "icon": return el("span", "", "•");
+      case "filler": case "spacer": return el("span");
+      default: return el("span", "placeholder", "[" + node.type + "]");
+    }
+  }
+
+  function flexBubble(bubble) {
+    const card = el("div", "flex");
+    for (const part of ["header", "hero", "body", "footer"]) {
+      if (!bubble || !bubble[part]) continue;
+      const section = el("div", "flex-section " + part);
+      section.appendChild(flexNode(bubble[part]));
+      card.appendChild(section);
+    }
+    return card;
+  }
+
+  function templateNode(msg) {
+    const t = msg.template || {};
+    const columns = t.type === "carousel" || t.type === "image_carousel" ? t.columns || [] : [t];
+    const wrap = el("div", columns.length > 1 ? "carousel" : "");
+    for (const col of columns) {
+      const card = el("div", "flex");
+      const section = el("div", "flex-section");
+      if (col.thumbnailImageUrl || col.imageUrl) section.appendChild(el("div", "flex-img", "[image]"));
+      if (col.title) section.appendChild(el("div", "flex-text bold", col.title));
+      if (col.text) section.appendChild(el("div", "flex-text", col.text));
+      const actions = col.actions || (col.action ? [col.action] : []);
+      for (const a of actions) section.appendChild(actionButton(a, "flex-btn"));
+      card.appendChild(section);
+      wrap.appendChild(card);
+    }
+    return wrap;
+  }
+
+  function messageNode(msg) {
+    switch (msg.type) {
+      case "text": case "textV2": return el("div", "bubble", msg.text);
+      case "sticker": return el("div", "bubble placeholder", "[sticker " + msg.packageId + "/" + msg.stickerId + "]");
+      case "image": case "video": case "audio": return el("div", "bubble placeholder", "[" + msg.type + "]");
+      case "location": return el("div", "bubble", "📍 " + (msg.title || "") + "\n" + (msg.address || ""));
+      case "flex": {
+        const node = flexNode(msg.contents);
+        node.title = msg.altText || "";
+        return node;
+      }
+      case "template": return templateNode(msg);
+      default: return el("div", "bubble placeholder", "[" + msg.type + "] " + (msg.altText || ""));
+    }
+  }
+
+  function userEntryText(entry) {
+    switch (entry.kind) {
+      case "text": return entry.message && entry.message.text;
+      case "sticker": return "[sticker]";
+      case "image": return "[image]";
+      case "postback": return entry.displayText || null;
+      default: return null;
+    }
+  }
+
+  function render(entry) {
+    const at = clock(entry.at);
+    if (entry.via === "user") {
+      const text = userEntryText(entry);
+      if (text !== null && text !== undefined) row("user", el("div", "bubble", text), at);
+      else if (entry.kind === "postback") row("system", el("div", "bubble", "postback: " + entry.data));
+      else if (entry.kind === "follow") row("system", el("div", "bubble", "You added the bot as a friend"));
+      else if (entry.kind === "unfollow") row("system", el("div", "bubble", "You blocked the bot"));
+      else row("system", el("div", "bubble", entry.kind));
+    } else if (entry.via === "system") {
+      row("system", el("div", "bubble", entry.text));
+    } else if (Array.isArray(entry.messages)) {
+      chat.appendChild(el("div", "via", entry.via));
+      for (const msg of entry.messages) row("bot", messageNode(msg), at);
+    }
+  }
+
+  function renderQuickReplies() {
+    quick.replaceChildren();
+    if (!lastEntry || !Array.isArray(lastEntry.messages) || !lastEntry.messages.length) return;
+    const last = lastEntry.messages[lastEntry.messages.length - 1];
+    const items = (last.quickReply && last.quickReply.items) || [];
+    for (const item of items) {
+      const btn = actionButton(item.action, "");
+      btn.addEventListener("click", () => quick.replaceChildren());
+      quick.appendChild(btn);
+    }
+  }
+
+  function setTyping(on) {
+    if (on && !typingEl) { typingEl = el("div", "typing", "bot is typing…"); chat.appendChild(typingEl); }
+    if (!on && typingEl) { typingEl.remove(); typingEl = null; }
+    if (on && typingEl && typingEl !== chat.lastChild) chat.appendChild(typingEl);
+  }
+
+  async function poll() {
+    if (!currentUser || polling) return;
+    polling = true;
+    try {
+      const user = currentUser;
+      const data = await api("GET", "/_sim/chat?userId=" + encodeURIComponent(user) + "&since=" + lastSeq);
+      if (user !== currentUser) return;
+      if (data.entries.length) {
+        setTyping(false);
+        for (const entry of data.entries) { render(entry); lastSeq = Math.max(lastSeq, entry.seq); lastEntry = entry; }
+        renderQuickReplies();
+        chat.scrollTop = chat.scrollHeight;
+      }
+      setTyping(data.loading);
+    } catch (e) {
+      setStatus("poll failed: " + e.message);
+    } finally {
+      polling = false;
+    }
+  }
+
+  // ---- wiring ------------------------------------------------------------------------
+  userSelect.addEventListener("change", () => selectUser(userSelect.value));
+  $("follow-btn").addEventListener("click", () => send({ type: "follow" }));
+  $("block-btn").addEventListener("click", () => send({ type: "unfollow" }));
+  $("new-user").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const name = $("new-name").value.trim();
+    if (!name) return;
+    try {
+      const u = await api("POST", "/_sim/users", { displayName: name, language: $("new-lang").value });
+      $("new-name").value = "";
+      currentUser = u.userId;
+      await loadUsers();
+      selectUser(u.userId);
+    } catch (e) { setStatus("create failed: " + e.message); }
+  });
+  $("composer").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = $("text").value;
+    if (!text.trim()) return;
+    $("text").value = "";
+    quick.replaceChildren();
+    sendText(text);
+  });
+
+  loadUsers().then(() => { if (currentUser) poll(); }).catch((e) => setStatus(e.message));
+  setInterval(poll, 1000);
+  setInterval(() => loadUsers().catch(() => {}), 5000);
+})();

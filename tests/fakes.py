@@ -1,0 +1,100 @@
+"""Hand-written fakes that record what happened, so tests assert on state rather than calls."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.ports import DeliveryError, Profile
+from handlers.replies import Message
+
+SECRET = "test-channel-secret"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    """X-Line-Signature for a body, as LINE computes it (HMAC-SHA256, base64)."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+@dataclass
+class FakeMessenger:
+    """Records replies and pushes; can be told to fail the next calls like LINE would."""
+
+    replies: list[tuple[str, list[Message]]] = field(default_factory=list)
+    pushes: list[tuple[str, list[Message], str]] = field(default_factory=list)
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    fail_next: list[DeliveryError] = field(default_factory=list)
+
+    def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        self.replies.append((reply_token, list(messages)))
+
+    def push(self, line_user_id: str, messages: Sequence[Message], retry_key: str) -> None:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        self.pushes.append((line_user_id, list(messages), retry_key))
+
+    def profile(self, line_user_id: str) -> Profile | None:
+        return self.profiles.get(line_user_id)
+
+    def texts_for(self, reply_token: str) -> list[str]:
+        """Texts of the reply sent with one token."""
+        return [m.text for token, ms in self.replies if token == reply_token for m in ms]
+
+
+_counter = itertools.count(1)
+
+
+def event_id() -> str:
+    """A fresh ULID-shaped webhookEventId."""
+    return f"01TEST{next(_counter):020d}"
+
+
+def base_event(kind: str, user_id: str, *, timestamp_ms: int | None = None, reply: bool = True,
+               webhook_event_id: str | None = None) -> dict[str, Any]:
+    """The common envelope of a LINE webhook event from a user."""
+    event: dict[str, Any] = {
+        "type": kind,
+        "mode": "active",
+        "timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
+        "source": {"type": "user", "userId": user_id},
+        "webhookEventId": webhook_event_id or event_id(),
+        "deliveryContext": {"isRedelivery": False},
+    }
+    if reply:
+        event["replyToken"] = f"rt-{next(_counter)}"
+    return event
+
+
+def text_event(user_id: str, text: str, **kw: Any) -> dict[str, Any]:
+    """A text message event."""
+    event = base_event("message", user_id, **kw)
+    event["message"] = {"type": "text", "id": str(next(_counter)), "quoteToken": "q", "text": text}
+    return event
+
+
+def postback_event(user_id: str, data: str, **kw: Any) -> dict[str, Any]:
+    """A postback event (a quick reply or rich-menu tap)."""
+    event = base_event("postback", user_id, **kw)
+    event["postback"] = {"data": data}
+    return event
+
+
+def follow_event(user_id: str, **kw: Any) -> dict[str, Any]:
+    """A follow (add friend) event."""
+    event = base_event("follow", user_id, **kw)
+    event["follow"] = {"isUnblocked": False}
+    return event
+
+
+def body_of(*events: dict[str, Any]) -> bytes:
+    """A webhook request body holding these events."""
+    return json.dumps({"destination": "Ubot", "events": list(events)}, ensure_ascii=False).encode()

@@ -1,0 +1,174 @@
+"""POST /callback with real HMAC signatures through Flask's test client."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from handlers.models import Interaction, LineUser, ProcessedEvent
+from handlers.ports import DeliveryError
+from tests.conftest import SHARED, Line
+from tests.fakes import SECRET, body_of, follow_event, postback_event, sign, text_event
+
+USER = "U" + "a" * 32
+
+
+def count(app: Flask, model: type, *where: object) -> int:
+    """Rows in a table (matching `where`)."""
+    with app.extensions["iao"].sessions() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_verify_button_empty_events_is_200(line: Line) -> None:
+    assert line.post() == 200
+
+
+def test_missing_signature_is_400_and_nothing_logged(client: FlaskClient, app: Flask) -> None:
+    body = body_of(text_event(USER, "สวัสดี"))
+    assert client.post("/callback", data=body).status_code == 400
+    assert count(app, Interaction) == 0
+
+
+def test_wrong_signature_is_400(line: Line, app: Flask) -> None:
+    assert line.post(text_event(USER, "สวัสดี"), secret="another-secret") == 400
+    assert count(app, Interaction) == 0
+
+
+def test_signature_of_other_body_is_400(client: FlaskClient) -> None:
+    body = body_of(text_event(USER, "a"))
+    other = body_of(text_event(USER, "b"))
+    assert client.post("/callback", data=body, headers={"X-Line-Signature": sign(other)}).status_code == 400
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"events": "x"}', b"\xff\xfe\x00", b'"text"', b"{}"])
+def test_malformed_signed_body_is_400(client: FlaskClient, body: bytes) -> None:
+    response = client.post("/callback", data=body, headers={"X-Line-Signature": sign(body)})
+    assert response.status_code == 400
+
+
+def test_oversized_body_is_413(client: FlaskClient) -> None:
+    body = b'{"events": [], "pad": "' + b"x" * (2 * 1024 * 1024 + 10) + b'"}'
+    response = client.post("/callback", data=body, headers={"X-Line-Signature": sign(body)})
+    assert response.status_code == 413
+
+
+def test_every_event_of_the_sdk_fixture_is_accepted(line: Line, app: Flask) -> None:
+    """The SDK's 28-event body: all answered 200; ids made unique so each one is really handled."""
+    events = json.loads((SHARED / "fixtures" / "line-webhook-sample.json").read_text())["events"]
+    for i, event in enumerate(events):
+        event["webhookEventId"] = f"01FIXTURE{i:017d}"
+    assert line.post(*events) == 200
+    logged = count(app, Interaction, Interaction.direction == "in")
+    # events from users are logged (every one of them, whatever its type); group-only ones have no user
+    assert logged >= 20
+    kinds = {row for row in _kinds(app)}
+    assert {"text", "follow", "unfollow", "sticker", "image", "join", "undefined"} <= kinds
+
+
+def _kinds(app: Flask) -> set[str]:
+    with app.extensions["iao"].sessions() as session:
+        return set(session.scalars(select(Interaction.kind).where(Interaction.direction == "in")))
+
+
+def test_raw_sdk_fixture_is_200(line: Line) -> None:
+    """Unmodified (every event shares one webhookEventId): accepted, duplicates skipped quietly."""
+    events = json.loads((SHARED / "fixtures" / "line-webhook-sample.json").read_text())["events"]
+    assert line.post(*events) == 200
+
+
+def test_redelivered_event_is_neither_logged_nor_answered_twice(line: Line, app: Flask) -> None:
+    event = text_event(USER, "ตม.30 ต้องแจ้งภายในกี่ชั่วโมง")
+    assert line.post(event) == 200
+    again = dict(event, deliveryContext={"isRedelivery": True})
+    assert line.post(again) == 200
+    assert count(app, ProcessedEvent) == 1
+    assert count(app, Interaction, Interaction.direction == "in") == 1
+    assert len(line.messenger.replies) == 1
+
+
+def test_follow_gets_thai_welcome_privacy_and_district_question(line: Line, app: Flask) -> None:
+    event = follow_event(USER)
+    assert line.post(event) == 200
+    texts = line.replies(event)
+    assert "@IAO" in texts[0] and "สำนักงานการต่างประเทศ" in texts[0]
+    assert "ข้อมูลส่วนบุคคล" in texts[1]
+    assert "สำนักงานเขตใด" in texts[2]
+    _, messages = line.messenger.replies[0]
+    assert len(messages[-1].quick_replies) == 6  # the six district groups
+    with app.extensions["iao"].sessions() as session:
+        user = session.scalars(select(LineUser)).one()
+        assert user.is_follower and user.followed_at is not None and user.awaiting_district
+
+
+@pytest.mark.parametrize(("typed", "district"), [
+    ("เขต บางรัก", "บางรัก"), ("ปทุมวัน", "ปทุมวัน"), ("Bang Rak", "บางรัก"), ("บางรัค", "บางรัก"),
+    ("สำนักงานเขตจตุจักรค่ะ", "จตุจักร"), ("khet sathon", "สาทร"),
+])
+def test_typed_district_registers(line: Line, app: Flask, typed: str, district: str) -> None:
+    line.post(follow_event(USER))
+    event = text_event(USER, typed)
+    assert line.post(event) == 200
+    assert district in line.replies(event)[0]
+    with app.extensions["iao"].sessions() as session:
+        user = session.scalars(select(LineUser)).one()
+        assert user.district is not None and user.district.name_th == district
+        assert not user.awaiting_district
+
+
+def test_district_by_group_postbacks_and_change(line: Line, app: Flask) -> None:
+    line.post(follow_event(USER))
+    group = postback_event(USER, "action=district-group&group=กรุงเทพใต้")
+    line.post(group)
+    _, messages = line.messenger.replies[-1]
+    labels = [q.label for q in messages[0].quick_replies]
+    assert "บางรัก" in labels and len(labels) == 10
+    line.post(postback_event(USER, "action=set-district&code=1004"))
+    change = text_event(USER, "เปลี่ยนเขต")
+    line.post(change)
+    assert "เปลี่ยน" in line.replies(change)[0]
+    line.post(text_event(USER, "Pathum Wan"))
+    with app.extensions["iao"].sessions() as session:
+        assert session.scalars(select(LineUser)).one().district.name_en == "Pathum Wan"
+
+
+def test_question_is_logged_with_event_time_and_district(line: Line, app: Flask) -> None:
+    line.post(follow_event(USER))
+    line.post(text_event(USER, "บางรัก"))
+    ts = int(time.mktime((2026, 10, 31, 23, 30, 0, 0, 0, 0)) * 1000)
+    line.post(text_event(USER, "ขอเบอร์ติดต่อสถานทูตญี่ปุ่นหน่อย", timestamp_ms=ts))
+    with app.extensions["iao"].sessions() as session:
+        row = session.scalars(select(Interaction).where(Interaction.direction == "in")
+                              .order_by(Interaction.id.desc())).first()
+        assert row is not None and row.kind == "text" and row.district_id is not None
+        assert int(row.occurred_at.timestamp() * 1000) == ts
+        assert row.outcome in ("answer", "suggest", "handoff")
+
+
+@pytest.mark.parametrize("text", ["😀😀😀", "🙏", " ", "ก" * 5000, "คำถาม\u200b\u200bเรื่อง\u0000ตม.30", "\U0001F1F9\U0001F1ED"])
+def test_odd_text_gets_an_answer_and_is_kept(line: Line, app: Flask, text: str) -> None:
+    event = text_event(USER, text)
+    assert line.post(event) == 200
+    assert line.replies(event), "every text gets some reply"
+    assert count(app, Interaction, Interaction.direction == "in") == 1
+
+
+def test_line_outage_on_reply_keeps_the_question_and_marks_the_reply_failed(line: Line, app: Flask) -> None:
+    line.messenger.fail_next.append(DeliveryError("LINE reply failed with HTTP 500", status=500, retryable=True))
+    assert line.post(text_event(USER, "บัตรสีชมพูหายทำยังไง")) == 200
+    assert count(app, Interaction, Interaction.direction == "in") == 1
+    assert count(app, Interaction, Interaction.delivery == "failed") >= 1
+
+
+def test_no_body_or_token_in_logs(line: Line, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret_text = "ความลับของผู้ใช้ 12345"
+    line.post(text_event(USER, secret_text))
+    line.post(text_event(USER, "x"), secret="wrong")
+    joined = "\n".join(r.getMessage() for r in caplog.records)
+    assert secret_text not in joined and SECRET not in joined and "test-access-token" not in joined
