@@ -93,17 +93,17 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 
 def schema_is_current(engine: Engine) -> bool:
     """True when the database is at the newest migration (no upgrade needed)."""
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    heads = set(ScriptDirectory.from_config(_alembic_config(engine)).get_heads())
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 
 def upgrade_schema(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest migration and seed reference data; safe to repeat."""
+    """Upgrade to every migration head (features add independent branches) and seed reference data; idempotent."""
     with _migration_lock(engine):
         if not schema_is_current(engine):
             log.info("upgrading database schema")
-            command.upgrade(_alembic_config(engine), "head")
+            command.upgrade(_alembic_config(engine), "heads")
         with make_session_factory(engine).begin() as session:
             seed_reference_data(session)
 

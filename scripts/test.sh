@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up .venv and run every check: ruff, the import-layer contracts, and the whole pytest suite.
+# PostgreSQL tests run when TEST_DATABASE_URL is set (.ci/run starts a server and sets it).
+source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+.venv/bin/ruff check .
+.venv/bin/lint-imports
+exec .venv/bin/python -m pytest "$@"
