@@ -29,6 +29,16 @@ from handlers.events import (
 log = logging.getLogger(__name__)
 
 
+def clean(text: str) -> str:
+    """Make user text storable everywhere: no NUL (PostgreSQL refuses it), no lone surrogates."""
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def _meta(raw: dict[str, Any]) -> EventMeta:
     """Fields every event has, read from the raw JSON so a malformed event still gets logged."""
     timestamp = raw.get("timestamp")
@@ -44,9 +54,9 @@ def _meta(raw: dict[str, Any]) -> EventMeta:
     if raw.get("mode") == "standby":  # another channel owns the chat: never reply
         token = None
     return EventMeta(
-        event_id=event_id[:64] if event_id else None,
+        event_id=clean(event_id[:64]) if event_id else None,
         occurred_at=occurred,
-        user_id=user_id[:64] if user_id else None,
+        user_id=clean(user_id[:64]) if user_id else None,
         reply_token=token,
         redelivery=bool(context.get("isRedelivery", False)),
     )
@@ -57,7 +67,7 @@ def to_bot_event(raw: Any) -> BotEvent | None:
     if not isinstance(raw, dict):
         return None
     meta = _meta(raw)
-    event_type = str(raw.get("type", "unknown"))[:32]
+    event_type = clean(str(raw.get("type", "unknown"))[:32])
     try:
         event = Event.from_dict(raw)
     except Exception:  # the SDK raises ValueError, pydantic errors or KeyError on odd shapes
@@ -65,10 +75,10 @@ def to_bot_event(raw: Any) -> BotEvent | None:
         return OtherEvent(meta, event_type)
     if isinstance(event, MessageEvent):
         if isinstance(event.message, TextMessageContent):
-            return TextReceived(meta, event.message.text or "")
-        return MediaReceived(meta, str(getattr(event.message, "type", "unknown"))[:32])
+            return TextReceived(meta, clean(event.message.text or ""))
+        return MediaReceived(meta, clean(str(getattr(event.message, "type", "unknown"))[:32]))
     if isinstance(event, PostbackEvent):
-        return PostbackReceived(meta, event.postback.data or "")
+        return PostbackReceived(meta, clean(event.postback.data or ""))
     if isinstance(event, FollowEvent):
         return Followed(meta)
     if isinstance(event, UnfollowEvent):
