@@ -21,6 +21,7 @@ from handlers.events import (
     TextReceived,
     Unfollowed,
 )
+from handlers.inbox import pending_answers_for
 from handlers.library import Library
 from handlers.models import District, Interaction, LineUser, ProcessedEvent, bangkok_day, utcnow
 from handlers.office_hours import HOURS_TH, expected_answer_th
@@ -63,6 +64,7 @@ class Conversation:
         if event.meta.event_id and not claim_event(session, event.meta.event_id):
             log.info("skip duplicate webhook event %s", event.meta.event_id)
             return None
+        self.library.refresh_if_changed()  # an officer's knowledge edit in another worker
         user = self._user(session, event.meta)
         match event:
             case Followed():
@@ -83,7 +85,10 @@ class Conversation:
         if not messages or not event.meta.reply_token:
             return None
         ids = tuple(self._log_out(session, user, event.meta, m) for m in messages)
-        return Outgoing(user.line_user_id if user else None, event.meta.reply_token, tuple(messages), ids)
+        # Officers' answers held for this user go out free with this reply (already in the log).
+        held = pending_answers_for(session, user)
+        return Outgoing(user.line_user_id if user else None, event.meta.reply_token,
+                        tuple(held + messages)[:5], ids)
 
     # ----------------------------------------------------------------- users
     def _user(self, session: Session, meta: EventMeta) -> LineUser | None:

@@ -68,6 +68,7 @@ class Scored:
     normalized: str
     ranked: list[ChannelScores]
     seconds: float
+    fixed: tuple[str, str | None] | None = None
 
 
 def score_items(matcher: Matcher, items: list[Item]) -> list[Scored]:
@@ -78,25 +79,36 @@ def score_items(matcher: Matcher, items: list[Item]) -> list[Scored]:
         matcher.decide(item.q)
         elapsed = time.perf_counter() - start
         normalized = matcher.prepare(item.q)
-        out.append(Scored(item, normalized, matcher.scores(normalized), elapsed))
+        out.append(Scored(item, normalized, matcher.rank(normalized, limit=None), elapsed))
     return out
 
 
 def _outcome(matcher: Matcher, scored: Scored, thresholds: Thresholds) -> tuple[str, str | None]:
-    """Outcome and entry id for an item, reusing decide() for small talk and empties."""
-    if not scored.normalized or not scored.ranked:
+    """Outcome and entry id for an item under some thresholds, reusing decide() for small talk and empties."""
+    if scored.fixed is None:
         decision = matcher.decide(scored.item.q)
-        return decision.outcome, decision.entry.id if decision.entry else None
+        scored.fixed = (decision.outcome, decision.entry.id if decision.entry else None)
+        if scored.normalized and scored.ranked and decision.outcome not in ("greeting", "thanks", "empty"):
+            scored.fixed = ("", None)
+    if scored.fixed[0]:
+        return scored.fixed
     decision = choose(scored.ranked, scored.normalized, thresholds)
-    if decision.outcome not in ("answer", "suggest", "handoff", "off_topic"):
-        return decision.outcome, None
     return decision.outcome, decision.entry.id if decision.entry else None
+
+
+def _is_ok(kind: str | None, expect: str | None, outcome: str, entry_id: str | None) -> bool:
+    if expect is None:
+        return outcome in HANDED_OVER
+    if kind == "out_of_scope":
+        return outcome == "handoff"
+    return outcome == "answer" and entry_id == expect
 
 
 def metrics(matcher: Matcher, kb: KnowledgeBase, scored: list[Scored], thresholds: Thresholds) -> dict:
     """Ranking, decision and latency figures for a set of scored items."""
     kinds = {e.id: e.kind for e in kb.entries}
-    faq_ranks, answered, answered_right, resolved = [], 0, 0, 0
+    faq_ranks: list[int | None] = []
+    answered = answered_right = resolved = correct = 0
     faq_n = decoy_n = decoy_ok = off_n = off_ok = 0
     unknown: set[str] = set()
     for s in scored:
@@ -120,12 +132,8 @@ def metrics(matcher: Matcher, kb: KnowledgeBase, scored: list[Scored], threshold
         ids = [r.entry.id for r in s.ranked]
         faq_ranks.append(ids.index(expect) + 1 if expect in ids else None)
         suggested = [r.entry.id for r in s.ranked if r.entry.kind == "faq"][:3]
+        correct += int(outcome == "answer" and entry_id == expect)
         resolved += int((outcome == "answer" and entry_id == expect) or (outcome == "suggest" and expect in suggested))
-    correct_answers = sum(
-        1
-        for s in scored
-        if s.item.expect in kinds and kinds[s.item.expect] == "faq" and _outcome(matcher, s, thresholds) == ("answer", s.item.expect)
-    )
     lat = sorted(s.seconds * 1000 for s in scored)
 
     def ratio(a: int, b: int) -> float | None:
@@ -136,7 +144,7 @@ def metrics(matcher: Matcher, kb: KnowledgeBase, scored: list[Scored], threshold
         "top1": ratio(sum(1 for r in faq_ranks if r == 1), faq_n),
         "top3": ratio(sum(1 for r in faq_ranks if r is not None and r <= 3), faq_n),
         "mrr": round(sum(1 / r for r in faq_ranks if r) / faq_n, 4) if faq_n else None,
-        "answered_correctly": ratio(correct_answers, faq_n),
+        "answered_correctly": ratio(correct, faq_n),
         "resolved_answer_or_suggest": ratio(resolved, faq_n),
         "answered_precision": ratio(answered_right, answered),
         "decoy_handover": ratio(decoy_ok, decoy_n),
@@ -147,60 +155,61 @@ def metrics(matcher: Matcher, kb: KnowledgeBase, scored: list[Scored], threshold
     }
 
 
-def objective(m: dict) -> float:
-    """What calibration maximises: correct answers, then precision and hand-overs (all equally weighted)."""
-    values = [m.get(k) for k in ("answered_correctly", "answered_precision", "offtopic_handover", "decoy_handover")]
-    return sum(v for v in values if v is not None)
-
-
-def sweep(matcher: Matcher, kb: KnowledgeBase, scored: list[Scored]) -> tuple[Thresholds, dict]:
-    """Grid search of the thresholds on the given items (for calibration only)."""
-    best: tuple[float, Thresholds, dict] | None = None
-    base = matcher.thresholds
+def _grid(base: Thresholds) -> list[Thresholds]:
+    out = []
     for answer, suggest, off, margin in itertools.product(
-        [x / 100 for x in range(30, 71, 2)],
-        [x / 100 for x in range(16, 46, 2)],
-        [x / 100 for x in range(8, 32, 2)],
-        [0.0, 0.02, 0.04, 0.06, 0.08, 0.1],
+        [x / 100 for x in range(30, 66, 3)],
+        [x / 100 for x in range(18, 43, 3)],
+        [x / 100 for x in range(9, 31, 3)],
+        [0.0, 0.03, 0.06, 0.09],
     ):
-        if not off <= suggest <= answer:
-            continue
-        th = replace(base, answer=answer, suggest=suggest, off_topic=off, margin=margin)
-        m = metrics(matcher, kb, scored, th)
-        value = objective(m)
-        if best is None or value > best[0] + 1e-9:
-            best = (value, th, m)
-    assert best is not None
-    return best[1], best[2]
+        if off <= suggest <= answer:
+            out.append(replace(base, answer=answer, suggest=suggest, off_topic=off, margin=margin))
+    return out
+
+
+def _balanced_accuracy(matcher: Matcher, kb: KnowledgeBase, scored: list[Scored], th: Thresholds) -> float:
+    """Mean of the per-group success rates (faq answered right, decoys and off-topic handed over)."""
+    kinds = {e.id: e.kind for e in kb.entries}
+    groups: dict[str, list[int]] = {"faq": [0, 0], "out_of_scope": [0, 0], "off": [0, 0]}
+    for s in scored:
+        kind = kinds.get(s.item.expect) if s.item.expect else None
+        group = groups["off" if s.item.expect is None else (kind or "faq")]
+        group[0] += int(_is_ok(kind, s.item.expect, *_outcome(matcher, s, th)))
+        group[1] += 1
+    rates = [a / b for a, b in groups.values() if b]
+    return sum(rates) / len(rates) if rates else 0.0
+
+
+def sweep(matcher: Matcher, kb: KnowledgeBase, scored: list[Scored]) -> Thresholds:
+    """Grid search of the thresholds maximising balanced accuracy (for calibration only)."""
+    return max(_grid(matcher.thresholds), key=lambda th: _balanced_accuracy(matcher, kb, scored, th))
 
 
 def leave_one_file_out(matcher: Matcher, kb: KnowledgeBase, scored: list[Scored]) -> dict:
-    """Calibrate on all dev files but one, measure on the held-out one; pooled over files."""
+    """Calibrate on all dev files but one, measure on the held-out one; success rates pooled over files."""
+    kinds = {e.id: e.kind for e in kb.entries}
     files = sorted({s.item.file for s in scored if s.item.expect is not None})
-    pooled: list[tuple[Scored, Thresholds]] = []
+    offtopic = [s for s in scored if s.item.expect is None]
+    groups: dict[str, list[int]] = {"faq": [0, 0], "out_of_scope": [0, 0], "off": [0, 0]}
     for held in files:
         train = [s for s in scored if s.item.file != held]
-        th, _ = sweep(matcher, kb, train)
-        pooled.extend((s, th) for s in scored if s.item.file == held)
-    # metrics() takes one threshold set; evaluate each held-out group with its own and pool the counts
-    total = {"answered_correctly": [0, 0], "answered_precision": [0, 0], "offtopic_handover": [0, 0],
-             "decoy_handover": [0, 0]}
-    for s, th in pooled:
-        m = metrics(matcher, kb, [s], th)
-        for key in total:
-            n = {"answered_correctly": m["items"]["faq"], "answered_precision": None,
-                 "offtopic_handover": m["items"]["off_topic"], "decoy_handover": m["items"]["decoy"]}[key]
-            value = m[key]
-            if key == "answered_precision":
-                outcome, entry_id = _outcome(matcher, s, th)
-                if outcome == "answer":
-                    total[key][0] += int(entry_id == s.item.expect)
-                    total[key][1] += 1
-                continue
-            if n:
-                total[key][0] += int(bool(value))
-                total[key][1] += 1
-    return {k: (round(a / b, 4) if b else None) for k, (a, b) in total.items()}
+        th = sweep(matcher, kb, train)
+        # off-topic items are split by position so each is held out exactly once
+        test = [s for s in scored if s.item.file == held]
+        test += [s for i, s in enumerate(offtopic) if i % len(files) == files.index(held)]
+        for s in test:
+            kind = kinds.get(s.item.expect) if s.item.expect else None
+            group = groups["off" if s.item.expect is None else (kind or "faq")]
+            group[0] += int(_is_ok(kind, s.item.expect, *_outcome(matcher, s, th)))
+            group[1] += 1
+    return {
+        "answered_correctly": round(groups["faq"][0] / groups["faq"][1], 4) if groups["faq"][1] else None,
+        "decoy_handover": round(groups["out_of_scope"][0] / groups["out_of_scope"][1], 4)
+        if groups["out_of_scope"][1]
+        else None,
+        "offtopic_handover": round(groups["off"][0] / groups["off"][1], 4) if groups["off"][1] else None,
+    }
 
 
 def print_misses(matcher: Matcher, scored: list[Scored], thresholds: Thresholds) -> None:
@@ -209,17 +218,14 @@ def print_misses(matcher: Matcher, scored: list[Scored], thresholds: Thresholds)
     for s in scored:
         outcome, entry_id = _outcome(matcher, s, thresholds)
         expect = s.item.expect
-        if expect is None:
-            ok = outcome in HANDED_OVER
-        elif kinds.get(expect) == "out_of_scope":
-            ok = outcome == "handoff"
-        else:
-            ok = outcome == "answer" and entry_id == expect
-        if ok:
+        if _is_ok(kinds.get(expect) if expect else None, expect, outcome, entry_id):
             continue
-        top = ", ".join(f"{r.entry.id}={r.fused:.2f}(c{r.char:.2f}/w{r.word:.2f}"
-                        + (f"/s{r.semantic:.2f}" if r.semantic is not None else "") + ")"
-                        for r in s.ranked[:3])
+        top = ", ".join(
+            f"{r.entry.id}={r.fused:.2f}(c{r.char:.2f}/w{r.word:.2f}"
+            + (f"/s{r.semantic:.2f}" if r.semantic is not None else "")
+            + ")"
+            for r in s.ranked[:3]
+        )
         print(f"[{s.item.file}] {outcome}:{entry_id} expect={expect} | {s.item.q}\n    norm={s.normalized} | {top}")
 
 
@@ -247,8 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         "metrics": metrics(matcher, kb, scored, matcher.thresholds),
     }
     if args.sweep:
-        best, best_metrics = sweep(matcher, kb, scored)
-        result["sweep_best"] = {"thresholds": vars(best), "metrics": best_metrics}
+        best = sweep(matcher, kb, scored)
+        result["sweep_best"] = {"thresholds": vars(best), "metrics": metrics(matcher, kb, scored, best)}
         result["leave_one_file_out"] = leave_one_file_out(matcher, kb, scored)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

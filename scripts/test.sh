@@ -2,6 +2,7 @@
 # Set up .venv and run every check: ruff, the import-layer contracts, and the whole pytest suite.
 # PostgreSQL tests run when TEST_DATABASE_URL is set (.ci/run starts a server and sets it).
 source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+source scripts/_system.sh
 .venv/bin/ruff check .
 .venv/bin/lint-imports
 exec .venv/bin/python -m pytest "$@"
