@@ -11,14 +11,18 @@ from pathlib import Path
 import click
 from flask import Flask, Response
 
+from bot.broadcast_cli import register_broadcast_commands
 from bot.cli import register_commands
+from bot.console import register_console
 from bot.dispatch import EventDispatcher
+from bot.kpi_cli import register_kpi_commands
 from bot.messenger import LineMessenger
 from bot.webhook import MAX_BODY_BYTES, create_webhook_blueprint
 from handlers.conversation import Conversation
 from handlers.db import make_engine, make_session_factory, upgrade_schema
 from handlers.library import Library
 from handlers.ports import Messenger
+from scheduler.runner import run_clock
 
 ROOT = Path(__file__).resolve().parent
 ENVIRONMENTS = ("production", "development", "test")
@@ -149,4 +153,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
         return Response("payload too large", status=413, mimetype="text/plain")
 
     register_commands(app)
+    register_kpi_commands(app)
+    register_broadcast_commands(app, run_clock)
+    register_console(app, sessions, library, messenger, settings.secret_key)
     return app

@@ -18,9 +18,15 @@ from linesim.client import SimClient
 from tests.servers import bot_stack
 
 QUESTIONS = [
-    "ตม.30 ต้องแจ้งภายในกี่ชั่วโมง", "ฝรั่งจะจดทะเบียนสมรสกับคนไทยใช้เอกสารอะไร", "บัตรสีชมพูหายทำยังไง",
-    "สถานทูตญี่ปุ่นติดต่อยังไง", "ต่างชาติขอเพิ่มชื่อในทะเบียนบ้าน ท.ร.13", "ขอวลีภาษาอังกฤษให้รอคิว",
-    "รายงานตัว 90 วันไปที่ไหน", "ชาวต่างชาติเสียภาษีที่ดินคอนโดไหม", "พาสปอร์ตหายต้องทำอะไรก่อน",
+    "ตม.30 ต้องแจ้งภายในกี่ชั่วโมง",
+    "ฝรั่งจะจดทะเบียนสมรสกับคนไทยใช้เอกสารอะไร",
+    "บัตรสีชมพูหายทำยังไง",
+    "สถานทูตญี่ปุ่นติดต่อยังไง",
+    "ต่างชาติขอเพิ่มชื่อในทะเบียนบ้าน ท.ร.13",
+    "ขอวลีภาษาอังกฤษให้รอคิว",
+    "รายงานตัว 90 วันไปที่ไหน",
+    "ชาวต่างชาติเสียภาษีที่ดินคอนโดไหม",
+    "พาสปอร์ตหายต้องทำอะไรก่อน",
     "English Club Friday คืออะไร",
 ]
 
@@ -53,8 +59,12 @@ def run(database_url: str, events: int, concurrency: int) -> dict[str, float]:
         wall = time.perf_counter() - started
         replies = len(sim.requests(path="/v2/bot/message/reply"))
     return {
-        "events": events, "replies": replies, "p50_ms": statistics.median(latencies),
-        "p95_ms": percentile(latencies, 95), "max_ms": max(latencies), "events_per_s": events / wall,
+        "events": events,
+        "replies": replies,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": percentile(latencies, 95),
+        "max_ms": max(latencies),
+        "events_per_s": events / wall,
     }
 
 
@@ -70,9 +80,11 @@ def main() -> None:
         for url in urls:
             figures = run(url, args.events, args.concurrency)
             kind = url.split(":", 1)[0]
-            print(f"{kind:>10}: {figures['events']} events, {figures['replies']} replies at concurrency "
-                  f"{args.concurrency}: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, "
-                  f"max {figures['max_ms']:.1f} ms, {figures['events_per_s']:.1f} events/s")
+            print(
+                f"{kind:>10}: {figures['events']} events, {figures['replies']} replies at concurrency "
+                f"{args.concurrency}: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, "
+                f"max {figures['max_ms']:.1f} ms, {figures['events_per_s']:.1f} events/s"
+            )
 
 
 if __name__ == "__main__":

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
 
+from linebot.v3.insight import ApiClient as InsightClient
+from linebot.v3.insight import Insight
 from linebot.v3.messaging import (
     ApiClient,
     ApiException,
+    BroadcastRequest,
     Configuration,
     MessageAction,
     MessagingApi,
+    MulticastRequest,
     PostbackAction,
     PushMessageRequest,
     QuickReplyItem,
@@ -21,7 +28,7 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.messaging import QuickReply as LineQuickReply
 
-from handlers.ports import DeliveryError, Profile
+from handlers.ports import DeliveryError, Profile, Quota
 from handlers.replies import Message
 
 log = logging.getLogger(__name__)
@@ -44,10 +51,12 @@ def to_line_message(message: Message) -> TextMessage:
 class LineMessenger:
     """Sends through the Messaging API at `host` (LINE itself, or a stand-in such as linesim)."""
 
-    def __init__(self, access_token: str, host: str) -> None:
+    def __init__(self, access_token: str, host: str, *,
+                 timeout: tuple[float, float] = TIMEOUT) -> None:
         self._configuration = Configuration(access_token=access_token, host=host.rstrip("/"))
         self._local = threading.local()
         self._pid = os.getpid()
+        self._timeout = timeout
 
     def _api(self) -> MessagingApi:
         """One API client per thread and process (gunicorn forks after create_app)."""
@@ -97,3 +106,75 @@ class LineMessenger:
         except Exception as error:  # timeouts and connection errors from urllib3
             log.warning("LINE %s failed: %s", what, type(error).__name__)
             raise DeliveryError(f"LINE {what} failed: {type(error).__name__}", retryable=True) from None
+
+    # ---------------------------------------------------------------- scheduled sends (issue 5)
+    def _insight(self) -> Insight:
+        """The insight API on the same host and token (LINE serves both from api.line.me)."""
+        insight = getattr(self._local, "insight", None)
+        if insight is None or self._pid != os.getpid():
+            insight = Insight(InsightClient(self._configuration))
+            self._local.insight = insight
+        return insight
+
+    def multicast(self, line_user_ids: Sequence[str], messages: Sequence[Message], retry_key: str) -> None:
+        """Multicast to up to 500 users under `retry_key`; 409 (already accepted) counts as success."""
+        request = MulticastRequest(to=list(line_user_ids)[:500], messages=[to_line_message(m) for m in messages[:5]])
+        self._send("multicast", lambda: self._api().multicast(
+            request, x_line_retry_key=retry_key, _request_timeout=self._timeout))
+
+    def broadcast(self, messages: Sequence[Message], retry_key: str) -> None:
+        """Broadcast to every friend under `retry_key`; 409 (already accepted) counts as success."""
+        request = BroadcastRequest(messages=[to_line_message(m) for m in messages[:5]])
+        self._send("broadcast", lambda: self._api().broadcast(
+            request, x_line_retry_key=retry_key, _request_timeout=self._timeout))
+
+    def quota(self) -> Quota:
+        """GET quota and quota/consumption; type "none" means no limit."""
+        try:
+            limit = self._api().get_message_quota(_request_timeout=self._timeout)
+            usage = self._api().get_message_quota_consumption(_request_timeout=self._timeout)
+        except Exception as error:
+            raise _delivery_error("quota", error) from None
+        value = None if limit.type == "none" else int(limit.value or 0)
+        return Quota(limit=value, used=int(usage.total_usage or 0))
+
+    def followers_reach(self) -> int | None:
+        """targetedReaches of today's (else yesterday's) insight followers, or None if not ready."""
+        today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()  # insight dates are UTC+9
+        for day in (today, today - dt.timedelta(days=1)):
+            try:
+                found = self._insight().get_number_of_followers(
+                    var_date=day.strftime("%Y%m%d"), _request_timeout=self._timeout)
+            except Exception as error:
+                log.warning("LINE insight followers failed: %s", type(error).__name__)
+                return None
+            if found.status == "ready" and found.targeted_reaches is not None:
+                return int(found.targeted_reaches)
+        return None
+
+    def _send(self, what: str, call: Callable[[], object]) -> None:
+        """Run a retry-keyed send: 409 is success, other failures become DeliveryError with LINE's reason."""
+        try:
+            call()
+        except Exception as error:
+            failure = _delivery_error(what, error)
+            if failure.status == 409:
+                log.info("LINE %s already accepted (retry key reused)", what)
+                return
+            log.warning("%s", failure)
+            raise failure from None
+
+
+def _delivery_error(what: str, error: Exception) -> DeliveryError:
+    """Map an SDK or transport error: 429, 5xx and timeouts are retryable; LINE's message is kept."""
+    if isinstance(error, ApiException):
+        status = int(error.status) if error.status else None
+        reason = ""
+        try:
+            reason = str(json.loads(error.body or "{}").get("message", ""))[:200]
+        except (ValueError, AttributeError):
+            reason = ""
+        retryable = status is None or status >= 500 or status == 429
+        return DeliveryError(f"LINE {what} failed with HTTP {status}: {reason}".rstrip(": "), status=status,
+                             retryable=retryable)
+    return DeliveryError(f"LINE {what} failed: {type(error).__name__}", retryable=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from handlers.districts import DISTRICTS
+from handlers.kpi import seed_kpi_reference
 from handlers.models import District
 
 log = logging.getLogger(__name__)
@@ -117,4 +118,5 @@ def seed_reference_data(session: Session) -> int:
             session.add(District(code=info.code, name_th=info.name_th, name_en=info.name_en,
                                  group_th=info.group_th))
             added += 1
-    return added
+    session.flush()
+    return added + seed_kpi_reference(session)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
+import logging
 import threading
+import time
 from pathlib import Path
 
-from knowledge.base import KnowledgeBase, default_entries_dir, load_knowledge_base
+from knowledge.base import KnowledgeBase, KnowledgeError, default_entries_dir, load_knowledge_base
 from knowledge.matcher import Matcher
+
+log = logging.getLogger(__name__)
 
 
 class Library:
@@ -17,6 +21,8 @@ class Library:
         self.directory = directory
         self._lock = threading.Lock()
         self._current: tuple[KnowledgeBase, Matcher] | None = None
+        self._fingerprint: tuple[Path, tuple[tuple[str, int, int], ...]] | None = None
+        self._checked_at = 0.0
 
     def current(self) -> tuple[KnowledgeBase, Matcher]:
         """The loaded knowledge base and matcher (loads them the first time)."""
@@ -35,13 +41,39 @@ class Library:
             self._current = fresh
         return fresh[0]
 
-    def _load(self) -> tuple[KnowledgeBase, Matcher]:
-        """Parse the files and build the matcher's index (shared by apps in one process while unchanged)."""
+    def refresh_if_changed(self, min_interval: float = 2.0) -> bool:
+        """Reload when the entry files changed on disk (an officer's edit in another worker); True if reloaded.
+
+        Cheap enough for every webhook event: at most one directory stat every `min_interval` seconds, and
+        a file that does not load keeps the knowledge base in force (logged) instead of failing the bot.
+        """
+        now = time.monotonic()
+        if self._current is None or now - self._checked_at < min_interval:
+            return False
+        self._checked_at = now
+        try:
+            if self._scan() == self._fingerprint:
+                return False
+            self.reload()
+        except (KnowledgeError, OSError) as error:
+            log.error("knowledge files changed but do not load; keeping the previous ones: %s", error)
+            return False
+        return True
+
+    def _scan(self) -> tuple[Path, tuple[tuple[str, int, int], ...]]:
+        """The directory and a fingerprint of its entry files (name, mtime, size)."""
         directory = (self.directory or default_entries_dir()).resolve()
         fingerprint = tuple(
             (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.y*ml"))
         )
-        return _build(directory, fingerprint)
+        return directory, fingerprint
+
+    def _load(self) -> tuple[KnowledgeBase, Matcher]:
+        """Parse the files and build the matcher's index (shared by apps in one process while unchanged)."""
+        scanned = self._scan()
+        built = _build(*scanned)
+        self._fingerprint = scanned
+        return built
 
 
 @functools.lru_cache(maxsize=4)

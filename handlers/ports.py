@@ -18,6 +18,14 @@ class Profile:
     language: str | None
 
 
+@dataclass(frozen=True)
+class Quota:
+    """This month's LINE message quota: `limit` None means no limit (quota type "none")."""
+
+    limit: int | None
+    used: int
+
+
 class DeliveryError(Exception):
     """LINE did not take a message; `retryable` says whether the same call may be tried again."""
 
@@ -38,3 +46,15 @@ class Messenger(Protocol):
 
     def profile(self, line_user_id: str) -> Profile | None:
         """The user's profile, or None when it cannot be had right now."""
+
+    def multicast(self, line_user_ids: Sequence[str], messages: Sequence[Message], retry_key: str) -> None:
+        """Send to up to 500 users (costs one per recipient); a 409 means already accepted (success)."""
+
+    def broadcast(self, messages: Sequence[Message], retry_key: str) -> None:
+        """Send to every friend (costs one per friend reached); a 409 means already accepted (success)."""
+
+    def quota(self) -> Quota:
+        """This month's limit and consumption as LINE reports them; raises DeliveryError."""
+
+    def followers_reach(self) -> int | None:
+        """Friends a broadcast would reach (insight targetedReaches), or None when LINE cannot say."""

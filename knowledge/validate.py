@@ -29,8 +29,18 @@ NEAR_DUPLICATE_MIN_CHARS = 12
 
 ENTRY_KEYS = frozenset(
     {
-        "id", "kind", "title_th", "title_en", "questions_th", "questions_en", "answer_th", "answer_en",
-        "sources", "related", "reviewed_on", "status",
+        "id",
+        "kind",
+        "title_th",
+        "title_en",
+        "questions_th",
+        "questions_en",
+        "answer_th",
+        "answer_en",
+        "sources",
+        "related",
+        "reviewed_on",
+        "status",
     }
 )
 FILE_KEYS = frozenset({"category", "category_th", "category_en", "entries"})
@@ -140,7 +150,9 @@ def _check_phrasings(entries: list[Entry]) -> list[Problem]:
             other = owners.get(norm)
             if other is not None and other.id != entry.id:
                 problems.append(
-                    Problem(entry.file, entry.id, f"question {phrasing!r} is the same as one of {other.id} ({other.file})")
+                    Problem(
+                        entry.file, entry.id, f"question {phrasing!r} is the same as one of {other.id} ({other.file})"
+                    )
                 )
                 continue
             owners[norm] = entry

@@ -1,0 +1,1 @@
+"""The clock process (APScheduler): scheduled tips, sent within the LINE quota and exactly once."""

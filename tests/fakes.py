@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.ports import DeliveryError, Profile
+from handlers.ports import DeliveryError, Profile, Quota
 from handlers.replies import Message
 
 SECRET = "test-channel-secret"
@@ -31,6 +31,11 @@ class FakeMessenger:
     pushes: list[tuple[str, list[Message], str]] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
     fail_next: list[DeliveryError] = field(default_factory=list)
+    multicasts: list[tuple[list[str], list[Message], str]] = field(default_factory=list)
+    broadcasts: list[tuple[list[Message], str]] = field(default_factory=list)
+    quota_limit: int | None = 300
+    quota_used: int = 0
+    followers: int | None = 0
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
         if self.fail_next:
@@ -44,6 +49,28 @@ class FakeMessenger:
 
     def profile(self, line_user_id: str) -> Profile | None:
         return self.profiles.get(line_user_id)
+
+    def multicast(self, line_user_ids: Sequence[str], messages: Sequence[Message], retry_key: str) -> None:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        if any(key == retry_key for _, _, key in self.multicasts):
+            return  # LINE answers 409: already accepted
+        self.multicasts.append((list(line_user_ids), list(messages), retry_key))
+        self.quota_used += len(set(line_user_ids))
+
+    def broadcast(self, messages: Sequence[Message], retry_key: str) -> None:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        if any(key == retry_key for _, key in self.broadcasts):
+            return  # LINE answers 409: already accepted
+        self.broadcasts.append((list(messages), retry_key))
+        self.quota_used += self.followers or 0
+
+    def quota(self) -> Quota:
+        return Quota(self.quota_limit, self.quota_used)
+
+    def followers_reach(self) -> int | None:
+        return self.followers
 
     def texts_for(self, reply_token: str) -> list[str]:
         """Texts of the reply sent with one token."""

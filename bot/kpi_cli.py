@@ -1,0 +1,244 @@
+"""`flask --app app kpi ...` and `flask --app app report ...`: close months, override scores, write reports."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from handlers.kpi import close_month, current_record, history, parse_month
+from handlers.kpi.periods import fiscal_year_bounds, fiscal_year_months, month_days
+from handlers.kpi.reference import (
+    INTERCLINIC,
+    clear_override,
+    find_indicator,
+    interclinic_indicator,
+    override,
+    result_for,
+)
+from handlers.kpi.yearly import propose_interclinic
+from handlers.models import BANGKOK, Interaction, utcnow
+from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
+from handlers.satisfaction import SurveyResponse
+
+kpi_group = AppGroup("kpi", help="KPI records: close a month, see its history, override a yearly score.")
+report_group = AppGroup("report", help="Monthly and yearly KPI reports (xlsx, pdf, html, docx).")
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    """The session factory create_app built."""
+    return current_app.extensions["iao"].sessions
+
+
+def _quota(option: int | None) -> int | None:
+    """The LINE monthly message quota: --quota-limit, else LINE_MONTHLY_QUOTA, else the default."""
+    if option is not None:
+        return option
+    value = os.environ.get("LINE_MONTHLY_QUOTA", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _month(text: str) -> tuple[int, int]:
+    """--month parsed, or a usage error."""
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month") from None
+
+
+def _titles() -> tuple[dict[str, str], dict[str, str]]:
+    """Entry and category titles from the knowledge base, for the 'top questions' and category tables."""
+    try:
+        kb = current_app.extensions["iao"].library.current()[0]
+    except Exception as exc:  # a broken knowledge base must not stop the KPI report
+        click.echo(f"warning: knowledge base not loaded ({exc}); ids shown instead of titles", err=True)
+        return {}, {}
+    return {e.id: e.title_th for e in kb.entries}, {c.id: c.title_th for c in kb.categories}
+
+
+@kpi_group.command("close")
+@click.option("--month", "month_text", required=True, help="YYYY-MM (Bangkok calendar month).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--quota-limit", type=int, default=None, help="LINE monthly message quota (default 300).")
+def close_command(month_text: str, as_json: bool, quota_limit: int | None) -> None:
+    """Compute a month from the log and store it as a new KPI record version (history is kept)."""
+    year, month = _month(month_text)
+    with _sessions().begin() as session:
+        counts = close_month(session, year, month, utcnow(), quota_limit=_quota(quota_limit), closed_by="cli")
+        version = current_record(session, counts.month).version  # type: ignore[union-attr]
+    if as_json:
+        click.echo(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"closed {counts.month} (FY {counts.fiscal_year}, version {version}): {counts.questions} questions, "
+               f"{counts.answered_by_bot} by the bot, {counts.handed_off} handed off, "
+               f"{counts.answered_by_officer} by officers; {counts.districts_active}/50 districts active; "
+               f"{counts.broadcasts_sent}/{counts.broadcast_target} tips; "
+               f"{counts.messages_consumed}/{counts.quota_limit} messages")
+
+
+@kpi_group.command("history")
+@click.option("--month", "month_text", required=True, help="YYYY-MM.")
+def history_command(month_text: str) -> None:
+    """List every closed version of a month."""
+    year, month = _month(month_text)
+    with _sessions()() as session:
+        for record in history(session, f"{year:04d}-{month:02d}"):
+            click.echo(f"v{record.version} {record.closed_at.astimezone(BANGKOK):%Y-%m-%d %H:%M} "
+                       f"{record.closed_by or ''}: {record.questions} questions, {record.followers_total} followers, "
+                       f"{record.broadcasts_sent} tips")
+
+
+@kpi_group.command("override")
+@click.option("--fiscal-year", "be_year", type=int, required=True, help="BE fiscal year, e.g. 2570.")
+@click.option("--indicator", "key", default=INTERCLINIC, show_default=True)
+@click.option("--level", type=click.IntRange(1, 5), default=None)
+@click.option("--score", type=float, default=None, help="Score 0–100 (default: the level's score).")
+@click.option("--reason", default="", help="Why (required unless --clear).")
+@click.option("--by", "by", default=None, help="Officer's name.")
+@click.option("--clear", is_flag=True, help="Remove the override.")
+def override_command(be_year: int, key: str, level: int | None, score: float | None, reason: str, by: str | None,
+                     clear: bool) -> None:
+    """Set (or clear) an officer's level/score for an indicator's year, with a reason."""
+    with _sessions().begin() as session:
+        if key == INTERCLINIC:
+            indicator = interclinic_indicator(session, be_year)
+        else:
+            found = find_indicator(session, be_year, key)
+            if found is None:
+                raise click.ClickException(f"no indicator {key!r} in FY {be_year}")
+            indicator = found
+        result = result_for(session, indicator, be_year)
+        if clear:
+            clear_override(result)
+        else:
+            if level is None and score is None:
+                raise click.UsageError("give --level and/or --score, or --clear")
+            try:
+                override(result, level=level, score=score, reason=reason, by=by, now=utcnow())
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from None
+        click.echo(f"FY {be_year} {key}: level {result.level}, score {result.score}, "
+                   f"weighted {result.weighted_score}" + (f" (override: {result.override_reason})"
+                                                         if result.override_reason else ""))
+
+
+@report_group.command("monthly")
+@click.option("--month", "month_text", required=True, help="YYYY-MM.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "pdf", "html", "docx"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--thai-digits", is_flag=True, help="Write numbers in Thai digits (๐–๙).")
+@click.option("--factors", default=None, help="ปัจจัยสนับสนุน text (default: the record's, else blank lines).")
+@click.option("--obstacles", default=None, help="อุปสรรค text (default: the record's, else suggested from figures).")
+@click.option("--quota-limit", type=int, default=None)
+def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, factors: str | None,
+                    obstacles: str | None, quota_limit: int | None) -> None:
+    """รายงานสรุปกิจกรรมตามโครงการฯ ประจำเดือน from the month's current record (closing it if never closed)."""
+    year, month = _month(month_text)
+    titles, categories = _titles()
+    with _sessions().begin() as session:
+        if factors is not None or obstacles is not None:
+            record = current_record(session, f"{year:04d}-{month:02d}")
+            if record is not None:
+                record.supporting_factors_th = factors if factors is not None else record.supporting_factors_th
+                record.obstacles_th = obstacles if obstacles is not None else record.obstacles_th
+        report = monthly_report(session, year, month, utcnow(), titles=titles, category_titles=categories,
+                                quota_limit=_quota(quota_limit))
+    doc = monthly_document(report, thai_digits=thai_digits, supporting_factors=factors, obstacles=obstacles)
+    _write(doc, fmt, output)
+
+
+@report_group.command("yearly")
+@click.option("--fiscal-year", "be_year", type=int, required=True, help="BE fiscal year, e.g. 2570.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "pdf", "docx", "html"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--thai-digits", is_flag=True)
+@click.option("--no-exports", is_flag=True, help="Do not write the evidence files next to the report.")
+def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_exports: bool) -> None:
+    """The seed-001 result form for InterClinic, with evidence exports (monthly reports, survey, chat log)."""
+    now = utcnow()
+    files: dict[str, list[str]] = {}
+    with _sessions().begin() as session:
+        result, figures = propose_interclinic(session, be_year, now)
+        if not no_exports:
+            files = _evidence_exports(session, be_year, output, figures.months, thai_digits)
+            for item in result.evidence:
+                if files.get(item.kind):
+                    item.file_uri = files[item.kind][0]
+                    item.generated = True
+        doc = yearly_document(result, figures, thai_digits=thai_digits, evidence_files=files)
+    _write(doc, fmt, output)
+
+
+def _evidence_exports(session, be_year: int, output: Path, months: list, thai: bool) -> dict[str, list[str]]:  # type: ignore[no-untyped-def,type-arg]
+    """Write the evidence files beside the yearly report; returns paths (relative to it) by evidence kind."""
+    folder = output.parent / f"{output.stem}_evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    titles, categories = _titles()
+    files: dict[str, list[str]] = {"monthly_report": [], "questionnaire": [], "chat_log": [], "published": []}
+    now = utcnow()
+    for counts in months:
+        year, month = (int(x) for x in counts.month.split("-"))
+        report = monthly_report(session, year, month, now, titles=titles, category_titles=categories)
+        path = render(monthly_document(report, thai_digits=thai), "pdf", folder / f"monthly-{counts.month}.pdf")
+        files["monthly_report"].append(str(path.relative_to(output.parent)))
+    start, end = fiscal_year_bounds(be_year)
+    survey = folder / f"survey-FY{be_year}.csv"
+    with survey.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["period", "answered_at_bangkok", "district_id", "score", "comment"])
+        for row in session.scalars(select(SurveyResponse).where(SurveyResponse.score.is_not(None))
+                                   .order_by(SurveyResponse.answered_at)):
+            day = row.answered_at.astimezone(BANGKOK) if row.answered_at else None
+            if day is not None and start <= day.date() <= end:
+                writer.writerow([row.period, f"{day:%Y-%m-%d %H:%M}", row.district_id, row.score, row.comment or ""])
+    files["questionnaire"].append(str(survey.relative_to(output.parent)))
+    chat = folder / f"chat-log-FY{be_year}.csv"
+    first_month, last_month = fiscal_year_months(be_year)[0], fiscal_year_months(be_year)[-1]
+    with chat.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["bangkok_time", "district_id", "direction", "kind", "outcome", "category", "answered_by",
+                         "text"])
+        rows = session.execute(select(Interaction.occurred_at, Interaction.district_id, Interaction.direction,
+                                      Interaction.kind, Interaction.outcome, Interaction.category,
+                                      Interaction.answered_by, Interaction.text)
+                               .where(Interaction.bkk_day.between(month_days(*first_month)[0],
+                                                                  month_days(*last_month)[1]),
+                                      Interaction.kind.in_(("text", "reply", "push")))
+                               .order_by(Interaction.occurred_at, Interaction.id)).yield_per(2000)
+        for at, district, direction, kind, outcome, category, by, text in rows:
+            writer.writerow([f"{at.astimezone(BANGKOK):%Y-%m-%d %H:%M}", district, direction, kind, outcome or "",
+                             category or "", by or "", text or ""])
+    files["chat_log"].append(str(chat.relative_to(output.parent)))
+    published = folder / f"published-FY{be_year}.csv"
+    with published.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["month", "bangkok_day", "title", "recipients"])
+        for counts in months:
+            for b in counts.broadcasts:
+                writer.writerow([counts.month, b["bkk_day"], b.get("title") or "", b.get("recipients") or ""])
+    files["published"].append(str(published.relative_to(output.parent)))
+    return files
+
+
+def _write(doc, fmt: str, output: Path) -> None:  # type: ignore[no-untyped-def]
+    """Render, turning a missing font into a clear error."""
+    try:
+        path = render(doc, fmt, output)
+    except FontMissing as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {path}")
+
+
+def register_kpi_commands(app: Flask) -> None:
+    """Attach the kpi and report command groups."""
+    app.cli.add_command(kpi_group)
+    app.cli.add_command(report_group)
+

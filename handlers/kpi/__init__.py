@@ -1,0 +1,31 @@
+"""KPI records: the performance-agreement forms as data, monthly activity counts and yearly results."""
+
+from handlers.kpi.counts import (
+    BROADCAST_TARGET,
+    DEFAULT_QUOTA_LIMIT,
+    MonthlyCounts,
+    close_month,
+    compute_month,
+    current_record,
+    history,
+)
+from handlers.kpi.models import (
+    Component,
+    EvidenceItem,
+    FiscalYear,
+    Indicator,
+    IndicatorResult,
+    Level,
+    MonthlyRecord,
+    ScoringScheme,
+)
+from handlers.kpi.periods import fiscal_year_of, parse_month, previous_month
+from handlers.kpi.reference import seed_kpi_reference
+from handlers.kpi.scheduled import close_previous_month
+
+__all__ = [
+    "BROADCAST_TARGET", "DEFAULT_QUOTA_LIMIT", "Component", "EvidenceItem", "FiscalYear", "Indicator",
+    "IndicatorResult", "Level", "MonthlyCounts", "MonthlyRecord", "ScoringScheme", "close_month",
+    "close_previous_month", "compute_month", "current_record", "fiscal_year_of", "history", "parse_month",
+    "previous_month", "seed_kpi_reference",
+]

@@ -1,0 +1,59 @@
+"""Months and fiscal years as the IAO counts them: Bangkok calendar months, BE fiscal years from 1 October."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from handlers.models import BANGKOK
+
+BE_OFFSET = 543
+
+
+def fiscal_year_of(year: int, month: int) -> int:
+    """The BE fiscal year a CE month belongs to: October 2026 → 2570, September 2026 → 2569."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1..12, not {month}")
+    return year + BE_OFFSET + (1 if month >= 10 else 0)
+
+
+def fiscal_year_months(be_year: int) -> list[tuple[int, int]]:
+    """The twelve (CE year, month) pairs of a BE fiscal year, October first."""
+    start = be_year - BE_OFFSET - 1
+    return [(start, m) for m in (10, 11, 12)] + [(start + 1, m) for m in range(1, 10)]
+
+
+def fiscal_year_bounds(be_year: int) -> tuple[dt.date, dt.date]:
+    """First and last day (CE dates) of a BE fiscal year."""
+    return dt.date(be_year - BE_OFFSET - 1, 10, 1), dt.date(be_year - BE_OFFSET, 9, 30)
+
+
+def month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """First and last calendar day of a month."""
+    first = dt.date(year, month, 1)
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first, following - dt.timedelta(days=1)
+
+
+def month_utc_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of a Bangkok month in UTC, for tables timed in UTC only (sends, surveys)."""
+    first, last = month_days(year, month)
+    start = dt.datetime.combine(first, dt.time(), BANGKOK)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), BANGKOK)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """"2026-11" → (2026, 11); a BE year (≥ 2400) is accepted and converted."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"month must look like YYYY-MM, not {text!r}")
+    year = int(match.group(1))
+    return (year - BE_OFFSET if year >= 2400 else year), int(match.group(2))
+
+
+def previous_month(now: dt.datetime) -> tuple[int, int]:
+    """The Bangkok month before the one `now` falls in (what the scheduler closes on the 1st)."""
+    today = now.astimezone(BANGKOK).date()
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return last.year, last.month

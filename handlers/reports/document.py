@@ -1,0 +1,97 @@
+"""A small document model between data assembly and rendering, so four formats show the same content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from handlers.reports.thai import number, thai_digits
+
+Cell = str | int | float | None
+
+
+@dataclass
+class Table:
+    """A table; number cells stay numbers so the spreadsheet can sum them."""
+
+    headers: list[str]
+    rows: list[list[Cell]]
+    total_row: bool = False  # the last row is a total (bold)
+    widths: list[float] | None = None  # relative column widths
+    keep_digits: tuple[int, ...] = ()  # columns never converted to Thai digits (file paths)
+
+
+@dataclass
+class Paragraph:
+    """Running text; `bold` for notes that must stand out."""
+
+    text: str
+    bold: bool = False
+
+
+@dataclass
+class Image:
+    """A PNG chart with its caption."""
+
+    png: bytes
+    caption: str
+    width_mm: float = 170
+
+
+@dataclass
+class Field:
+    """A fill-in field of the form: its text, or dotted lines for the officer to complete."""
+
+    label: str
+    text: str | None = None
+    lines: int = 3
+
+
+Block = Table | Paragraph | Image | Field
+
+
+@dataclass
+class Section:
+    """A numbered heading and what follows it."""
+
+    heading: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """A whole report: titles, header lines (label, value) and sections."""
+
+    title: str
+    subtitle: list[str]
+    header: list[tuple[str, str]]
+    sections: list[Section]
+    thai_digits: bool = False
+    landscape: bool = False
+
+    def text(self, cell: Cell, column: int | None = None, table: Table | None = None) -> str:
+        """A cell or string as printed, with Thai digits when asked (except kept columns)."""
+        out = cell if isinstance(cell, str) else number(cell)
+        if self.thai_digits and not (table is not None and column in table.keep_digits):
+            out = thai_digits(out)
+        return out
+
+    def localised(self) -> Document:
+        """A copy whose titles, header, paragraphs and fields already carry Thai digits if asked."""
+        if not self.thai_digits:
+            return self
+        t = self.text
+        sections = []
+        for section in self.sections:
+            blocks: list[Block] = []
+            for block in section.blocks:
+                if isinstance(block, Paragraph):
+                    blocks.append(replace(block, text=t(block.text)))
+                elif isinstance(block, Field):
+                    blocks.append(replace(block, label=t(block.label), text=t(block.text) if block.text else None))
+                elif isinstance(block, Image):
+                    blocks.append(replace(block, caption=t(block.caption)))
+                else:
+                    blocks.append(replace(block, headers=[t(h) for h in block.headers]))
+            sections.append(Section(t(section.heading), blocks))
+        return replace(self, title=t(self.title), subtitle=[t(s) for s in self.subtitle],
+                       header=[(t(a), t(b)) for a, b in self.header], sections=sections)

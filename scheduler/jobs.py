@@ -1,0 +1,74 @@
+"""Scheduled jobs as plain functions: each gets its dependencies, so tests and the CLI run them directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.broadcasts import SendPolicy, SendReport, acquire_lease, send_due
+from handlers.models import utcnow
+from handlers.ports import Messenger
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "tips"
+
+
+def default_holder() -> str:
+    """This process, as a lease holder: host, pid and a random part (a pid can be reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:100]
+
+
+@dataclass(frozen=True)
+class JobDeps:
+    """What the tips job needs: the database, LINE, the send policy, and who this scheduler is."""
+
+    sessions: sessionmaker[Session]
+    messenger: Messenger
+    policy: SendPolicy = SendPolicy()
+    holder: str = field(default_factory=default_holder)
+    lease_ttl: dt.timedelta = dt.timedelta(minutes=3)
+
+
+def tips_tick(deps: JobDeps, now: dt.datetime | None = None) -> SendReport | None:
+    """One tick: take the database lease, then send due tips; None when another scheduler holds the lease."""
+    now = now or utcnow()
+    with deps.sessions() as session:
+        if not acquire_lease(session, LEASE_NAME, deps.holder, now, deps.lease_ttl):
+            log.info("another scheduler holds the %r lease; not sending", LEASE_NAME)
+            return None
+    report = send_due(deps.sessions, deps.messenger, now=now, policy=deps.policy)
+    if any(report.as_dict().values()):
+        log.info("tips tick: %s", report.as_dict())
+    return report
+
+
+_installed: JobDeps | None = None
+
+
+def install(deps: JobDeps | None) -> None:
+    """Give this process's dependencies to the persisted job (the job store keeps only a function name)."""
+    global _installed
+    _installed = deps
+
+
+def installed() -> JobDeps | None:
+    """The dependencies installed in this process, if any."""
+    return _installed
+
+
+def run_installed_tick() -> None:
+    """The persisted job's target; never raises, so one bad tick does not stop the scheduler."""
+    if _installed is None:
+        log.error("tips job fired but no dependencies are installed in this process")
+        return
+    try:
+        tips_tick(_installed)
+    except Exception:
+        log.exception("tips tick failed; the next tick will resume with the same retry keys")

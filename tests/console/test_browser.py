@@ -1,0 +1,113 @@
+"""In a real browser: sign in, answer a handed-off question in the inbox, and see the push reach LINE (linesim)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linesim.client import SimClient
+from tests.conftest import SMALL_KB
+from tests.console.conftest import HANDED_OFF
+from tests.servers import ROOT, Stack, bot_stack
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+PASSWORD = "e2e officer password"
+ANSWER = "ใบขับขี่สากลออกโดยกรมการขนส่งทางบก ไม่ใช่สำนักงานเขตค่ะ (ตอบจากเบราว์เซอร์)"
+PHONE = (390, 844)  # a common phone viewport, CSS pixels
+
+
+def _require_browser() -> None:
+    """The browser test must run in CI: a missing browser is a failure that says how to fix it."""
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not found: install Debian's browser with "
+                    "`apt-get install -y chromium chromium-driver` (the console's browser test needs it)")
+
+
+@pytest.fixture
+def stack(database_url: str) -> Iterator[Stack]:
+    """gunicorn (production settings: Secure cookies) and the LINE simulator."""
+    with bot_stack(database_url, workers=2, knowledge_dir=SMALL_KB) as running:
+        yield running
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Headless Debian chromium through Debian's chromedriver (nothing downloaded)."""
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="iao-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                 f"--user-data-dir={profile}", f"--window-size={PHONE[0]},{PHONE[1]}", "--lang=th-TH"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _create_officer(stack: Stack) -> None:
+    """The documented way: `flask --app app create-officer USERNAME --password-stdin`."""
+    env = {**os.environ, "DATABASE_URL": stack.database_url, "SECRET_KEY": "e2e-secret-key", "IAO_ENV": "production",
+           "PYTHAINLP_OFFLINE": "1", "KNOWLEDGE_DIR": str(SMALL_KB), "LOG_LEVEL": "WARNING"}
+    flask = Path(sys.executable).parent / "flask"
+    result = subprocess.run([str(flask), "--app", "app", "create-officer", "e2e.officer", "--password-stdin"],
+                            input=PASSWORD + "\n", text=True, capture_output=True, cwd=ROOT, env=env, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_officer_answers_in_the_browser_and_the_push_reaches_line(stack: Stack, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver: WebDriver = browser  # type: ignore[assignment]
+    wait = WebDriverWait(driver, 20)
+    _create_officer(stack)
+    sim = SimClient(stack.sim_url)
+    user = sim.add_user("เจ้าหน้าที่เขตบางรัก", follow=True)["userId"]
+    assert sim.send_text(user, HANDED_OFF)["status"] == 200
+    assert any("เจ้าหน้าที่" in t for t in sim.texts(user))  # the bot said it handed the question over
+
+    driver.get(f"{stack.bot_url}/console/inbox")  # a stranger is sent to the login page
+    wait.until(ec.presence_of_element_located((By.ID, "login-button")))
+    assert "/console/login" in driver.current_url
+    driver.find_element(By.ID, "username").send_keys("e2e.officer")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login-button").click()
+
+    link = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "a[id^='answer-']")))
+    assert HANDED_OFF in driver.page_source
+    shot = os.environ.get("IAO_CONSOLE_SCREENSHOT")
+    if shot:
+        driver.save_screenshot(shot)
+    link.click()
+    box = wait.until(ec.presence_of_element_located((By.ID, "answer-text")))
+    box.send_keys(ANSWER)
+    assert driver.find_element(By.ID, "mode-push").is_selected()
+    driver.find_element(By.ID, "send-answer").click()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "ส่งคำตอบถึงผู้ใช้แล้ว"))
+
+    assert any(ANSWER in t for t in sim.texts(user)), sim.texts(user)
+    pushes = sim.requests(path="/v2/bot/message/push")
+    assert len(pushes) == 1 and pushes[0]["status"] == 200
+    assert pushes[0]["headers"].get("X-Line-Retry-Key")
+    assert "ไม่มีคำถามค้างตอบ" in driver.page_source  # answered questions leave the inbox

@@ -1,0 +1,122 @@
+"""Matcher outcomes on the fixture knowledge base (lexical channels, no optional extra needed)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from knowledge.base import KnowledgeBase
+from knowledge.matcher import Decision, Matcher
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("ฝรั่งมาจดทะเบียนสมรสที่เขต ต้องใช้เอกสารอะไรบ้างครับ", "marriage-foreigner-documents"),
+        ("พาสปอตของชาวต่างชาติหายทำไงดีคะ", "passport-lost-foreigner"),
+        ("ท.ร. ๑๓ ขอได้ไหม ใครขอได้", "house-registration-tr13"),
+        ("TM.30 แจ้งออนไลน์ได้ไหมคะ", "tm30-report"),
+        ("บัตรสีชมพูหมดอายุ ต้องต่อที่ไหนครับ", "pink-card"),
+    ],
+)
+def test_clear_questions_are_answered(fixture_matcher: Matcher, text: str, entry_id: str) -> None:
+    decision = fixture_matcher.decide(text)
+    assert decision.outcome == "answer", decision
+    assert decision.entry is not None and decision.entry.id == entry_id
+    assert all(alt.id != entry_id for alt, _ in decision.alternatives)
+
+
+def test_middle_band_gets_suggestions(fixture_kb: KnowledgeBase) -> None:
+    matcher = Matcher(fixture_kb, semantic=False, answer_threshold=0.95, suggest_threshold=0.1)
+    decision = matcher.decide("เอกสารต่างชาติ")
+    assert decision.outcome == "suggest", decision
+    ids = [e.id for e, _ in decision.alternatives]
+    assert 2 <= len(ids) <= 3 and len(set(ids)) == len(ids)
+    assert all(e.kind == "faq" for e, _ in decision.alternatives)
+    scores = [s for _, s in decision.alternatives]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "decoy"),
+    [
+        ("บัตรประชาชนหายต้องทำอย่างไรคะ", "decoy-thai-id-card"),
+        ("คนไทยจะจดทะเบียนสมรสกับคนไทยใช้อะไรบ้าง", "decoy-thai-thai-marriage"),
+    ],
+)
+def test_domestic_lookalike_is_handed_over_with_the_decoy(fixture_matcher: Matcher, text: str, decoy: str) -> None:
+    decision = fixture_matcher.decide(text)
+    assert decision.outcome == "handoff"
+    assert decision.entry is not None and decision.entry.id == decoy and decision.entry.kind == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["พรุ่งนี้ฝนจะตกไหม", "เมื่อคืนแมนยูชนะไหม", "หุ้น PTT วันนี้ขึ้นไหม", "Tell me a joke", "กินข้าวยัง"],
+)
+def test_unrelated_text_is_off_topic(fixture_matcher: Matcher, text: str) -> None:
+    decision = fixture_matcher.decide(text)
+    assert decision.outcome in ("off_topic", "handoff"), decision
+    assert decision.outcome == "off_topic" or decision.entry is None
+
+
+@pytest.mark.parametrize(
+    "text", ["สวัสดีครับ", "สวัสดีค่ะพี่ๆ", "หวัดดีจ้า", "Hello", "hi there", "good morning", "สวัสดีตอนเช้าครับ"]
+)
+def test_greetings(fixture_matcher: Matcher, text: str) -> None:
+    assert fixture_matcher.decide(text).outcome == "greeting"
+
+
+@pytest.mark.parametrize(
+    "text", ["ขอบคุณครับ", "ขอบคุณมากค่ะ", "ขอบคุณมากๆ นะคะพี่", "thank you!", "Thanks a lot", "รับทราบครับ", "ครับ"]
+)
+def test_thanks(fixture_matcher: Matcher, text: str) -> None:
+    assert fixture_matcher.decide(text).outcome == "thanks"
+
+
+def test_greeting_with_a_question_is_matched(fixture_matcher: Matcher) -> None:
+    decision = fixture_matcher.decide("สวัสดีครับ ชาวต่างชาติทำพาสปอร์ตหายต้องทำอย่างไร")
+    assert decision.outcome == "answer"
+    assert decision.entry is not None and decision.entry.id == "passport-lost-foreigner"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀🙏", "???", "...", "\u200b", "\n\n"])
+def test_empty(fixture_matcher: Matcher, text: str) -> None:
+    decision = fixture_matcher.decide(text)
+    assert decision == Decision("empty", None, 0.0, (), "")
+
+
+def test_very_long_message_is_fast_and_still_matched(fixture_matcher: Matcher) -> None:
+    text = ("ชาวต่างชาติทำพาสปอร์ตหายต้องทำอย่างไร " + "รายละเอียดเพิ่มเติมของเรื่องนี้ " * 200)[:5000]
+    assert len(text) == 5000
+    start = time.perf_counter()
+    decision = fixture_matcher.decide(text)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 0.5
+    assert len(decision.normalized) <= 500
+    assert decision.outcome in ("answer", "suggest")
+    assert decision.entry is not None and decision.entry.id == "passport-lost-foreigner"
+
+
+def test_search_ranks_entries(fixture_matcher: Matcher) -> None:
+    results = fixture_matcher.search("ตม30", k=2)
+    assert len(results) == 2
+    assert results[0][0].id == "tm30-report"
+    assert results[0][1] >= results[1][1]
+
+
+def test_thresholds_can_be_overridden(fixture_kb: KnowledgeBase) -> None:
+    strict = Matcher(fixture_kb, semantic=False, answer_threshold=0.99, suggest_threshold=0.98)
+    assert strict.decide("พาสปอตของชาวต่างชาติหายทำไงดีคะ").outcome in ("handoff", "off_topic")
+    lenient = Matcher(fixture_kb, semantic=False, answer_threshold=0.05, suggest_threshold=0.05)
+    assert lenient.decide("พาสปอตของชาวต่างชาติหายทำไงดีคะ").outcome == "answer"
+
+
+def test_decision_normalized_is_reported(fixture_matcher: Matcher) -> None:
+    assert fixture_matcher.decide("ท.ร.๑๓ คืออะไรครับ").normalized == "ทร13 คืออะไร"
+
+
+def test_empty_knowledge_base_hands_over() -> None:
+    matcher = Matcher(KnowledgeBase(entries=(), categories=()), semantic=False)
+    assert matcher.decide("ชาวต่างชาติทำพาสปอร์ตหาย").outcome == "off_topic"
