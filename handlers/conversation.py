@@ -27,6 +27,7 @@ from handlers.models import District, Interaction, LineUser, ProcessedEvent, ban
 from handlers.office_hours import HOURS_TH, expected_answer_th
 from handlers.ports import Messenger
 from handlers.replies import Message, Outgoing, QuickReply, short_label
+from handlers.tips import tips_on_demand_message
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.matcher import Decision
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_STORED_TEXT = 5000
 CHANGE_DISTRICT_WORDS = ("เปลี่ยนเขต", "แก้เขต", "ย้ายเขต", "changedistrict")
 MENU_WORDS = ("เมนู", "menu", "หัวข้อ", "หมวด", "หมวดหมู่")
+TIPS_WORDS = ("เกร็ดความรู้", "tips", "tip", "ความรู้ใหม่")
 
 
 def postback(**params: str | int) -> str:
@@ -189,6 +191,9 @@ class Conversation:
         if compact in MENU_WORDS:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="menu")
             return [self._menu()]
+        if compact in TIPS_WORDS:
+            self._log_in(session, user, event.meta, kind="text", text=text, outcome="menu")
+            return [self._tips(session, event.meta)]
         return self._answer_question(session, user, event.meta, text)
 
     def _answer_question(self, session: Session, user: LineUser | None, meta: EventMeta,
@@ -275,13 +280,20 @@ class Conversation:
     def _menu(self) -> Message:
         """The topic menu: one quick reply per category (fits a rich menu's postbacks too)."""
         categories = [c for c in self.kb.categories if any(e.kind == "faq" for e in self.kb.by_category(c.id))]
-        buttons = tuple(
-            QuickReply(label=short_label(c.title_th), data=postback(action="category", id=c.id),
-                       display_text=c.title_th)
-            for c in categories[:12]
+        buttons = (
+            QuickReply(label="💡 เกร็ดความรู้", data=postback(action="tips"), display_text="เกร็ดความรู้"),
+            *(QuickReply(label=short_label(c.title_th), data=postback(action="category", id=c.id),
+                         display_text=c.title_th) for c in categories[:12]),
         )
         lines = "\n".join(f"• {c.title_th}" for c in categories)
         return Message(f"หัวข้อที่ @IAO ตอบได้:\n{lines}\n\nเลือกหัวข้อด้านล่าง หรือพิมพ์คำถามได้เลยค่ะ", buttons)
+
+    def _tips(self, session: Session, meta: EventMeta) -> Message:
+        """Tips on demand, free by reply: how the 6-a-month target is met when broadcasts do not fit."""
+        message = tips_on_demand_message(session, meta.occurred_at)
+        if message is None:
+            return Message("ยังไม่มีเกร็ดความรู้ในขณะนี้ค่ะ พิมพ์คำถามหรือพิมพ์ \"เมนู\" ได้เลย")
+        return message
 
     # ----------------------------------------------------------------- postback
     def _on_postback(self, session: Session, user: LineUser | None, event: PostbackReceived) -> list[Message]:
@@ -311,6 +323,9 @@ class Conversation:
         if action == "menu":
             self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu")
             return [self._menu()]
+        if action == "tips":
+            self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu")
+            return [self._tips(session, meta)]
         if action == "category":
             self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu",
                          category=params.get("id"))

@@ -183,9 +183,12 @@ def _strip_greeting(normalized: str) -> str:
     return normalized
 
 
+NUMBER_RE = re.compile(r"(?<![\u0e01-\u0e2ea-z])\d+")
+
+
 def _channel_text(tokens: list[str]) -> str:
-    """Text the character channel sees: canonical words separated by spaces."""
-    return " ".join(tokens)
+    """Text the character channel sees: canonical words, numbers as one placeholder (years, fees vary)."""
+    return NUMBER_RE.sub("#", " ".join(tokens))
 
 
 def _char_features(tokens: list[str]):

@@ -175,3 +175,14 @@ def test_no_body_or_token_in_logs(line: Line, caplog: pytest.LogCaptureFixture) 
     line.post(text_event(USER, "x"), secret="wrong")
     joined = "\n".join(r.getMessage() for r in caplog.records)
     assert secret_text not in joined and SECRET not in joined and "test-access-token" not in joined
+
+
+def test_menu_lists_categories_and_tips_on_demand(line: Line) -> None:
+    menu = text_event(USER, "เมนู")
+    line.post(menu)
+    _, messages = line.messenger.replies[-1]
+    labels = [q.label for q in messages[0].quick_replies]
+    assert "💡 เกร็ดความรู้" in labels and len(labels) <= 13
+    tips = postback_event(USER, "action=tips")
+    assert line.post(tips) == 200
+    assert "เกร็ดความรู้" in line.replies(tips)[0]
