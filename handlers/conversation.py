@@ -27,6 +27,7 @@ from handlers.models import District, Interaction, LineUser, ProcessedEvent, ban
 from handlers.office_hours import HOURS_TH, expected_answer_th
 from handlers.ports import Messenger
 from handlers.replies import Message, Outgoing, QuickReply, short_label
+from handlers.satisfaction import record_survey_answer, survey_offer, take_survey_comment
 from handlers.tips import tips_on_demand_message
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.matcher import Decision
@@ -188,6 +189,10 @@ class Conversation:
             info = match_district(text)
             if info is not None:
                 return self._register(session, user, info, event.meta, text)
+        comment_reply = take_survey_comment(session, user, text, event.meta.occurred_at)
+        if comment_reply is not None:
+            self._log_in(session, user, event.meta, kind="text", text=text, outcome="survey-comment")
+            return [comment_reply]
         if compact in MENU_WORDS:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="menu")
             return [self._menu()]
@@ -209,6 +214,8 @@ class Conversation:
             answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
         )
         messages = self._decision_messages(decision, row.id, meta)
+        if decision.outcome == "thanks":
+            self._offer_survey(session, user, meta, messages)
         if user is not None and user.district_id is None and decision.outcome != "empty":
             messages.append(self._ask_district("อีกนิดค่ะ ช่วยระบุสำนักงานเขตที่ท่านสังกัดด้วยนะคะ"))
         return messages
@@ -351,14 +358,26 @@ class Conversation:
             self._log_in(session, user, meta, kind="feedback", text=vote, outcome=f"feedback-{vote}",
                          entry_id=params.get("e"), in_reply_to_id=_int(params.get("q")))
             if vote == "up":
-                return [Message("ขอบคุณสำหรับความคิดเห็นค่ะ 🙏")]
+                return self._offer_survey(session, user, meta, [Message("ขอบคุณสำหรับความคิดเห็นค่ะ 🙏")])
             officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=params.get("q", "")),
                                  display_text=ASK_OFFICER)
             return [Message("ขออภัยที่คำตอบยังไม่ตรงค่ะ ต้องการให้เจ้าหน้าที่ตอบไหมคะ?", (officer,))]
         if action == "officer":
             return self._hand_over(session, user, meta, _int(params.get("q")), event.data)
+        if action == "survey":
+            self._log_in(session, user, meta, kind="postback", text=event.data, outcome="survey")
+            survey_reply = record_survey_answer(session, user, event.data, meta.occurred_at)
+            return [survey_reply] if survey_reply else []
         self._log_in(session, user, meta, kind="postback", text=event.data, outcome="unknown-postback")
         return [self._menu()]
+
+    def _offer_survey(self, session: Session, user: LineUser | None, meta: EventMeta,
+                      messages: list[Message]) -> list[Message]:
+        """Add the monthly satisfaction survey (at most once a month per user) after a thank-you, for free."""
+        offer = survey_offer(session, user, meta.occurred_at)
+        if offer is not None:
+            messages.append(offer)
+        return messages
 
     def _hand_over(self, session: Session, user: LineUser | None, meta: EventMeta, question_id: int | None,
                    data: str) -> list[Message]:

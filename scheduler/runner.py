@@ -10,6 +10,7 @@ from typing import Any
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +25,8 @@ TIMEZONE = "Asia/Bangkok"
 JOB_ID = "tips-send-due"
 JOB_FUNC = "scheduler.jobs:run_installed_tick"
 JOBS_TABLE = "apscheduler_jobs"
+KPI_JOB_ID = "kpi-close-previous-month"
+KPI_JOB_FUNC = "scheduler.jobs:run_installed_kpi_close"
 DEFAULT_INTERVAL = 60  # seconds between ticks
 DEFAULT_GRACE = 3600  # a tick missed by less than this still runs (once) after downtime
 
@@ -49,6 +52,9 @@ def build_scheduler(engine: Engine, deps: JobDeps, *, interval: int = DEFAULT_IN
     if not job_is_stored(engine):
         scheduler.add_job(JOB_FUNC, IntervalTrigger(seconds=interval, timezone=TIMEZONE), id=JOB_ID,
                           name="send due tips", replace_existing=True)
+    if not job_is_stored(engine, KPI_JOB_ID):
+        scheduler.add_job(KPI_JOB_FUNC, CronTrigger(day=1, hour=0, minute=30, timezone=TIMEZONE), id=KPI_JOB_ID,
+                          name="close the previous month's KPI record", replace_existing=True)
     return scheduler
 
 

