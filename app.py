@@ -14,9 +14,10 @@ from flask import Flask, Response
 from bot.broadcast_cli import register_broadcast_commands
 from bot.cli import register_commands
 from bot.console import register_console
-from bot.dispatch import EventDispatcher
+from bot.dispatch import EventDispatcher, QueueWorker
 from bot.kpi_cli import register_kpi_commands
 from bot.messenger import LineMessenger
+from bot.privacy_cli import register_privacy_commands
 from bot.webhook import MAX_BODY_BYTES, create_webhook_blueprint
 from handlers.conversation import Conversation
 from handlers.db import make_engine, make_session_factory, upgrade_schema
@@ -140,9 +141,11 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
         SESSION_COOKIE_SECURE=settings.environment == "production",
     )
     app.extensions["iao"] = Services(settings, sessions, engine, library, messenger, conversation)
-    app.register_blueprint(
-        create_webhook_blueprint(settings.line_channel_secret, EventDispatcher(sessions, conversation, messenger))
-    )
+    worker = QueueWorker(sessions, EventDispatcher(sessions, conversation, messenger))
+    app.extensions["iao_worker"] = worker
+    app.register_blueprint(create_webhook_blueprint(settings.line_channel_secret, worker.accept))
+    if not cli:
+        worker.start()  # also takes over events a dead process left pending
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -154,6 +157,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
 
     register_commands(app)
     register_kpi_commands(app)
+    register_privacy_commands(app)
     register_broadcast_commands(app, run_clock)
     register_console(app, sessions, library, messenger, settings.secret_key)
     return app

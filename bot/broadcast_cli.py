@@ -283,6 +283,7 @@ def make_run_scheduler_command(run_clock: Clock) -> click.Command:
         """The clock process: sends due tips every minute; safe to start twice (a database lease decides)."""
         services = _services()
         run_clock(services.engine, services.sessions, services.messenger, _policy(reserve),
+                  retention_days=services.settings.retention_days,
                   interval=interval, misfire_grace_time=grace)
 
     return run_scheduler_command

@@ -1,52 +1,196 @@
-"""One webhook event = one database transaction, then the reply goes out after the commit."""
+"""Handling stored webhook events: one database transaction per event, then the reply after the commit.
+
+The webhook stores events and answers LINE at once; a worker thread in each process handles them.
+An event left pending by a process that died is taken over by the sweep of any live process.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
+import os
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.translate import to_bot_event
 from handlers.conversation import Conversation
-from handlers.events import BotEvent
 from handlers.models import Interaction
 from handlers.ports import DeliveryError, Messenger
+from handlers.replies import Message, Outgoing
+from handlers.webhook_queue import claim, enqueue, finish, give_up_or_retry, stale_pending
 
 log = logging.getLogger(__name__)
 
+REPLY_RETRY_DELAYS = (0.3, 1.0)  # a reply token lives about a minute: retry quickly, then push instead
+DELAYED_NOTE = "ขออภัยที่ตอบล่าช้าค่ะ ระบบขัดข้องชั่วคราว คำตอบของท่านคือ:\n\n"
+RETRY_NAMESPACE = uuid.UUID("7d6f8a52-2a8e-4f3e-9a51-6b1f0c3a9e11")
+
 
 class EventDispatcher:
-    """Runs the conversation for an event inside its own session and sends what it returns."""
+    """Handles one stored event: claim it, run the conversation, mark it done, then send the reply."""
 
     def __init__(self, sessions: sessionmaker[Session], conversation: Conversation, messenger: Messenger) -> None:
         self._sessions = sessions
         self._conversation = conversation
         self._messenger = messenger
 
-    def __call__(self, event: BotEvent) -> bool:
-        """Handle one event; False when it could not be stored (so LINE should redeliver it)."""
+    def handle(self, row_id: int) -> None:
+        """Process a queued event exactly once; failures leave it pending for a later attempt."""
         try:
             with self._sessions.begin() as session:
-                outgoing = self._conversation.handle(session, event)
-        except Exception:
-            log.exception("event %s (%s) could not be handled", event.meta.event_id, type(event).__name__)
-            return False
-        if outgoing is None or not outgoing.reply_token:
-            return True
-        try:
-            self._messenger.reply(outgoing.reply_token, outgoing.messages)
-        except DeliveryError as error:
-            log.warning("reply for event %s not delivered: %s", event.meta.event_id, error)
-            self._mark_failed(outgoing.log_ids, str(error))
-        return True
+                row = claim(session, row_id)
+                if row is None:
+                    return
+                event = to_bot_event(json.loads(row.payload))
+                outgoing = self._conversation.handle(session, event) if event is not None else None
+                finish(session, row)
+                key_seed = row.webhook_event_id or f"row-{row.id}"
+        except Exception as error:
+            log.exception("queued event %s could not be handled", row_id)
+            self._retry_later(row_id, f"{type(error).__name__}: {error}")
+            return
+        if outgoing is not None and outgoing.reply_token:
+            self._deliver(outgoing, key_seed)
 
-    def _mark_failed(self, log_ids: tuple[int, ...], reason: str) -> None:
-        """Record in the log that LINE did not take a reply, so officers can see and follow up."""
+    def _retry_later(self, row_id: int, reason: str) -> None:
+        """Record the failure on the queue row (the database itself may be what failed)."""
+        try:
+            with self._sessions.begin() as session:
+                if give_up_or_retry(session, row_id, reason) == "failed":
+                    log.error("queued event %s failed too often and was given up: %s", row_id, reason)
+        except Exception:
+            log.exception("could not record the failure of queued event %s; the sweep will retry it", row_id)
+
+    def _deliver(self, outgoing: Outgoing, key_seed: str) -> None:
+        """Reply for free; if LINE keeps failing or the token expired, push the answer with an apology."""
+        error: DeliveryError | None = None
+        for delay in (0.0, *REPLY_RETRY_DELAYS):
+            time.sleep(delay)
+            try:
+                self._messenger.reply(outgoing.reply_token or "", outgoing.messages)
+                return
+            except DeliveryError as failure:
+                error = failure
+                if not failure.retryable:
+                    break
+        log.warning("reply not delivered (%s); pushing the answer instead", error)
+        if outgoing.line_user_id:
+            messages = _with_delay_note(outgoing.messages)
+            retry_key = str(uuid.uuid5(RETRY_NAMESPACE, key_seed))
+            try:
+                self._messenger.push(outgoing.line_user_id, messages, retry_key)
+                self._mark(outgoing.log_ids, "push-fallback", f"reply failed: {error}")
+                return
+            except DeliveryError as push_error:
+                error = push_error
+        self._mark(outgoing.log_ids, "failed", str(error))
+
+    def _mark(self, log_ids: tuple[int, ...], delivery: str, reason: str) -> None:
+        """Record in the log how a reply really went, so officers can see and follow up."""
         if not log_ids:
             return
         try:
             with self._sessions.begin() as session:
-                failed = update(Interaction).where(Interaction.id.in_(log_ids))
-                session.execute(failed.values(delivery="failed", detail=reason[:500]))
+                rows = update(Interaction).where(Interaction.id.in_(log_ids))
+                session.execute(rows.values(delivery=delivery, detail=reason[:500]))
         except Exception:
-            log.exception("could not record a failed reply")
+            log.exception("could not record how a reply was delivered")
+
+
+def _with_delay_note(messages: Sequence[Message]) -> tuple[Message, ...]:
+    """The same answer, opened with an apology for the delay (users are told their answer was late)."""
+    first, *rest = messages
+    return (Message(DELAYED_NOTE + first.text, first.quick_replies), *rest)
+
+
+class QueueWorker:
+    """A background thread per process that handles stored events in order and sweeps up orphans."""
+
+    def __init__(self, sessions: sessionmaker[Session], dispatcher: EventDispatcher, *,
+                 sweep_every: float = 5.0, stale_after: dt.timedelta = dt.timedelta(seconds=15)) -> None:
+        self._sessions = sessions
+        self._dispatcher = dispatcher
+        self._sweep_every = sweep_every
+        self._stale_after = stale_after
+        self._queue: queue.Queue[int] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._stopping = threading.Event()
+        self._last_sweep = 0.0
+
+    def accept(self, events: Sequence[tuple[str | None, str]]) -> bool:
+        """Store events durably, then schedule them here; False when the database could not take them."""
+        try:
+            with self._sessions.begin() as session:
+                ids = enqueue(session, events)
+        except Exception:
+            log.exception("webhook events could not be stored")
+            return False
+        self._ensure_thread()
+        for row_id in ids:
+            self._queue.put(row_id)
+        return True
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until every event handed to this process is handled (tests, graceful shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def sweep(self) -> int:
+        """Handle pending events that no live process is working on; returns how many were taken."""
+        self._last_sweep = time.monotonic()
+        try:
+            with self._sessions() as session:
+                ids = stale_pending(session, self._stale_after)
+        except Exception:
+            log.warning("sweep skipped: database unavailable")
+            return 0
+        for row_id in ids:
+            self._dispatcher.handle(row_id)
+        return len(ids)
+
+    def start(self) -> None:
+        """Start the thread now (a web process also sweeps once at start, for events of a dead process)."""
+        self._ensure_thread()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what was handed over, then end the thread (app shutdown and tests)."""
+        self.drain(timeout)
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _ensure_thread(self) -> None:
+        """One thread per process; gunicorn forks after the app is built, so check the pid."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="webhook-worker", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        """Handle queued ids as they come; sweep for orphans whenever idle for `sweep_every` seconds."""
+        self.sweep()
+        while not self._stopping.is_set():
+            try:
+                row_id = self._queue.get(timeout=min(self._sweep_every, 0.5))
+            except queue.Empty:
+                if time.monotonic() - self._last_sweep >= self._sweep_every:
+                    self.sweep()
+                continue
+            try:
+                self._dispatcher.handle(row_id)
+            except Exception:
+                log.exception("worker error on queued event %s", row_id)
+            finally:
+                self._queue.task_done()

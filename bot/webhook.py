@@ -9,9 +9,6 @@ from collections.abc import Callable
 from flask import Blueprint, Response, request
 from linebot.v3.webhook import SignatureValidator
 
-from bot.translate import to_bot_event
-from handlers.events import BotEvent
-
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # LINE caps webhook bodies; anything bigger is not from LINE
@@ -22,8 +19,9 @@ def _plain(text: str, status: int) -> Response:
     return Response(text, status=status, mimetype="text/plain")
 
 
-def create_webhook_blueprint(channel_secret: str, dispatch: Callable[[BotEvent], bool]) -> Blueprint:
-    """The webhook route; `dispatch` handles one event and returns False if it could not be handled."""
+def create_webhook_blueprint(channel_secret: str,
+                             accept: Callable[[list[tuple[str | None, str]]], bool]) -> Blueprint:
+    """The webhook route; `accept` stores (webhookEventId, raw JSON) pairs and says whether it could."""
     validator = SignatureValidator(channel_secret)
     bp = Blueprint("line", __name__)
 
@@ -47,17 +45,16 @@ def create_webhook_blueprint(channel_secret: str, dispatch: Callable[[BotEvent],
         events = payload.get("events") if isinstance(payload, dict) else None
         if not isinstance(events, list):
             return _plain("malformed body: no events list", 400)
-        failed = 0
+        stored = []
         for raw in events:
-            event = to_bot_event(raw)
-            if event is None:
+            if not isinstance(raw, dict):
                 log.info("skipped a webhook event that is not an object")
                 continue
-            if not dispatch(event):
-                failed += 1
-        if failed:
-            # Nothing of a failed event was committed: answering 5xx lets LINE redeliver it, and the
-            # events that did succeed are skipped then by their webhookEventId.
+            event_id = raw.get("webhookEventId")
+            stored.append((event_id[:64] if isinstance(event_id, str) and event_id else None,
+                           json.dumps(raw)))  # ASCII-escaped: lone surrogates and NUL survive storage
+        if stored and not accept(stored):
+            # Nothing was stored: a 5xx lets LINE redeliver the body (when redelivery is on).
             return _plain("temporarily unavailable", 503)
         return _plain("OK", 200)
 

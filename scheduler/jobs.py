@@ -15,6 +15,7 @@ from handlers.broadcasts import SendPolicy, SendReport, acquire_lease, send_due
 from handlers.kpi import close_previous_month
 from handlers.models import utcnow
 from handlers.ports import Messenger
+from handlers.privacy import purge_expired_text
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class JobDeps:
     policy: SendPolicy = SendPolicy()
     holder: str = field(default_factory=default_holder)
     lease_ttl: dt.timedelta = dt.timedelta(minutes=3)
+    retention_days: int = 365
 
 
 def tips_tick(deps: JobDeps, now: dt.datetime | None = None) -> SendReport | None:
@@ -88,3 +90,17 @@ def run_installed_kpi_close() -> None:
         close_previous_month(_installed.sessions)
     except Exception:
         log.exception("closing the previous month failed; run `flask --app app kpi close` by hand")
+
+
+def run_installed_purge() -> None:
+    """The daily job: blank message text older than the retention period (PDPA); counts are kept."""
+    if _installed is None:
+        log.error("purge job fired but no dependencies are installed in this process")
+        return
+    try:
+        with _installed.sessions() as session:
+            if not acquire_lease(session, "privacy", _installed.holder, utcnow(), _installed.lease_ttl):
+                return
+        purge_expired_text(_installed.sessions, _installed.retention_days, utcnow())
+    except Exception:
+        log.exception("purging expired message text failed; run `flask --app app privacy purge` by hand")

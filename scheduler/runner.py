@@ -27,6 +27,8 @@ JOB_FUNC = "scheduler.jobs:run_installed_tick"
 JOBS_TABLE = "apscheduler_jobs"
 KPI_JOB_ID = "kpi-close-previous-month"
 KPI_JOB_FUNC = "scheduler.jobs:run_installed_kpi_close"
+PURGE_JOB_ID = "privacy-purge-expired-text"
+PURGE_JOB_FUNC = "scheduler.jobs:run_installed_purge"
 DEFAULT_INTERVAL = 60  # seconds between ticks
 DEFAULT_GRACE = 3600  # a tick missed by less than this still runs (once) after downtime
 
@@ -55,6 +57,9 @@ def build_scheduler(engine: Engine, deps: JobDeps, *, interval: int = DEFAULT_IN
     if not job_is_stored(engine, KPI_JOB_ID):
         scheduler.add_job(KPI_JOB_FUNC, CronTrigger(day=1, hour=0, minute=30, timezone=TIMEZONE), id=KPI_JOB_ID,
                           name="close the previous month's KPI record", replace_existing=True)
+    if not job_is_stored(engine, PURGE_JOB_ID):
+        scheduler.add_job(PURGE_JOB_FUNC, CronTrigger(hour=3, minute=15, timezone=TIMEZONE), id=PURGE_JOB_ID,
+                          name="blank message text past the retention period", replace_existing=True)
     return scheduler
 
 
@@ -77,7 +82,9 @@ def run_scheduler(engine: Engine, deps: JobDeps, **options: Any) -> None:
 
 
 def run_clock(engine: Engine, sessions: sessionmaker[Session], messenger: Messenger, policy: SendPolicy, *,
-              interval: int = DEFAULT_INTERVAL, misfire_grace_time: int = DEFAULT_GRACE) -> None:
+              interval: int = DEFAULT_INTERVAL, misfire_grace_time: int = DEFAULT_GRACE,
+              retention_days: int = 365) -> None:
     """The `run-scheduler` entry point, called with plain collaborators by the composition root's CLI."""
-    run_scheduler(engine, JobDeps(sessions=sessions, messenger=messenger, policy=policy),
+    run_scheduler(engine, JobDeps(sessions=sessions, messenger=messenger, policy=policy,
+                                  retention_days=retention_days),
                   interval=interval, misfire_grace_time=misfire_grace_time)

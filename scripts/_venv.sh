@@ -19,6 +19,6 @@ fi
 stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[${EXTRAS:-dev}]"
+  .venv/bin/python -m pip install -q -e ".[${EXTRAS:-dev,semantic}]"
   rm -f .venv/.installed-* && touch "$stamp"
 fi

@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--semantic", choices=("on", "off", "auto"), default="off")
+    parser.add_argument("--semantic", choices=("on", "off", "auto"), default="auto")
     parser.add_argument("--misses", action="store_true", help="list the items that went wrong")
     parser.add_argument("--sweep", action="store_true", help="grid-search thresholds and leave-one-file-out")
     args = parser.parse_args(argv)

@@ -75,6 +75,7 @@ def app(database_url: str, messenger: FakeMessenger) -> Iterator[Flask]:
     """The app on a fresh database (SQLite, and PostgreSQL when available)."""
     application = create_app(make_settings(database_url), messenger=messenger)
     yield application
+    application.extensions["iao_worker"].stop()
     application.extensions["iao"].engine.dispose()
 
 
@@ -92,10 +93,11 @@ class Line:
         self.messenger = messenger
 
     def post(self, *events: dict[str, Any], secret: str = SECRET) -> int:
-        """Send events in one signed body; returns the HTTP status."""
+        """Send events in one signed body and wait until the app has handled them; returns the HTTP status."""
         body = body_of(*events)
         response = self.client.post("/callback", data=body, headers={
             "X-Line-Signature": sign(body, secret), "Content-Type": "application/json"})
+        self.client.application.extensions["iao_worker"].drain()
         return response.status_code
 
     def replies(self, event: dict[str, Any]) -> list[str]:

@@ -20,6 +20,7 @@ def sim_app(database_url: str, sim: Sim) -> Iterator[Flask]:
     """The real app (LineMessenger) pointed at the simulator."""
     application = create_app(make_settings(database_url, line_api_base_url=sim.url))
     yield application
+    application.extensions["iao_worker"].stop()
     application.extensions["iao"].engine.dispose()
 
 

@@ -36,6 +36,7 @@ def app(database_url: str, messenger: FakeMessenger, kb_dir: Path) -> Iterator[F
     """The app on a fresh database with the writable knowledge base."""
     application = create_app(make_settings(database_url, knowledge_dir=kb_dir), messenger=messenger)
     yield application
+    application.extensions["iao_worker"].stop()
     application.extensions["iao"].engine.dispose()
 
 

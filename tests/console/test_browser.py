@@ -15,6 +15,7 @@ import pytest
 from linesim.client import SimClient
 from tests.conftest import SMALL_KB
 from tests.console.conftest import HANDED_OFF
+from tests.e2e.test_gunicorn_linesim import wait_for_texts
 from tests.servers import ROOT, Stack, bot_stack
 
 pytestmark = pytest.mark.e2e
@@ -85,7 +86,8 @@ def test_officer_answers_in_the_browser_and_the_push_reaches_line(stack: Stack, 
     sim = SimClient(stack.sim_url)
     user = sim.add_user("เจ้าหน้าที่เขตบางรัก", follow=True)["userId"]
     assert sim.send_text(user, HANDED_OFF)["status"] == 200
-    assert any("เจ้าหน้าที่" in t for t in sim.texts(user))  # the bot said it handed the question over
+    # the bot answers after its 200: wait until it said it handed the question over
+    assert wait_for_texts(sim, user, 1) and any("เจ้าหน้าที่" in t for t in sim.texts(user))
 
     driver.get(f"{stack.bot_url}/console/inbox")  # a stranger is sent to the login page
     wait.until(ec.presence_of_element_located((By.ID, "login-button")))

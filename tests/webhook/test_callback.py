@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -11,10 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from app import create_app
 from handlers.models import Interaction, LineUser, ProcessedEvent
 from handlers.ports import DeliveryError
 from tests.conftest import SHARED, Line
-from tests.fakes import SECRET, body_of, follow_event, postback_event, sign, text_event
+from tests.fakes import SECRET, FakeMessenger, body_of, follow_event, postback_event, sign, text_event
 
 USER = "U" + "a" * 32
 
@@ -161,11 +163,81 @@ def test_odd_text_gets_an_answer_and_is_kept(line: Line, app: Flask, text: str) 
     assert count(app, Interaction, Interaction.direction == "in") == 1
 
 
-def test_line_outage_on_reply_keeps_the_question_and_marks_the_reply_failed(line: Line, app: Flask) -> None:
+def _deliveries(app: Flask) -> list[str | None]:
+    with app.extensions["iao"].sessions() as session:
+        return list(session.scalars(select(Interaction.delivery).where(Interaction.direction == "out")))
+
+
+def test_one_line_5xx_on_reply_is_retried_and_delivered_once(line: Line, app: Flask) -> None:
     line.messenger.fail_next.append(DeliveryError("LINE reply failed with HTTP 500", status=500, retryable=True))
+    event = text_event(USER, "บัตรสีชมพูหายทำยังไง")
+    assert line.post(event) == 200
+    assert len(line.replies(event)) >= 1 and line.messenger.pushes == []
+    assert set(_deliveries(app)) == {"sent"}
+
+
+def test_line_outage_on_reply_pushes_the_answer_with_an_apology(line: Line, app: Flask) -> None:
+    for _ in range(3):
+        line.messenger.fail_next.append(DeliveryError("LINE reply timed out", retryable=True))
     assert line.post(text_event(USER, "บัตรสีชมพูหายทำยังไง")) == 200
+    [(user_id, messages, retry_key)] = line.messenger.pushes
+    assert user_id == USER and messages[0].text.startswith("ขออภัยที่ตอบล่าช้า") and retry_key
+    assert set(_deliveries(app)) == {"push-fallback"}
     assert count(app, Interaction, Interaction.direction == "in") == 1
-    assert count(app, Interaction, Interaction.delivery == "failed") >= 1
+
+
+def test_expired_reply_token_goes_straight_to_push(line: Line, app: Flask) -> None:
+    line.messenger.fail_next.append(DeliveryError("LINE reply failed with HTTP 400", status=400))
+    assert line.post(text_event(USER, "ตม.30 คืออะไร")) == 200
+    assert len(line.messenger.pushes) == 1 and line.messenger.replies == []
+
+
+def test_reply_and_push_both_failing_is_recorded_not_lost(line: Line, app: Flask) -> None:
+    for _ in range(4):
+        line.messenger.fail_next.append(DeliveryError("LINE failed with HTTP 503", status=503, retryable=True))
+    assert line.post(text_event(USER, "ตม.30 คืออะไร")) == 200
+    assert set(_deliveries(app)) == {"failed"}
+    assert count(app, Interaction, Interaction.direction == "in") == 1  # the question is kept for officers
+
+
+def test_events_left_pending_by_a_dead_process_are_handled_once_by_another(database_url: str) -> None:
+    """A process stored events (LINE got its 200) and died: a new process's sweep answers each exactly once."""
+    import json as _json
+
+    from handlers.webhook_queue import QueuedEvent, enqueue
+    from tests.conftest import make_settings
+
+    first = create_app(make_settings(database_url), messenger=FakeMessenger())
+    first.extensions["iao_worker"].stop()  # this process "dies" before handling anything
+    events = [text_event(USER, "ตม.30 คืออะไร"), text_event(USER, "บัตรสีชมพูหายทำยังไง")]
+    with first.extensions["iao"].sessions.begin() as session:
+        enqueue(session, [(e["webhookEventId"], _json.dumps(e, ensure_ascii=False)) for e in events],
+                now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    first.extensions["iao"].engine.dispose()
+
+    messenger = FakeMessenger()
+    second = create_app(make_settings(database_url), messenger=messenger)
+    worker = second.extensions["iao_worker"]
+    try:
+        deadline = time.monotonic() + 30
+        while len(messenger.replies) + len(messenger.pushes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert worker.sweep() == 0  # nothing left pending, nothing handled twice
+        assert len(messenger.replies) == 2
+        with second.extensions["iao"].sessions() as session:
+            assert set(session.scalars(select(QueuedEvent.status))) == {"done"}
+    finally:
+        worker.stop()
+        second.extensions["iao"].engine.dispose()
+
+
+def test_database_unavailable_answers_503_so_line_redelivers(client: FlaskClient, app: Flask) -> None:
+    from sqlalchemy import text as sql
+
+    with app.extensions["iao"].engine.begin() as conn:
+        conn.execute(sql("DROP TABLE webhook_queue"))
+    body = body_of(text_event(USER, "ตม.30 คืออะไร"))
+    assert client.post("/callback", data=body, headers={"X-Line-Signature": sign(body)}).status_code == 503
 
 
 def test_no_body_or_token_in_logs(line: Line, caplog: pytest.LogCaptureFixture) -> None:

@@ -31,6 +31,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     db = Path(tmp_path_factory.mktemp("prop")) / "p.db"
     application = create_app(make_settings(f"sqlite:///{db}"), messenger=FakeMessenger())
     yield application
+    application.extensions["iao_worker"].stop()
     application.extensions["iao"].engine.dispose()
 
 

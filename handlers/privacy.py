@@ -1,0 +1,340 @@
+"""Personal data under Thailand's PDPA: export one user's data, forget a user, and expire old message text.
+
+What the KPI counts read (kind, outcome, direction, district, category, handoff, times, scores) is kept;
+what identifies or quotes a person (message text, survey comments, officer answers, name, LINE id) goes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Table, and_, column, func, inspect, select, table, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.broadcasts import Broadcast
+from handlers.inbox import HandoffAnswer, HandoffResolution
+from handlers.kpi.models import MonthlyRecord
+from handlers.kpi.periods import month_days
+from handlers.models import BANGKOK, District, Interaction, LineUser, bangkok_day, utcnow
+from handlers.officers import Officer, audit
+from handlers.satisfaction import SurveyResponse
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETENTION_DAYS = 365
+FORGOTTEN_PREFIX = "forgotten-"
+EXPORT_FORMAT = "iao-personal-data/1"
+# The webhook queue keeps each event as LINE sent it (user id and text): handled ones are blanked too.
+QUEUE_TABLE = "webhook_queue"
+BLANK_PAYLOAD = "{}"
+
+
+class UnknownUser(LookupError):
+    """No stored LINE user has this id (never seen, or already forgotten)."""
+
+
+# ----------------------------------------------------------------------------- helpers
+def bkk_iso(moment: dt.datetime | None) -> str | None:
+    """An aware UTC time as Bangkok ISO 8601 (+07:00), the way the person reads their own times."""
+    return None if moment is None else moment.astimezone(BANGKOK).isoformat()
+
+
+def find_user(session: Session, line_user_id: str) -> LineUser | None:
+    """The stored user behind LINE's "U..." id, or None."""
+    return session.scalars(select(LineUser).where(LineUser.line_user_id == line_user_id.strip())).first()
+
+
+def _require(session: Session, line_user_id: str) -> LineUser:
+    """The user, or UnknownUser with a message the CLI can print as is."""
+    user = find_user(session, line_user_id)
+    if user is None:
+        raise UnknownUser(f"no LINE user {line_user_id.strip()!r} is stored (never seen, or already forgotten)")
+    return user
+
+
+def _is_pseudonym(line_user_id: str) -> bool:
+    """True for a row already forgotten."""
+    return line_user_id.startswith(FORGOTTEN_PREFIX)
+
+
+# ----------------------------------------------------------------------------- export
+def _district(district: District | None) -> dict[str, Any] | None:
+    """A district as plain data."""
+    if district is None:
+        return None
+    return {"code": district.code, "name_th": district.name_th, "name_en": district.name_en,
+            "group_th": district.group_th}
+
+
+def export_user(session: Session, line_user_id: str) -> dict[str, Any]:
+    """Everything stored about one LINE user, as plain JSON-able data (a PDPA access request)."""
+    user = _require(session, line_user_id)
+    interactions = session.scalars(select(Interaction).where(Interaction.user_id == user.id)
+                                   .order_by(Interaction.occurred_at, Interaction.id)).all()
+    surveys = session.scalars(select(SurveyResponse).where(SurveyResponse.user_id == user.id)
+                              .order_by(SurveyResponse.period, SurveyResponse.id)).all()
+    answers = session.scalars(select(HandoffAnswer).where(HandoffAnswer.user_id == user.id)
+                              .order_by(HandoffAnswer.id)).all()
+    officer_ids = {a.officer_id for a in answers}
+    officers = ({o.id: o for o in session.scalars(select(Officer).where(Officer.id.in_(officer_ids)))}
+                if officer_ids else {})
+    districts = {d.id: d for d in session.scalars(select(District))}
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": bkk_iso(utcnow()),
+        "timezone": "Asia/Bangkok",
+        "controller": "สำนักงานการต่างประเทศ กรุงเทพมหานคร (@IAO)",
+        "profile": {
+            "line_user_id": user.line_user_id,
+            "display_name": user.display_name,
+            "language": user.language,
+            "role": user.role,
+            "is_follower": user.is_follower,
+            "awaiting_district": user.awaiting_district,
+            "followed_at": bkk_iso(user.followed_at),
+            "unfollowed_at": bkk_iso(user.unfollowed_at),
+            "district_registered_at": bkk_iso(user.district_registered_at),
+            "created_at": bkk_iso(user.created_at),
+        },
+        "district": _district(districts.get(user.district_id) if user.district_id else None),
+        "interactions": [
+            {"id": row.id, "occurred_at": bkk_iso(row.occurred_at), "direction": row.direction, "kind": row.kind,
+             "text": row.text, "outcome": row.outcome, "answered_by": row.answered_by, "category": row.category,
+             "entry_id": row.entry_id, "handoff": row.handoff, "in_reply_to_id": row.in_reply_to_id,
+             "delivery": row.delivery,
+             "district": (districts[row.district_id].name_th if row.district_id in districts else None)}
+            for row in interactions
+        ],
+        "survey_responses": [
+            {"period": s.period, "offered_at": bkk_iso(s.offered_at), "score": s.score,
+             "answered_at": bkk_iso(s.answered_at), "comment": s.comment, "commented_at": bkk_iso(s.commented_at)}
+            for s in surveys
+        ],
+        "officer_answers": [
+            {"id": a.id, "question_id": a.question_id, "text": a.text, "mode": a.mode, "status": a.status,
+             "officer": officers[a.officer_id].label if a.officer_id in officers else None,
+             "created_at": bkk_iso(a.created_at), "delivered_at": bkk_iso(a.delivered_at)}
+            for a in answers
+        ],
+    }
+
+
+def export_json(session: Session, line_user_id: str) -> str:
+    """The export as indented JSON with Thai text as Thai (not \\u escapes)."""
+    return json.dumps(export_user(session, line_user_id), ensure_ascii=False, indent=2)
+
+
+# ----------------------------------------------------------------------------- forget
+@dataclass(frozen=True)
+class ForgetReport:
+    """What a forget changed, in numbers only: it is logged and audited, so it carries no text or LINE id."""
+
+    user_id: int
+    interactions: int
+    survey_comments: int
+    officer_answers: int
+    resolution_notes: int
+    broadcast_targets: int
+    monthly_records: int
+    queued_events: int
+
+    def as_dict(self) -> dict[str, int]:
+        """Plain data for the CLI and the audit line."""
+        return asdict(self)
+
+
+def forget_user(session: Session, line_user_id: str, *, actor: str = "cli") -> ForgetReport:
+    """Erase a person's personal data in the caller's transaction while every KPI count stays the same.
+
+    The row and its internal id stay (follower and district counts use them); the LINE id becomes a
+    random pseudonym that no event can carry, so a later follow from the same account is a new user.
+    """
+    user = _require(session, line_user_id)
+    real_id = user.line_user_id
+    mine = Interaction.user_id == user.id
+    question_ids = list(session.scalars(select(Interaction.id).where(mine, Interaction.handoff.is_(True))))
+
+    interactions = session.execute(
+        update(Interaction).where(mine, Interaction.text.is_not(None)).values(text=None)
+        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    comments = list(session.scalars(select(SurveyResponse.comment).where(
+        SurveyResponse.user_id == user.id, SurveyResponse.comment.is_not(None), SurveyResponse.comment != "")))
+    session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id,
+                                                 SurveyResponse.comment.is_not(None))
+                    .values(comment=None).execution_options(synchronize_session=False))
+    answers = session.execute(
+        update(HandoffAnswer).where(HandoffAnswer.user_id == user.id, HandoffAnswer.text != "")
+        .values(text="", error=None).execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    notes = 0
+    if question_ids:
+        notes = session.execute(
+            update(HandoffResolution).where(HandoffResolution.question_id.in_(question_ids),
+                                            HandoffResolution.note.is_not(None))
+            .values(note=None).execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    targets = _drop_broadcast_target(session, real_id)
+    records = _drop_comments_from_records(session, comments)
+    queued = _blank_queue(session, _queue_table(session), contains=real_id)
+
+    user.line_user_id = f"{FORGOTTEN_PREFIX}{uuid.uuid4().hex}"
+    user.display_name = None
+    user.language = None
+    user.is_follower = False  # never a broadcast target again: the pseudonym is no LINE account
+    user.awaiting_district = False
+    session.flush()
+    report = ForgetReport(user.id, interactions, len(comments), answers, notes, targets, records, queued)
+    detail = "; ".join(f"{k}={v}" for k, v in report.as_dict().items() if k != "user_id")
+    audit(session, None, "user-forget", target=f"line_user:{user.id}", detail=detail, username=actor)
+    log.info("forgot LINE user #%d (%s)", user.id, detail)
+    return report
+
+
+def _drop_broadcast_target(session: Session, line_user_id: str) -> int:
+    """Remove a LINE id from every send's frozen target list (sent ones keep their counts in `recipients`)."""
+    changed = 0
+    for row in session.scalars(select(Broadcast).where(Broadcast.targets.contains(line_user_id, autoescape=True))):
+        ids = json.loads(row.targets or "[]")
+        kept = [i for i in ids if i != line_user_id]
+        if len(kept) != len(ids):
+            row.targets = json.dumps(kept)
+            changed += 1
+    return changed
+
+
+def _queue_table(session: Session) -> Table | None:
+    """The webhook queue table if this database has it (looked up, so privacy works with or without it)."""
+    if not inspect(session.connection()).has_table(QUEUE_TABLE):
+        return None
+    return table(QUEUE_TABLE, column("id"), column("payload"), column("status"), column("received_at"))
+
+
+def _blank_queue(session: Session, queue: Table | None, *, contains: str | None = None,
+                 before: dt.datetime | None = None, dry_run: bool = False) -> int:
+    """Blank the raw payload of handled (not pending) queued events holding an id, or received before a time."""
+    if queue is None:
+        return 0
+    where = [queue.c.status != "pending", queue.c.payload != BLANK_PAYLOAD]
+    if contains is not None:
+        where.append(queue.c.payload.contains(contains, autoescape=True))
+    if before is not None:
+        where.append(queue.c.received_at < before.astimezone(dt.UTC).replace(tzinfo=None))  # naive UTC column
+    if dry_run:
+        return int(session.scalar(select(func.count()).select_from(queue).where(*where)) or 0)
+    return int(session.execute(update(queue).where(*where).values(payload=BLANK_PAYLOAD)).rowcount)  # type: ignore[attr-defined]
+
+
+def _without_comments(figures: dict[str, Any], drop: set[str] | None) -> dict[str, Any] | None:
+    """A copy of stored KPI figures without these comments (all when drop is None), or None if unchanged."""
+    satisfaction = figures.get("satisfaction") if isinstance(figures, dict) else None
+    if not isinstance(satisfaction, dict) or not satisfaction.get("survey_comments"):
+        return None
+    old = list(satisfaction["survey_comments"])
+    new = [] if drop is None else [c for c in old if c not in drop]
+    if new == old:
+        return None
+    return {**figures, "satisfaction": {**satisfaction, "survey_comments": new}}
+
+
+def _drop_comments_from_records(session: Session, comments: list[str]) -> int:
+    """Take the person's comments out of closed months too (the reports quote them); counts are untouched."""
+    if not comments:
+        return 0
+    drop = set(comments)
+    changed = 0
+    for record in session.scalars(select(MonthlyRecord)):
+        figures = _without_comments(record.figures, drop)
+        if figures is not None:
+            record.figures = figures
+            changed += 1
+    return changed
+
+
+# ----------------------------------------------------------------------------- retention
+@dataclass(frozen=True)
+class PurgeReport:
+    """How much text a retention run blanked (or would blank, on a dry run)."""
+
+    cutoff: str
+    days: int
+    dry_run: bool
+    interactions: int
+    survey_comments: int
+    officer_answers: int
+    monthly_records: int
+    queued_events: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the CLI and the log."""
+        return asdict(self)
+
+
+def retention_cutoff(days: int, now: dt.datetime) -> dt.datetime:
+    """The moment before which message text has expired; refuses a period under one day."""
+    if days < 1:
+        raise ValueError("the retention period must be at least 1 day")
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    return now - dt.timedelta(days=days)
+
+
+def purge_text(session: Session, days: int, now: dt.datetime, *, dry_run: bool = False) -> PurgeReport:
+    """Blank message text older than `days` in the caller's transaction; counts, times and scores stay."""
+    cutoff = retention_cutoff(days, now)
+    # bkk_day is indexed: it narrows the scan, occurred_at decides to the second.
+    old_lines = and_(Interaction.bkk_day <= bangkok_day(cutoff), Interaction.occurred_at < cutoff,
+                     Interaction.text.is_not(None))
+    old_comments = and_(SurveyResponse.comment.is_not(None), SurveyResponse.comment != "",
+                        func.coalesce(SurveyResponse.commented_at, SurveyResponse.answered_at,
+                                      SurveyResponse.offered_at) < cutoff)
+    old_answers = and_(HandoffAnswer.created_at < cutoff, HandoffAnswer.text != "")
+    # Closed months quote comments in their reports: drop the expiring ones, and all of a month long past.
+    expiring = set(session.scalars(select(SurveyResponse.comment).where(old_comments)))
+    new_figures: dict[int, tuple[MonthlyRecord, dict[str, Any]]] = {}
+    for record in session.scalars(select(MonthlyRecord)):
+        figures = _without_comments(record.figures, None if _month_ended_before(record.month, cutoff) else expiring)
+        if figures is not None:
+            new_figures[record.id] = (record, figures)
+    queued = _blank_queue(session, _queue_table(session), before=cutoff, dry_run=dry_run)
+    if dry_run:
+        lines = session.scalar(select(func.count()).select_from(Interaction).where(old_lines)) or 0
+        comments = session.scalar(select(func.count()).select_from(SurveyResponse).where(old_comments)) or 0
+        answers = session.scalar(select(func.count()).select_from(HandoffAnswer).where(old_answers)) or 0
+    else:
+        lines = session.execute(update(Interaction).where(old_lines).values(text=None)
+                                .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        comments = session.execute(update(SurveyResponse).where(old_comments).values(comment=None)
+                                   .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        answers = session.execute(update(HandoffAnswer).where(old_answers).values(text="")
+                                  .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        for record, figures in new_figures.values():
+            record.figures = figures
+        session.flush()
+    return PurgeReport(cutoff=bkk_iso(cutoff) or "", days=days, dry_run=dry_run, interactions=int(lines),
+                       survey_comments=int(comments), officer_answers=int(answers), monthly_records=len(new_figures),
+                       queued_events=queued)
+
+
+def _month_ended_before(month: str, cutoff: dt.datetime) -> bool:
+    """True when every day of a "YYYY-MM" Bangkok month lies before the cutoff's Bangkok day."""
+    try:
+        year, number = (int(p) for p in month.split("-"))
+        return month_days(year, number)[1] < bangkok_day(cutoff)
+    except (ValueError, TypeError):
+        return False
+
+
+def purge_expired_text(sessions: sessionmaker[Session], days: int = DEFAULT_RETENTION_DAYS,
+                       now: dt.datetime | None = None) -> PurgeReport:
+    """The daily retention job: blank expired text in its own transaction; safe to run again."""
+    with sessions.begin() as session:
+        report = purge_text(session, days, now or utcnow())
+    if any(v for k, v in report.as_dict().items() if k not in ("cutoff", "days", "dry_run")):
+        log.info("retention (%d days, before %s): blanked %d message(s), %d survey comment(s), "
+                 "%d officer answer(s), comments of %d closed month(s), %d queued event(s)", report.days,
+                 report.cutoff, report.interactions, report.survey_comments, report.officer_answers,
+                 report.monthly_records, report.queued_events)
+    return report

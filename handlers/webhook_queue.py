@@ -1,0 +1,102 @@
+"""A durable queue of received webhook events: LINE gets its 200 once an event is stored, not handled.
+
+Storing first means a burst of events never runs into LINE's ~2 s timeout, and an event whose process
+dies before handling it stays `pending` until another process (or the same one, restarted) takes it.
+The unique webhookEventId also turns LINE's redeliveries away before they cost any work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Integer, String, Text, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from handlers.models import Base, BigId, UtcDateTime, utcnow
+
+MAX_ATTEMPTS = 5
+LEASE = dt.timedelta(seconds=60)
+
+
+class QueuedEvent(Base):
+    """One webhook event as LINE sent it (raw JSON), and how far handling it got."""
+
+    __tablename__ = "webhook_queue"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    webhook_event_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending, done, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+def enqueue(session: Session, events: Sequence[tuple[str | None, str]], now: dt.datetime | None = None) -> list[int]:
+    """Store (webhookEventId, raw JSON) pairs; returns the new row ids (redelivered ids are skipped)."""
+    now = now or utcnow()
+    ids: list[int] = []
+    dialect = session.get_bind().dialect.name
+    for event_id, payload in events:
+        values = {"webhook_event_id": event_id, "payload": payload, "status": "pending", "attempts": 0,
+                  "received_at": now}
+        if dialect == "postgresql":
+            statement = postgresql.insert(QueuedEvent).values(**values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(QueuedEvent).values(**values).on_conflict_do_nothing()
+        else:  # pragma: no cover - other databases are not supported for production
+            statement = insert(QueuedEvent).values(**values)
+        new_id = session.execute(statement.returning(QueuedEvent.id)).scalar()
+        if new_id is not None:
+            ids.append(int(new_id))
+    return ids
+
+
+def claim(session: Session, row_id: int, now: dt.datetime | None = None) -> QueuedEvent | None:
+    """Take a pending event for handling (compare-and-set on its lease); None if someone else has it."""
+    now = now or utcnow()
+    taken = session.execute(
+        update(QueuedEvent)
+        .where(QueuedEvent.id == row_id, QueuedEvent.status == "pending",
+               or_(QueuedEvent.lease_until.is_(None), QueuedEvent.lease_until < now))
+        .values(lease_until=now + LEASE, attempts=QueuedEvent.attempts + 1)
+    ).rowcount
+    if not taken:
+        return None
+    return session.get(QueuedEvent, row_id)
+
+
+def finish(session: Session, row: QueuedEvent, now: dt.datetime | None = None) -> None:
+    """Mark an event handled, in the same transaction as its effects."""
+    row.status = "done"
+    row.done_at = now or utcnow()
+    row.lease_until = None
+
+
+def give_up_or_retry(session: Session, row_id: int, error: str) -> str:
+    """After a failure: leave the event pending for another try, or mark it failed after MAX_ATTEMPTS."""
+    row = session.get(QueuedEvent, row_id)
+    if row is None:
+        return "missing"
+    row.error = error[:500]
+    row.attempts += 1  # the failed attempt's own increment was rolled back with its transaction
+    row.lease_until = utcnow() + dt.timedelta(seconds=5 * row.attempts)
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+    return row.status
+
+
+def stale_pending(session: Session, older_than: dt.timedelta, now: dt.datetime | None = None,
+                  limit: int = 100) -> list[int]:
+    """Pending events nobody is handling: their process died, or the database was away for a while."""
+    now = now or utcnow()
+    return list(session.scalars(
+        select(QueuedEvent.id)
+        .where(QueuedEvent.status == "pending", QueuedEvent.received_at < now - older_than,
+               or_(QueuedEvent.lease_until.is_(None), QueuedEvent.lease_until < now))
+        .order_by(QueuedEvent.id).limit(limit)
+    ))
