@@ -9,9 +9,14 @@ from collections.abc import Callable
 from flask import Blueprint, Response, request
 from linebot.v3.webhook import SignatureValidator
 
+from bot.ratelimit import RateLimiter
+
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # LINE caps webhook bodies; anything bigger is not from LINE
+# Requests that fail the signature check are not from LINE: past this many a minute from one address they
+# get a cheap 429. Correctly signed requests are never limited, so no LINE event is ever turned away.
+BAD_SIGNATURES_PER_MINUTE = 600
 
 
 def _plain(text: str, status: int) -> Response:
@@ -23,6 +28,7 @@ def create_webhook_blueprint(channel_secret: str,
                              accept: Callable[[list[tuple[str | None, str]]], bool]) -> Blueprint:
     """The webhook route; `accept` stores (webhookEventId, raw JSON) pairs and says whether it could."""
     validator = SignatureValidator(channel_secret)
+    strangers = RateLimiter(BAD_SIGNATURES_PER_MINUTE, 60.0)
     bp = Blueprint("line", __name__)
 
     @bp.post("/callback")
@@ -36,6 +42,10 @@ def create_webhook_blueprint(channel_secret: str,
         except UnicodeDecodeError:
             text = None
         if not signature or text is None or not validator.validate(text, signature):
+            if not strangers.hit(request.remote_addr or "?"):
+                response = _plain("too many requests with a bad signature", 429)
+                response.headers["Retry-After"] = "60"
+                return response
             log.info("webhook rejected: bad or missing signature")
             return _plain("bad signature", 400)
         try:

@@ -75,6 +75,7 @@ def finish(session: Session, row: QueuedEvent, now: dt.datetime | None = None) -
     row.status = "done"
     row.done_at = now or utcnow()
     row.lease_until = None
+    row.payload = "{}"  # the log now holds what is needed; no second copy of personal data is kept
 
 
 def give_up_or_retry(session: Session, row_id: int, error: str) -> str:

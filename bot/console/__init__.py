@@ -38,6 +38,7 @@ from bot.console.security import (
     session_expired,
     start_session,
 )
+from bot.ratelimit import RateLimiter
 from handlers import inbox, kb_editor, officers, transcripts
 from handlers.library import Library
 from handlers.models import BANGKOK
@@ -161,10 +162,19 @@ def _admin_only() -> None:
 
 
 # ----------------------------------------------------------------------------- login
+LOGIN_ATTEMPTS_PER_IP = 30  # per LOGIN_WINDOW seconds and process, on top of the per-account lock-out
+LOGIN_WINDOW = 300.0
+
+
 def _register_auth(bp: Blueprint, ctx: ConsoleContext) -> None:
+    attempts = RateLimiter(LOGIN_ATTEMPTS_PER_IP, LOGIN_WINDOW)
+
     @bp.route("/login", methods=["GET", "POST"])
-    def login() -> BaseResponse | str:
+    def login() -> BaseResponse | tuple[str, int] | str:
         target = safe_next(request.values.get("next"), url_for("console.inbox_view"))
+        if request.method == "POST" and not attempts.hit(_remote() or "?"):
+            flash("พยายามเข้าสู่ระบบหลายครั้งเกินไป กรุณารอ 5 นาทีแล้วลองใหม่", "error")
+            return render_template("console/login.html", next=target, username=""), 429
         if request.method == "POST":
             username = request.form.get("username", "")[:100]
             password = request.form.get("password", "")[:300]

@@ -160,3 +160,14 @@ def test_hash_is_salted_scrypt() -> None:
     one, two = hash_password("same password"), hash_password("same password")
     assert one != two and one.startswith("scrypt$")
     assert verify_password("same password", one) and not verify_password("same passworD", one)
+
+
+def test_login_attempts_from_one_address_are_rate_limited(client: FlaskClient) -> None:
+    from bot.console import LOGIN_ATTEMPTS_PER_IP
+
+    statuses = []
+    for _ in range(LOGIN_ATTEMPTS_PER_IP + 2):
+        token = csrf_of(client)
+        statuses.append(client.post("/console/login", data={"username": "nobody", "password": "wrong-password",
+                                                              "csrf_token": token}).status_code)
+    assert statuses[:LOGIN_ATTEMPTS_PER_IP] == [401] * LOGIN_ATTEMPTS_PER_IP and statuses[-1] == 429

@@ -277,3 +277,13 @@ def test_thumbs_up_offers_the_monthly_survey_once_and_records_score_and_comment(
     with app.extensions["iao"].sessions() as session:
         row = session.scalars(select(SurveyResponse)).one()
         assert row.score == 4 and row.comment == "ตอบเร็วดีมาก"
+
+
+def test_many_bad_signatures_get_429_but_signed_events_still_pass(line: Line, client: FlaskClient) -> None:
+    from bot.webhook import BAD_SIGNATURES_PER_MINUTE
+
+    body = body_of(text_event(USER, "x"))
+    statuses = [client.post("/callback", data=body, headers={"X-Line-Signature": "bad"}).status_code
+                for _ in range(BAD_SIGNATURES_PER_MINUTE + 5)]
+    assert statuses.count(400) == BAD_SIGNATURES_PER_MINUTE and statuses[-1] == 429
+    assert line.post(text_event(USER, "ตม.30 คืออะไร")) == 200
