@@ -52,6 +52,7 @@ class Settings:
     auto_migrate: bool = True
     retention_days: int = 365
     knowledge_dir: Path | None = None
+    semantic: bool | None = None
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -81,6 +82,9 @@ class Settings:
         except ValueError:
             raise ConfigError("MESSAGE_RETENTION_DAYS must be a whole number of days") from None
         kb_dir = env.get("KNOWLEDGE_DIR")
+        semantic_flag = env.get("IAO_SEMANTIC", "auto").strip().lower()
+        if semantic_flag not in ("auto", "on", "off", "1", "0"):
+            raise ConfigError(f"IAO_SEMANTIC must be auto, on or off, not {semantic_flag!r}")
         return cls(
             line_channel_secret=values["LINE_CHANNEL_SECRET"],
             line_channel_access_token=values["LINE_CHANNEL_ACCESS_TOKEN"],
@@ -91,6 +95,7 @@ class Settings:
             auto_migrate=env.get("AUTO_MIGRATE", "1").strip().lower() not in ("0", "false", "no"),
             retention_days=retention,
             knowledge_dir=Path(kb_dir) if kb_dir else None,
+            semantic=None if semantic_flag == "auto" else semantic_flag in ("on", "1"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
         )
 
@@ -126,7 +131,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
         upgrade_schema(engine)
     sessions = make_session_factory(engine)
 
-    library = Library(settings.knowledge_dir)
+    library = Library(settings.knowledge_dir, settings.semantic)
     if not cli:
         library.current()  # a web process loads (and checks) the knowledge base before taking traffic
     messenger = messenger or LineMessenger(settings.line_channel_access_token, settings.line_api_base_url)

@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 class Library:
     """Holds the current (KnowledgeBase, Matcher) pair; a reload never leaves a half-built index."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, semantic: bool | None = None) -> None:
         self.directory = directory
+        self.semantic = semantic  # None: the e5 channel when its optional extra is installed
         self._lock = threading.Lock()
         self._current: tuple[KnowledgeBase, Matcher] | None = None
         self._fingerprint: tuple[Path, tuple[tuple[str, int, int], ...]] | None = None
@@ -71,13 +72,14 @@ class Library:
     def _load(self) -> tuple[KnowledgeBase, Matcher]:
         """Parse the files and build the matcher's index (shared by apps in one process while unchanged)."""
         scanned = self._scan()
-        built = _build(*scanned)
+        built = _build(*scanned, self.semantic)
         self._fingerprint = scanned
         return built
 
 
 @functools.lru_cache(maxsize=4)
-def _build(directory: Path, fingerprint: tuple[tuple[str, int, int], ...]) -> tuple[KnowledgeBase, Matcher]:
+def _build(directory: Path, fingerprint: tuple[tuple[str, int, int], ...],
+           semantic: bool | None) -> tuple[KnowledgeBase, Matcher]:
     """Build once per directory content: the index is immutable, so apps and tests can share it."""
     kb = load_knowledge_base(directory)
-    return kb, Matcher(kb)
+    return kb, Matcher(kb, semantic=semantic)
