@@ -83,7 +83,7 @@ def main() -> None:
                         help="the e5 channel costs ~25 ms of CPU per question")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for i, url in enumerate([f"sqlite:///{Path(tmp) / 'bench.db'}", *args.database_url]):
+        for url in [f"sqlite:///{Path(tmp) / 'bench.db'}", *args.database_url]:
             if url.startswith("sqlite"):
                 Path(tmp, "bench.db").unlink(missing_ok=True)
             run(url, args.events, args.concurrency, args.workers, args.semantic)
