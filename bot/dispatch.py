@@ -24,7 +24,7 @@ from handlers.conversation import Conversation
 from handlers.models import Interaction
 from handlers.ports import DeliveryError, Messenger
 from handlers.replies import Message, Outgoing
-from handlers.webhook_queue import claim, enqueue, finish, give_up_or_retry, stale_pending
+from handlers.webhook_queue import claim, enqueue, finish, give_up_or_retry, stale_pending, undelivered_replies
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ class EventDispatcher:
             time.sleep(delay)
             try:
                 self._messenger.reply(outgoing.reply_token or "", outgoing.messages)
+                self._mark(outgoing.log_ids, "sent", "")
                 return
             except DeliveryError as failure:
                 error = failure
@@ -99,9 +100,29 @@ class EventDispatcher:
         try:
             with self._sessions.begin() as session:
                 rows = update(Interaction).where(Interaction.id.in_(log_ids))
-                session.execute(rows.values(delivery=delivery, detail=reason[:500]))
+                session.execute(rows.values(delivery=delivery, detail=reason[:500] or None))
         except Exception:
             log.exception("could not record how a reply was delivered")
+
+
+    def redeliver_lost_replies(self, older_than: dt.timedelta) -> int:
+        """Push replies whose process died between storing and sending them (same retry key: never twice)."""
+        try:
+            with self._sessions() as session:
+                lost = undelivered_replies(session, older_than)
+        except Exception:
+            log.warning("lost-reply check skipped: database unavailable")
+            return 0
+        for (key_seed, line_user_id), rows in lost.items():
+            outgoing = Outgoing(line_user_id, None, tuple(Message(r.text or "") for r in rows[:5]),
+                                tuple(r.id for r in rows))
+            retry_key = str(uuid.uuid5(RETRY_NAMESPACE, key_seed))
+            try:
+                self._messenger.push(line_user_id, _with_delay_note(outgoing.messages), retry_key)
+                self._mark(outgoing.log_ids, "push-fallback", "reply lost with its process; pushed later")
+            except DeliveryError as error:
+                self._mark(outgoing.log_ids, "failed", str(error))
+        return len(lost)
 
 
 def _with_delay_note(messages: Sequence[Message]) -> tuple[Message, ...]:
@@ -156,6 +177,7 @@ class QueueWorker:
             return 0
         for row_id in ids:
             self._dispatcher.handle(row_id)
+        self._dispatcher.redeliver_lost_replies(self._stale_after * 4)
         return len(ids)
 
     def start(self) -> None:

@@ -418,12 +418,13 @@ class Conversation:
         return row
 
     def _log_out(self, session: Session, user: LineUser | None, meta: EventMeta, message: Message) -> int:
-        """Write one outbound reply to the log (marked failed later if LINE refuses it)."""
+        """Write one outbound reply to the log as pending: marked sent once LINE takes it, so a reply lost
+        with a dying process is found and pushed later."""
         now = utcnow()
         row = Interaction(
             occurred_at=now, bkk_day=bangkok_day(now), user_id=user.id if user else None,
             district_id=user.district_id if user else None, direction="out", kind="reply",
-            text=message.text, answered_by="bot", webhook_event_id=meta.event_id, delivery="sent",
+            text=message.text, answered_by="bot", webhook_event_id=meta.event_id, delivery="pending",
         )
         session.add(row)
         session.flush()

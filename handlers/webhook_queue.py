@@ -14,7 +14,7 @@ from sqlalchemy import Integer, String, Text, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from handlers.models import Base, BigId, UtcDateTime, utcnow
+from handlers.models import Base, BigId, Interaction, LineUser, UtcDateTime, utcnow
 
 MAX_ATTEMPTS = 5
 LEASE = dt.timedelta(seconds=60)
@@ -101,3 +101,21 @@ def stale_pending(session: Session, older_than: dt.timedelta, now: dt.datetime |
                or_(QueuedEvent.lease_until.is_(None), QueuedEvent.lease_until < now))
         .order_by(QueuedEvent.id).limit(limit)
     ))
+
+
+def undelivered_replies(session: Session, older_than: dt.timedelta, now: dt.datetime | None = None,
+                        limit: int = 50) -> dict[tuple[str, str], list[Interaction]]:
+    """Bot replies stored but never confirmed sent (their process died): by (event id, LINE user id)."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Interaction, LineUser.line_user_id)
+        .join(LineUser, LineUser.id == Interaction.user_id)
+        .where(Interaction.direction == "out", Interaction.kind == "reply", Interaction.delivery == "pending",
+               Interaction.occurred_at < now - older_than)
+        .order_by(Interaction.id).limit(limit)
+    ).all()
+    grouped: dict[tuple[str, str], list[Interaction]] = {}
+    for interaction, line_user_id in rows:
+        grouped.setdefault((interaction.webhook_event_id or f"row-{interaction.id}", line_user_id), []).append(
+            interaction)
+    return grouped

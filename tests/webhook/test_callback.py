@@ -287,3 +287,19 @@ def test_many_bad_signatures_get_429_but_signed_events_still_pass(line: Line, cl
                 for _ in range(BAD_SIGNATURES_PER_MINUTE + 5)]
     assert statuses.count(400) == BAD_SIGNATURES_PER_MINUTE and statuses[-1] == 429
     assert line.post(text_event(USER, "ตม.30 คืออะไร")) == 200
+
+
+def test_a_reply_lost_with_its_process_is_pushed_later_exactly_once(line: Line, app: Flask) -> None:
+    """The process stored the answer, then died before LINE took the reply: the sweep pushes it, once."""
+    from sqlalchemy import update
+
+    assert line.post(text_event(USER, "ตม.30 คืออะไร")) == 200
+    with app.extensions["iao"].sessions.begin() as session:  # rewind: as if the reply never went out
+        session.execute(update(Interaction).where(Interaction.direction == "out").values(
+            delivery="pending", occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)))
+    worker = app.extensions["iao_worker"]
+    worker.sweep()
+    worker.sweep()
+    [(user_id, messages, retry_key)] = line.messenger.pushes
+    assert user_id == USER and messages[0].text.startswith("ขออภัยที่ตอบล่าช้า") and retry_key
+    assert set(_deliveries(app)) == {"push-fallback"}
