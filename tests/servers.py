@@ -72,7 +72,7 @@ class Stack:
     bot_url: str
     sim_url: str
     database_url: str
-
+    bot_pid: int = 0  # the gunicorn master
 
 @contextlib.contextmanager
 def bot_stack(database_url: str, *, workers: int = 2, quota: int = 300, knowledge_dir: Path | None = None,
@@ -97,5 +97,5 @@ def bot_stack(database_url: str, *, workers: int = 2, quota: int = 300, knowledg
     }
     bot_cmd = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{bot_port}", "--workers", str(workers),
                "--graceful-timeout", "5", "app:create_app()"]
-    with running(sim_cmd, {}, f"{sim_url}/_sim/state"), running(bot_cmd, env, f"{bot_url}/healthz"):
-        yield Stack(bot_url, sim_url, database_url)
+    with running(sim_cmd, {}, f"{sim_url}/_sim/state"), running(bot_cmd, env, f"{bot_url}/healthz") as bot:
+        yield Stack(bot_url, sim_url, database_url, bot.pid)

@@ -87,6 +87,11 @@ def create_console_blueprint(sessions: sessionmaker[Session], library: Library, 
     _register_conversations(bp, ctx)
     _register_kb(bp, ctx)
     _register_admin(bp, ctx)
+    from bot.console.kpi_views import register_kpi  # imported here: they import ConsoleContext from this module
+    from bot.console.tips_views import register_tips
+
+    register_tips(bp, ctx)
+    register_kpi(bp, ctx)
     return bp
 
 

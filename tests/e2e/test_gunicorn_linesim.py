@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -121,3 +124,36 @@ def test_production_start_without_a_secret_names_it(tmp_path) -> None:  # type: 
     assert result.returncode != 0
     assert "LINE_CHANNEL_SECRET" in result.stderr
     assert time.monotonic() - started < 120
+
+
+def _worker_pids(master: int) -> list[int]:
+    """gunicorn's worker processes (children of the master)."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def test_workers_killed_mid_burst_lose_nothing_and_send_nothing_twice(stack: Stack) -> None:
+    """SIGKILL every worker right after LINE got its 200: the respawned workers finish every event once."""
+    sim = SimClient(stack.sim_url)
+    users = [sim.add_user(f"เจ้าหน้าที่ {i}", follow=True)["userId"] for i in range(3)]
+    events = [text_event(users[i % 3], q) for i in range(10)
+              for q in ("ตม.30 คืออะไร", "บัตรสีชมพูหายทำยังไง", "สถานทูตญี่ปุ่นอยู่ที่ไหน")]
+    body = body_of(*events)
+    response = requests.post(f"{stack.bot_url}/callback", data=body,
+                             headers={"X-Line-Signature": sign(body, SECRET)}, timeout=30)
+    assert response.status_code == 200
+    for pid in _worker_pids(stack.bot_pid):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if _count(stack.database_url, Interaction, Interaction.direction == "in") >= len(events):
+            break
+        time.sleep(0.5)
+    time.sleep(3)
+    assert _count(stack.database_url, ProcessedEvent) == len(events)
+    assert _count(stack.database_url, Interaction, Interaction.direction == "in") == len(events)
+    # every answer reached LINE once: these tokens were not issued by LINE, so each went by push, one per event
+    pushes = sim.requests(path="/v2/bot/message/push")
+    keys = [p["headers"].get("X-Line-Retry-Key") for p in pushes if p["status"] in (200, 409)]
+    assert len({k for k in keys}) == len(events)
+    assert sum(1 for p in pushes if p["status"] == 200) == len(events)
