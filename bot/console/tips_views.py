@@ -64,6 +64,8 @@ REMEDY_TH = {
     "on_demand": "ให้ผู้ใช้เรียกดูเองฟรีจากเมนู “เกร็ดความรู้” (ตอบด้วย reply ไม่ใช้โควตา)",
 }
 WEEKDAYS = (("mon", "จ."), ("tue", "อ."), ("wed", "พ."), ("thu", "พฤ."), ("fri", "ศ."), ("sat", "ส."), ("sun", "อา."))
+WEEKDAY_FULL = {"mon": "จันทร์", "tue": "อังคาร", "wed": "พุธ", "thu": "พฤหัสบดี", "fri": "ศุกร์", "sat": "เสาร์",
+                "sun": "อาทิตย์"}
 CAL_HEAD = ("อา.", "จ.", "อ.", "พ.", "พฤ.", "ศ.", "ส.")
 QUOTA_CACHE_SECONDS = 60
 MAX_TEXT = 2000
@@ -172,6 +174,23 @@ def weekly_rule(days: list[str], at: str) -> str:
     return f"{clock.minute} {clock.hour} * * {','.join(chosen)}"
 
 
+def describe_rule(rule: str | None) -> str:
+    """A rule in Thai where it is a simple weekly or nth-weekday one ("ทุก อ. ศ. เวลา 09:00"), else as written."""
+    fields = (rule or "").split()
+    if len(fields) != 5 or not fields[0].isdigit() or not fields[1].isdigit() or fields[2:4] != ["*", "*"]:
+        return rule or ""
+    names = dict(WEEKDAYS)
+    clock = f"{int(fields[1]):02d}:{int(fields[0]):02d}"
+    day, _, nth = fields[4].partition("#")
+    if nth and day in names:
+        which = "สุดท้าย" if nth == "L" else f"ที่ {nth}"
+        return f"วัน{WEEKDAY_FULL[day]}{which} ของทุกเดือน เวลา {clock}"
+    days = fields[4].split(",")
+    if all(d in names for d in days):
+        return f"ทุก {' '.join(names[d] for d in days)} เวลา {clock}"
+    return rule or ""
+
+
 def _clean_link(value: str) -> str | None:
     """An optional http(s) link."""
     link = value.strip()
@@ -254,7 +273,8 @@ def register_tips(bp: Blueprint, ctx: ConsoleContext) -> None:
             next_month=_shift(month, 1), rows=rows, weeks=_calendar(month, rows, plan), cal_head=CAL_HEAD,
             plan=plan, gauge=gauge, assumed=assumed, reach=reach, recurring=recurring, upcoming=upcoming,
             notices=notices, status_th=STATUS_TH, status_class=STATUS_CLASS, audience_th=AUDIENCE_TH,
-            remedy_th=REMEDY_TH, weekdays=WEEKDAYS, entries=[(e.id, e.title_th) for e in kb.entries],
+            remedy_th=REMEDY_TH, describe_rule=describe_rule, weekdays=WEEKDAYS,
+            entries=[(e.id, e.title_th) for e in kb.entries],
             default_at=f"{default_at:%Y-%m-%dT%H:%M}", english_club_text=ENGLISH_CLUB_TEXT,
             target_met=plan.tips_sent + plan.planned_tips >= plan.target)
 

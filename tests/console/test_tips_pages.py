@@ -10,12 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from bot.console.tips_views import read_quota, weekly_rule
+from bot.console.tips_views import describe_rule, read_quota, weekly_rule
 from handlers.broadcasts import ENGLISH_CLUB_RULE, Broadcast, Notice, Tip
 from handlers.models import BANGKOK
 from handlers.officers import recent_audit
 from handlers.ports import DeliveryError, Quota
 from tests.console.conftest import token_on
+from tests.fakes import FakeMessenger
 
 TIP = "ชาวต่างชาติแจ้งที่พัก ตม.30 ภายใน 24 ชั่วโมง <b>สำคัญ</b>"
 
@@ -76,7 +77,7 @@ def test_schedule_list_and_cancel(app: Flask, officer_client: FlaskClient) -> No
     page = client.get(f"/console/tips?month={month}").get_data(as_text=True)
     assert "ยกเลิกแล้ว" in page
     client.post(f"/console/tips/{send_id}/cancel", data={"csrf_token": token})
-    assert "ยกเลิก #%s ไม่ได้" % send_id in client.get(f"/console/tips?month={month}").get_data(as_text=True)
+    assert f"ยกเลิก #{send_id} ไม่ได้" in client.get(f"/console/tips?month={month}").get_data(as_text=True)
 
 
 def test_recurring_rules_and_calendar(app: Flask, officer_client: FlaskClient) -> None:
@@ -93,6 +94,7 @@ def test_recurring_rules_and_calendar(app: Flask, officer_client: FlaskClient) -
     month = _next_month_day().strftime("%Y-%m")
     page = client.get(f"/console/tips?month={month}").get_data(as_text=True)
     assert "English Club Friday" in page and "เกร็ดประจำสัปดาห์" in page
+    assert "ทุก อ. ศ. เวลา 09:00" in page and "วันศุกร์ที่ 3 ของทุกเดือน เวลา 09:00" in page
     assert len(re.findall(r'class="ev s-rule"', page)) >= 9  # 8+ Tue/Fri and the third Friday
     assert "ใช้ไป" in page and "จาก 300" in page  # the fake LINE reports a 300 quota
 
@@ -143,3 +145,26 @@ def test_quota_reading() -> None:
     assert (gauge.used, gauge.limit, gauge.percent, gauge.left_text) == (120, 300, 40, "180")
     assert read_quota(lambda: Quota(None, 5))[0].left_text == "ไม่จำกัด"
     assert weekly_rule(["fri", "tue"], "09:30") == "30 9 * * tue,fri"
+    assert describe_rule("30 9 * * tue,fri") == "ทุก อ. ศ. เวลา 09:30"
+    assert describe_rule(ENGLISH_CLUB_RULE) == "วันศุกร์ที่ 3 ของทุกเดือน เวลา 09:00"
+    assert describe_rule("0 9 1 * *") == "0 9 1 * *"
+
+
+def test_plan_remedy_bundles_sends(app: Flask, officer_client: FlaskClient, messenger: FakeMessenger) -> None:
+    messenger.quota_limit, messenger.followers = 45, 20  # 20 per broadcast; 25 left after the reserve
+    client = officer_client
+    token = token_on(client, "/console/tips")
+    when = _next_month_day()
+    for day in (10, 12, 14):
+        assert client.post("/console/tips", data={"csrf_token": token, "mode": "once", "text": f"เกร็ด {day}",
+                                                  "at": when.replace(day=day).strftime("%Y-%m-%dT%H:%M")}
+                           ).status_code == 302
+    month = when.strftime("%Y-%m")
+    page = client.get(f"/console/tips?month={month}").get_data(as_text=True)
+    assert "เกินโควตา" in page and "ใช้วิธีนี้กับรายการที่ยังไม่ส่ง" in page
+    assert client.post("/console/tips/plan", data={"csrf_token": token, "month": month, "remedy": "bundle"}
+                       ).status_code == 302
+    statuses = sorted(str(s["status"]) for s in _cli_list(app))
+    assert statuses == ["cancelled", "cancelled", "scheduled"]
+    assert _actions(app)[0] == "tip-plan"
+    assert "พอดีโควตา" in client.get(f"/console/tips?month={month}").get_data(as_text=True)
