@@ -24,7 +24,15 @@ from handlers.conversation import Conversation
 from handlers.models import Interaction
 from handlers.ports import DeliveryError, Messenger
 from handlers.replies import Message, Outgoing
-from handlers.webhook_queue import claim, enqueue, finish, give_up_or_retry, stale_pending, undelivered_replies
+from handlers.webhook_queue import (
+    QueuedEvent,
+    claim,
+    enqueue,
+    finish,
+    give_up_or_retry,
+    stale_pending,
+    undelivered_replies,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +52,13 @@ class EventDispatcher:
     def handle(self, row_id: int) -> None:
         """Process a queued event exactly once; failures leave it pending for a later attempt."""
         try:
+            # Match first, outside the write transaction: SQLite has one writer, and the webhook's inserts
+            # must not wait behind ~30 ms of matching.
+            with self._sessions() as session:
+                stored = session.get(QueuedEvent, row_id)
+                early = to_bot_event(json.loads(stored.payload)) if stored and stored.status == "pending" else None
+            if early is not None:
+                self._conversation.prepare(early)
             with self._sessions.begin() as session:
                 row = claim(session, row_id)
                 if row is None:

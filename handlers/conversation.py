@@ -56,6 +56,26 @@ class Conversation:
     messenger: Messenger
     retention_days: int = 365
 
+    def __post_init__(self) -> None:
+        self._decisions: dict[tuple[int, str], Decision] = {}
+
+    def prepare(self, event: BotEvent) -> None:
+        """Match a question before its transaction starts, so no database lock is held while matching."""
+        if isinstance(event, TextReceived):
+            self.decide(event.text[:MAX_STORED_TEXT])
+
+    def decide(self, text: str) -> Decision:
+        """The matcher's decision for a text, remembered briefly (prepare() computes it ahead of handle())."""
+        matcher = self.library.current()[1]
+        key = (id(matcher), text)
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = matcher.decide(text)
+            if len(self._decisions) >= 256:
+                self._decisions.clear()
+            self._decisions[key] = decision
+        return decision
+
     @property
     def kb(self) -> KnowledgeBase:
         """The knowledge base in force now (an officer's edit may have reloaded it)."""
@@ -204,7 +224,7 @@ class Conversation:
     def _answer_question(self, session: Session, user: LineUser | None, meta: EventMeta,
                          text: str) -> list[Message]:
         """Answer from the knowledge base, offer choices, or hand the question to an officer."""
-        decision = self.library.current()[1].decide(text)
+        decision = self.decide(text)
         handoff = decision.outcome == "handoff"
         entry = decision.entry
         row = self._log_in(

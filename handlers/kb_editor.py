@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import os
 import re
@@ -24,6 +23,7 @@ import yaml
 from sqlalchemy import ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from handlers.filelock import file_lock
 from handlers.models import BANGKOK, Base, BigId, UtcDateTime, utcnow
 from handlers.officers import Officer, audit
 from knowledge.base import ENTRY_ID_RE, STATUSES, Entry, KnowledgeBase, entry_files, read_yaml
@@ -244,13 +244,8 @@ def _comparable(value: Any) -> Any:
 def _locked(directory: Path) -> Iterator[None]:
     """One writer at a time across processes (gunicorn workers) for the read-validate-replace sequence."""
     key = hashlib.sha256(str(directory).encode()).hexdigest()[:16]
-    lock_path = Path(tempfile.gettempdir()) / f"iao-kb-edit-{key}.lock"  # not in the entries folder (git)
-    with open(lock_path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(Path(tempfile.gettempdir()) / f"iao-kb-edit-{key}.lock"):  # not in the entries folder (git)
+        yield
 
 
 def _atomic_write(path: Path, text: str) -> None:
