@@ -62,19 +62,17 @@ class Conversation:
     def prepare(self, event: BotEvent) -> None:
         """Match a question before its transaction starts, so no database lock is held while matching."""
         if isinstance(event, TextReceived):
-            self.decide(event.text[:MAX_STORED_TEXT])
+            text = event.text[:MAX_STORED_TEXT]
+            matcher = self.library.current()[1]
+            if len(self._decisions) >= 64:  # prepared but never handled (a duplicate): forget them
+                self._decisions.clear()
+            self._decisions[(id(matcher), text)] = matcher.decide(text)
 
     def decide(self, text: str) -> Decision:
-        """The matcher's decision for a text, remembered briefly (prepare() computes it ahead of handle())."""
+        """The matcher's decision: the one prepare() computed for this text (used once), else a fresh one."""
         matcher = self.library.current()[1]
-        key = (id(matcher), text)
-        decision = self._decisions.get(key)
-        if decision is None:
-            decision = matcher.decide(text)
-            if len(self._decisions) >= 256:
-                self._decisions.clear()
-            self._decisions[key] = decision
-        return decision
+        prepared = self._decisions.pop((id(matcher), text), None)
+        return prepared if prepared is not None else matcher.decide(text)
 
     @property
     def kb(self) -> KnowledgeBase:
