@@ -1,0 +1,80 @@
+"""Property-based: random text and shapes in the console's forms never produce a 500 or a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app import create_app
+from tests.conftest import SMALL_KB, make_settings
+from tests.console.conftest import add_officer, login, token_on
+from tests.fakes import FakeMessenger
+
+field = st.text(max_size=300) | st.sampled_from(["", " ", "<script>alert(1)</script>", "=1+1", "\x00", "๑๒๓"])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app with one officer for all examples."""
+    import shutil
+
+    base = Path(tmp_path_factory.mktemp("forms"))
+    kb_dir = base / "kb"
+    shutil.copytree(SMALL_KB, kb_dir)
+    application = create_app(make_settings(f"sqlite:///{base / 'f.db'}", knowledge_dir=kb_dir),
+                             messenger=FakeMessenger())
+    add_officer(application, "prop.officer", role="admin")
+    yield application
+    application.extensions["iao_worker"].stop()
+    application.extensions["iao"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def officer(app: Flask) -> FlaskClient:
+    """A signed-in admin's browser."""
+    client = app.test_client()
+    assert login(client, "prop.officer").status_code == 302
+    return client
+
+
+@SETTINGS
+@given(username=field, password=field)
+def test_login_form(app: Flask, officer: FlaskClient, username: str, password: str) -> None:
+    """(`officer` signs in first: past 30 attempts the address is rate limited, which is answered 429.)"""
+    client = app.test_client()
+    token = token_on(client, "/console/login")
+    response = client.post("/console/login", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code in (302, 400, 401, 429)
+    assert b"Traceback" not in response.data
+
+
+@SETTINGS
+@given(text=field, mode=field, link=field, entry=field, when=field, time=field)
+def test_tip_form(officer: FlaskClient, text: str, mode: str, link: str, entry: str, when: str, time: str) -> None:
+    token = token_on(officer, "/console/tips")
+    response = officer.post("/console/tips", data={"text": text, "mode": mode, "link": link, "entry": entry,
+                                                   "at": when, "time": time, "days": [mode], "csrf_token": token})
+    assert response.status_code in (200, 302, 400)
+
+
+@SETTINGS
+@given(query=field, month=field)
+def test_search_and_month_arguments(officer: FlaskClient, query: str, month: str) -> None:
+    for path in ("/console/conversations", "/console/kb", "/console/tips", "/console/kpi"):
+        response = officer.get(path, query_string={"q": query, "month": month})
+        assert response.status_code in (200, 302, 400, 404), path
+
+
+@SETTINGS
+@given(text=field, mode=field)
+def test_answer_form_on_a_missing_question(officer: FlaskClient, text: str, mode: str) -> None:
+    token = token_on(officer, "/console/inbox")
+    response = officer.post("/console/inbox/999999/answer", data={"text": text, "mode": mode, "csrf_token": token})
+    assert response.status_code in (302, 400, 404)
