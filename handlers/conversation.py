@@ -245,7 +245,9 @@ class Conversation:
         menu = QuickReply(label="เมนู", data=postback(action="menu"), display_text="เมนู")
         match decision.outcome:
             case "answer" if decision.entry is not None:
-                return [self._entry_message(decision.entry, question_id)]
+                # a near-tie answered with the top entry: offer the runner-up one tap away
+                close = tuple(e for e, score in decision.alternatives[:1] if decision.score - score < 0.05)
+                return [self._entry_message(decision.entry, question_id, also=close)]
             case "suggest":
                 choices = tuple(
                     QuickReply(label=short_label(e.title_th), data=postback(action="entry", id=e.id, q=question_id),
@@ -277,7 +279,8 @@ class Conversation:
             (menu,),
         )]
 
-    def _entry_message(self, entry: Entry, question_id: int, english: bool = False) -> Message:
+    def _entry_message(self, entry: Entry, question_id: int, english: bool = False,
+                       also: tuple[Entry, ...] = ()) -> Message:
         """An answer with its source, and buttons for feedback, related topics and an officer."""
         body = (entry.answer_en if english and entry.answer_en else entry.answer_th).strip()
         agencies = [s.agency or s.ref or (f"เอกสาร {s.seed}" if s.seed else "") for s in entry.sources]
@@ -293,6 +296,10 @@ class Conversation:
         if entry.answer_en and not english:
             buttons.append(QuickReply(label="English", data=postback(action="entry", id=entry.id, lang="en"),
                                       display_text="English version"))
+        for other in also:
+            buttons.append(QuickReply(label=short_label(f"หรือ: {other.title_th}"),
+                                      data=postback(action="entry", id=other.id, q=question_id),
+                                      display_text=other.title_th))
         for related_id in entry.related[:3]:
             related = self.kb.get(related_id)
             if related is not None:

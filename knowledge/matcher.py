@@ -40,6 +40,10 @@ SEMANTIC_ANSWER_THRESHOLD = 0.42
 SEMANTIC_SUGGEST_THRESHOLD = 0.42
 SEMANTIC_OFF_TOPIC_THRESHOLD = 0.30
 ANSWER_MARGIN = 0.02
+# A near-tie between two related entries at a high score is answered with the top one (the runner-up is
+# offered beside it) rather than asking "did you mean"; a decoy in the tie still stops it.
+CONFIDENT = 0.60
+SEMANTIC_CONFIDENT = 0.60
 SUGGESTIONS = 3
 RANKED = 25  # entries scores() returns by default: enough for suggestions, cheap on a big KB
 
@@ -136,6 +140,7 @@ class Thresholds:
     suggest: float
     off_topic: float
     margin: float
+    confident: float = 1.01  # at or above this, answer the top entry even when a near-tie follows it
 
 
 @dataclass(frozen=True)
@@ -231,6 +236,7 @@ class Matcher:
             suggest=suggest,
             off_topic=min(defaults[2] if off_topic_threshold is None else off_topic_threshold, suggest),
             margin=ANSWER_MARGIN if margin is None else margin,
+            confident=SEMANTIC_CONFIDENT if self.semantic else CONFIDENT,
         )
 
         self._owner: list[int] = []
@@ -362,7 +368,9 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
     if top.entry.kind == "out_of_scope":
         return Decision("handoff", top.entry, best, suggestions, normalized)
     runner_up = ranked[1].fused if len(ranked) > 1 else 0.0
-    if best >= thresholds.answer and best - runner_up >= thresholds.margin:
+    clear_lead = best - runner_up >= thresholds.margin
+    decoy_close = any(r.entry.kind == "out_of_scope" and best - r.fused < thresholds.margin for r in ranked[1:4])
+    if best >= thresholds.answer and (clear_lead or (best >= thresholds.confident and not decoy_close)):
         others = tuple((r.entry, r.fused) for r in faq[1 : SUGGESTIONS + 1])
         return Decision("answer", top.entry, best, others, normalized)
     return Decision("suggest", top.entry, best, suggestions, normalized)

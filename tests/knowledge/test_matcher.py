@@ -120,3 +120,19 @@ def test_decision_normalized_is_reported(fixture_matcher: Matcher) -> None:
 def test_empty_knowledge_base_hands_over() -> None:
     matcher = Matcher(KnowledgeBase(entries=(), categories=()), semantic=False)
     assert matcher.decide("ชาวต่างชาติทำพาสปอร์ตหาย").outcome == "off_topic"
+
+
+def test_near_tie_at_a_high_score_is_answered_unless_a_decoy_is_in_it(fixture_kb: KnowledgeBase) -> None:
+    """Two related entries a hair apart at a high score: answer the top one; with a decoy that close: don't."""
+    from knowledge.matcher import ChannelScores, Thresholds, choose
+
+    faq = [e for e in fixture_kb.entries if e.kind == "faq"]
+    decoy = next(e for e in fixture_kb.entries if e.kind == "out_of_scope")
+    bands = Thresholds(answer=0.42, suggest=0.42, off_topic=0.3, margin=0.02, confident=0.6)
+
+    def ranked(*pairs: tuple[object, float]) -> list[ChannelScores]:
+        return [ChannelScores(entry, score, score, score) for entry, score in pairs]  # type: ignore[arg-type]
+
+    assert choose(ranked((faq[0], 0.73), (faq[1], 0.72)), "q", bands).outcome == "answer"
+    assert choose(ranked((faq[0], 0.55), (faq[1], 0.54)), "q", bands).outcome == "suggest"
+    assert choose(ranked((faq[0], 0.73), (decoy, 0.72)), "q", bands).outcome == "suggest"
