@@ -170,10 +170,14 @@ class QueueWorker:
         except Exception:
             log.exception("webhook events could not be stored")
             return False
+        self.submit(ids)
+        return True
+
+    def submit(self, ids: Sequence[int]) -> None:
+        """Hand stored events to this process's worker thread, in order."""
         self._ensure_thread()
         for row_id in ids:
             self._queue.put(row_id)
-        return True
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait until every event handed to this process is handled (tests, graceful shutdown)."""

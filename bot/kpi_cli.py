@@ -27,6 +27,7 @@ from handlers.kpi.yearly import propose_interclinic
 from handlers.models import BANGKOK, Interaction, utcnow
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.satisfaction import SurveyResponse
+from handlers.webhook_queue import wait_until_handled
 
 kpi_group = AppGroup("kpi", help="KPI records: close a month, see its history, override a yearly score.")
 report_group = AppGroup("report", help="Monthly and yearly KPI reports (xlsx, pdf, html, docx).")
@@ -63,6 +64,14 @@ def _titles() -> tuple[dict[str, str], dict[str, str]]:
     return {e.id: e.title_th for e in kb.entries}, {c.id: c.title_th for c in kb.categories}
 
 
+def _wait_for_webhook_events() -> None:
+    """Let the web workers finish events LINE already delivered, so the count includes them."""
+    left = wait_until_handled(_sessions())
+    if left:
+        click.echo(f"warning: {left} received webhook event(s) are not handled yet (is the web process running?); "
+                   "they are not in this count", err=True)
+
+
 @kpi_group.command("close")
 @click.option("--month", "month_text", required=True, help="YYYY-MM (Bangkok calendar month).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
@@ -70,6 +79,7 @@ def _titles() -> tuple[dict[str, str], dict[str, str]]:
 def close_command(month_text: str, as_json: bool, quota_limit: int | None) -> None:
     """Compute a month from the log and store it as a new KPI record version (history is kept)."""
     year, month = _month(month_text)
+    _wait_for_webhook_events()
     with _sessions().begin() as session:
         counts = close_month(session, year, month, utcnow(), quota_limit=_quota(quota_limit), closed_by="cli")
         version = current_record(session, counts.month).version  # type: ignore[union-attr]
@@ -141,6 +151,7 @@ def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, 
                     obstacles: str | None, quota_limit: int | None) -> None:
     """รายงานสรุปกิจกรรมตามโครงการฯ ประจำเดือน from the month's current record (closing it if never closed)."""
     year, month = _month(month_text)
+    _wait_for_webhook_events()
     titles, categories = _titles()
     with _sessions().begin() as session:
         if factors is not None or obstacles is not None:

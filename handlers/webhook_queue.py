@@ -8,11 +8,12 @@ The unique webhookEventId also turns LINE's redeliveries away before they cost a
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, String, Text, insert, or_, select, update
+from sqlalchemy import Integer, String, Text, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from handlers.models import Base, BigId, Interaction, LineUser, UtcDateTime, utcnow
 
@@ -119,3 +120,19 @@ def undelivered_replies(session: Session, older_than: dt.timedelta, now: dt.date
         grouped.setdefault((interaction.webhook_event_id or f"row-{interaction.id}", line_user_id), []).append(
             interaction)
     return grouped
+
+
+def wait_until_handled(sessions: sessionmaker[Session], timeout: float = 15.0) -> int:
+    """Wait for events already received to be handled (a count must not miss the last second's events).
+
+    Returns how many are still pending after `timeout` seconds (a web process may not be running).
+    """
+    started = utcnow()
+    deadline = time.monotonic() + timeout
+    while True:
+        with sessions() as session:
+            pending = session.scalar(select(func.count()).select_from(QueuedEvent).where(
+                QueuedEvent.status == "pending", QueuedEvent.received_at <= started)) or 0
+        if not pending or time.monotonic() >= deadline:
+            return int(pending)
+        time.sleep(0.1)

@@ -303,3 +303,20 @@ def test_a_reply_lost_with_its_process_is_pushed_later_exactly_once(line: Line, 
     [(user_id, messages, retry_key)] = line.messenger.pushes
     assert user_id == USER and messages[0].text.startswith("ขออภัยที่ตอบล่าช้า") and retry_key
     assert set(_deliveries(app)) == {"push-fallback"}
+
+
+def test_counting_waits_for_events_already_received(app: Flask) -> None:
+    """`kpi close` right after LINE got its 200s must include those events: it waits for the worker."""
+    import json as _json
+    import threading
+
+    from handlers.webhook_queue import enqueue, wait_until_handled
+
+    services, worker = app.extensions["iao"], app.extensions["iao_worker"]
+    event = text_event(USER, "ตม.30 คืออะไร")
+    with services.sessions.begin() as session:  # stored, not yet handled
+        [row_id] = enqueue(session, [(event["webhookEventId"], _json.dumps(event))])
+    assert wait_until_handled(services.sessions, timeout=0.3) == 1
+    threading.Timer(0.5, worker.submit, [[row_id]]).start()  # the web worker gets to it a moment later
+    assert wait_until_handled(services.sessions, timeout=20) == 0
+    assert count(app, Interaction, Interaction.direction == "in") == 1
