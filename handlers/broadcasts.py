@@ -320,13 +320,17 @@ def local_followers(session: Session) -> int:
 
 
 def broadcast_reach(session: Session, messenger: Messenger) -> int:
-    """What a broadcast costs: LINE's targetedReaches, else the local count of followers."""
+    """What a broadcast costs: LINE's targetedReaches or the local count of followers, whichever is larger.
+
+    LINE's insight is a day behind, so friends who followed since are counted from the local log: the quota
+    check must never underestimate a send.
+    """
     reach = None
     try:
         reach = messenger.followers_reach()
     except DeliveryError:
         reach = None
-    return reach if reach is not None else local_followers(session)
+    return max(reach or 0, local_followers(session))
 
 
 # ----------------------------------------------------------------------------------------------- sending

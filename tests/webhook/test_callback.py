@@ -320,3 +320,18 @@ def test_counting_waits_for_events_already_received(app: Flask) -> None:
     threading.Timer(0.5, worker.submit, [[row_id]]).start()  # the web worker gets to it a moment later
     assert wait_until_handled(services.sessions, timeout=20) == 0
     assert count(app, Interaction, Interaction.direction == "in") == 1
+
+
+def test_broadcast_cost_never_underestimates_friends_since_the_insight(line: Line, app: Flask) -> None:
+    """LINE's insight lags a day: friends who followed since are counted from the log."""
+    from handlers.broadcasts import broadcast_reach
+
+    for i in range(3):
+        line.post(follow_event("U" + f"{i:032x}"))
+    with app.extensions["iao"].sessions() as session:
+        line.messenger.followers = 1  # yesterday's insight
+        assert broadcast_reach(session, line.messenger) == 3
+        line.messenger.followers = None  # insight not ready
+        assert broadcast_reach(session, line.messenger) == 3
+        line.messenger.followers = 120
+        assert broadcast_reach(session, line.messenger) == 120
