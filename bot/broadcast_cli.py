@@ -13,10 +13,11 @@ import sys
 from collections.abc import Callable
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from bot.cli import services as app_services
 from handlers.broadcasts import (
     DEFAULT_RESERVE,
     ENGLISH_CLUB_ENTRY,
@@ -53,14 +54,9 @@ Clock = Callable[..., None]  # scheduler.runner.run_clock, handed over by the co
 broadcast_group = AppGroup("broadcast", help="Schedule tips (เกร็ดความรู้) and send them within LINE's quota.")
 
 
-def _services():  # type: ignore[no-untyped-def]
-    """The per-process services built by create_app."""
-    return current_app.extensions["iao"]
-
-
 def quota_reserve() -> int:
     """BROADCAST_QUOTA_RESERVE from Settings.extra, else the environment, else 20."""
-    settings = _services().settings
+    settings = app_services().settings
     raw = (getattr(settings, "extra", None) or {}).get("BROADCAST_QUOTA_RESERVE") \
         or os.environ.get("BROADCAST_QUOTA_RESERVE")
     try:
@@ -109,7 +105,7 @@ def add_command(at: str | None, texts: tuple[str, ...], tip_ids: tuple[int, ...]
                 image: str | None, entry: str | None, every: str | None, audience: str,
                 users: tuple[str, ...], as_json: bool) -> None:
     """Schedule a one-off send (--at) or a recurring tip (--every)."""
-    services = _services()
+    services = app_services()
     with services.sessions() as session:
         try:
             if every:
@@ -166,7 +162,7 @@ def add_command(at: str | None, texts: tuple[str, ...], tip_ids: tuple[int, ...]
 @click.option("--json", "as_json", is_flag=True, help="Print what was sent, held, failed or left for later.")
 def send_due_command(reserve: int | None, as_json: bool) -> None:
     """Send every tip due now that fits the quota, exactly once (what the scheduler runs each minute)."""
-    services = _services()
+    services = app_services()
     report = send_due(services.sessions, services.messenger, policy=_policy(reserve))
     if as_json:
         click.echo(json.dumps(report.as_dict()))
@@ -182,7 +178,7 @@ def send_due_command(reserve: int | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of sends.")
 def list_command(as_json: bool) -> None:
     """Every send: scheduled, sent, held for quota, failed or cancelled (recurring ones a day ahead)."""
-    services = _services()
+    services = app_services()
     with services.sessions() as session:
         materialize(session, utcnow())
         session.commit()
@@ -212,7 +208,7 @@ def list_command(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="The plan as JSON.")
 def plan_command(month: str, target: int, remedy: str | None, reserve: int | None, as_json: bool) -> None:
     """The month's planned tips × cost against the quota; flags the target and offers remedies."""
-    services = _services()
+    services = app_services()
     reserve = quota_reserve() if reserve is None else reserve
     try:
         quota = services.messenger.quota()
@@ -239,7 +235,7 @@ def plan_command(month: str, target: int, remedy: str | None, reserve: int | Non
 @click.option("--tip", "tip_id", type=int, default=None, help="Stop a recurring tip and cancel its unsent sends.")
 def cancel_command(broadcast_id: int | None, tip_id: int | None) -> None:
     """Cancel a send that has not gone out, or stop a recurring tip."""
-    services = _services()
+    services = app_services()
     with services.sessions() as session:
         if tip_id is not None:
             count = stop_tip(session, tip_id)
@@ -260,7 +256,7 @@ def cancel_command(broadcast_id: int | None, tip_id: int | None) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def notices_command(as_json: bool) -> None:
     """What officers were told: tips held for quota and sends that failed."""
-    with _services().sessions() as session:
+    with app_services().sessions() as session:
         rows = list(session.scalars(select(Notice).order_by(Notice.created_at.desc(), Notice.id.desc()).limit(100)))
         data = [{"id": n.id, "at": _iso(n.created_at), "level": n.level, "kind": n.kind,
                  "broadcast_id": n.broadcast_id, "text": n.text} for n in rows]
@@ -281,7 +277,7 @@ def make_run_scheduler_command(run_clock: Clock) -> click.Command:
     @reserve_option
     def run_scheduler_command(interval: int, grace: int, reserve: int | None) -> None:
         """The clock process: sends due tips every minute; safe to start twice (a database lease decides)."""
-        services = _services()
+        services = app_services()
         run_clock(services.engine, services.sessions, services.messenger, _policy(reserve),
                   retention_days=services.settings.retention_days,
                   interval=interval, misfire_grace_time=grace)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -18,15 +19,15 @@ from knowledge.validate import validate_directory
 kb_group = AppGroup("kb", help="Check and inspect the knowledge base files.")
 
 
-def _services():  # type: ignore[no-untyped-def]
-    """The per-process services built by create_app."""
+def services() -> Any:
+    """The per-process services create_app built (app.Services); every CLI command reads them here."""
     return current_app.extensions["iao"]
 
 
 @click.command("init-db")
 def init_db_command() -> None:
     """Create or upgrade the schema and seed the 50 district offices; safe to run twice."""
-    upgrade_schema(_services().engine)
+    upgrade_schema(services().engine)
     click.echo("database is up to date")
 
 
@@ -62,7 +63,7 @@ def decision_json(question: str, decision: Decision) -> dict[str, object]:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
 def ask_command(question: str | None, as_json: bool) -> None:
     """Ask the bot one question, or one per line from standard input."""
-    matcher = _services().library.current()[1]
+    matcher = services().library.current()[1]
     questions = [question] if question else [line.rstrip("\n") for line in sys.stdin]
     for q in questions:
         if not q.strip() and not question:
@@ -84,7 +85,7 @@ def ask_command(question: str | None, as_json: bool) -> None:
               help="Seed documents folder (default: ../shared/seeds when present).")
 def kb_validate_command(directory: Path | None, seeds: Path | None) -> None:
     """Check every entry file; exit 1 listing file and entry for each problem."""
-    directory = directory or _services().settings.knowledge_dir or default_entries_dir()
+    directory = directory or services().settings.knowledge_dir or default_entries_dir()
     if seeds is None:
         candidate = Path(current_app.root_path).parent / "shared" / "seeds"
         seeds = candidate if candidate.is_dir() else None
@@ -95,7 +96,7 @@ def kb_validate_command(directory: Path | None, seeds: Path | None) -> None:
     if problems:
         click.echo(f"{len(problems)} problem(s) found", err=True)
         sys.exit(1)
-    kb = _services().library.reload()
+    kb = services().library.reload()
     click.echo(f"ok: {len(kb.entries)} entries in {len(kb.categories)} categories")
 
 

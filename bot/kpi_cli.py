@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from bot.cli import services
 from handlers.kpi import close_month, current_record, history, parse_month
 from handlers.kpi.periods import fiscal_year_bounds, fiscal_year_months, month_days
 from handlers.kpi.reference import (
@@ -31,11 +32,6 @@ from handlers.webhook_queue import wait_until_handled
 
 kpi_group = AppGroup("kpi", help="KPI records: close a month, see its history, override a yearly score.")
 report_group = AppGroup("report", help="Monthly and yearly KPI reports (xlsx, pdf, html, docx).")
-
-
-def _sessions():  # type: ignore[no-untyped-def]
-    """The session factory create_app built."""
-    return current_app.extensions["iao"].sessions
 
 
 def _quota(option: int | None) -> int | None:
@@ -57,7 +53,7 @@ def _month(text: str) -> tuple[int, int]:
 def _titles() -> tuple[dict[str, str], dict[str, str]]:
     """Entry and category titles from the knowledge base, for the 'top questions' and category tables."""
     try:
-        kb = current_app.extensions["iao"].library.current()[0]
+        kb = services().library.current()[0]
     except Exception as exc:  # a broken knowledge base must not stop the KPI report
         click.echo(f"warning: knowledge base not loaded ({exc}); ids shown instead of titles", err=True)
         return {}, {}
@@ -66,7 +62,7 @@ def _titles() -> tuple[dict[str, str], dict[str, str]]:
 
 def _wait_for_webhook_events() -> None:
     """Let the web workers finish events LINE already delivered, so the count includes them."""
-    left = wait_until_handled(_sessions())
+    left = wait_until_handled(services().sessions)
     if left:
         click.echo(f"warning: {left} received webhook event(s) are not handled yet (is the web process running?); "
                    "they are not in this count", err=True)
@@ -80,7 +76,7 @@ def close_command(month_text: str, as_json: bool, quota_limit: int | None) -> No
     """Compute a month from the log and store it as a new KPI record version (history is kept)."""
     year, month = _month(month_text)
     _wait_for_webhook_events()
-    with _sessions().begin() as session:
+    with services().sessions.begin() as session:
         counts = close_month(session, year, month, utcnow(), quota_limit=_quota(quota_limit), closed_by="cli")
         version = current_record(session, counts.month).version  # type: ignore[union-attr]
     if as_json:
@@ -98,7 +94,7 @@ def close_command(month_text: str, as_json: bool, quota_limit: int | None) -> No
 def history_command(month_text: str) -> None:
     """List every closed version of a month."""
     year, month = _month(month_text)
-    with _sessions()() as session:
+    with services().sessions() as session:
         for record in history(session, f"{year:04d}-{month:02d}"):
             click.echo(f"v{record.version} {record.closed_at.astimezone(BANGKOK):%Y-%m-%d %H:%M} "
                        f"{record.closed_by or ''}: {record.questions} questions, {record.followers_total} followers, "
@@ -116,7 +112,7 @@ def history_command(month_text: str) -> None:
 def override_command(be_year: int, key: str, level: int | None, score: float | None, reason: str, by: str | None,
                      clear: bool) -> None:
     """Set (or clear) an officer's level/score for an indicator's year, with a reason."""
-    with _sessions().begin() as session:
+    with services().sessions.begin() as session:
         if key == INTERCLINIC:
             indicator = interclinic_indicator(session, be_year)
         else:
@@ -153,7 +149,7 @@ def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, 
     year, month = _month(month_text)
     _wait_for_webhook_events()
     titles, categories = _titles()
-    with _sessions().begin() as session:
+    with services().sessions.begin() as session:
         if factors is not None or obstacles is not None:
             record = current_record(session, f"{year:04d}-{month:02d}")
             if record is not None:
@@ -175,7 +171,7 @@ def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_e
     """The seed-001 result form for InterClinic, with evidence exports (monthly reports, survey, chat log)."""
     now = utcnow()
     files: dict[str, list[str]] = {}
-    with _sessions().begin() as session:
+    with services().sessions.begin() as session:
         result, figures = propose_interclinic(session, be_year, now)
         if not no_exports:
             files = _evidence_exports(session, be_year, output, figures.months, thai_digits)

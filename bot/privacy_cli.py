@@ -7,20 +7,16 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 
+from bot.cli import services
 from handlers.models import utcnow
 from handlers.officers import audit
 from handlers.privacy import UnknownUser, export_json, find_user, forget_user, purge_text
 
 user_group = AppGroup("user", help="One LINE user's personal data: export it, or forget the person (PDPA).")
 privacy_group = AppGroup("privacy", help="Retention of message text (MESSAGE_RETENTION_DAYS).")
-
-
-def _services():  # type: ignore[no-untyped-def]
-    """The per-process services built by create_app."""
-    return current_app.extensions["iao"]
 
 
 def _actor() -> str:
@@ -44,7 +40,7 @@ def _unknown(error: UnknownUser) -> None:
               help="Write the JSON to this file (UTF-8) instead of standard output.")
 def export_command(line_user_id: str, output: Path | None) -> None:
     """Print everything stored about one LINE user ("U..." id) as JSON, for a PDPA access request."""
-    with _services().sessions.begin() as session:
+    with services().sessions.begin() as session:
         try:
             text = export_json(session, line_user_id)
         except UnknownUser as error:
@@ -64,13 +60,13 @@ def export_command(line_user_id: str, output: Path | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def forget_command(line_user_id: str, yes: bool) -> None:
     """Erase one LINE user's messages, comments, answers, name and LINE id; KPI counts stay the same."""
-    with _services().sessions() as session:
+    with services().sessions() as session:
         if find_user(session, line_user_id) is None:
             _unknown(UnknownUser(f"no LINE user {line_user_id.strip()!r} is stored "
                                  "(never seen, or already forgotten)"))
     if not yes:
         click.confirm(f"Erase the personal data of {line_user_id}? This cannot be undone", abort=True)
-    with _services().sessions.begin() as session:
+    with services().sessions.begin() as session:
         try:
             report = forget_user(session, line_user_id, actor=_actor())
         except UnknownUser as error:
@@ -89,9 +85,9 @@ def forget_command(line_user_id: str, yes: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Only count what would be blanked.")
 def purge_command(days: int | None, dry_run: bool) -> None:
     """Blank message text and survey comments older than the retention period; counts survive."""
-    days = days or _services().settings.retention_days
+    days = days or services().settings.retention_days
     try:
-        with _services().sessions.begin() as session:
+        with services().sessions.begin() as session:
             report = purge_text(session, days, utcnow(), dry_run=dry_run)
             if not dry_run:
                 audit(session, None, "privacy-purge", target=f"before:{report.cutoff}"[:200], username=_actor(),

@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -77,30 +78,27 @@ def run_installed_tick() -> None:
         log.exception("tips tick failed; the next tick will resume with the same retry keys")
 
 
-def run_installed_kpi_close() -> None:
-    """The monthly job: on the 1st, close the previous month's KPI record (one scheduler, by lease)."""
+def _run_leased(lease: str, what: str, job: Callable[[JobDeps], object]) -> None:
+    """Run a job in the scheduler holding `lease`; never raises, so one bad run does not stop the clock."""
     if _installed is None:
-        log.error("KPI job fired but no dependencies are installed in this process")
+        log.error("%s job fired but no dependencies are installed in this process", what)
         return
     try:
         with _installed.sessions() as session:
-            if not acquire_lease(session, "kpi", _installed.holder, utcnow(), _installed.lease_ttl):
-                log.info("another scheduler holds the 'kpi' lease; not closing the month")
+            if not acquire_lease(session, lease, _installed.holder, utcnow(), _installed.lease_ttl):
+                log.info("another scheduler holds the %r lease; not running the %s job", lease, what)
                 return
-        close_previous_month(_installed.sessions)
+        job(_installed)
     except Exception:
-        log.exception("closing the previous month failed; run `flask --app app kpi close` by hand")
+        log.exception("the %s job failed; run its flask command by hand", what)
+
+
+def run_installed_kpi_close() -> None:
+    """The monthly job: on the 1st, close the previous month's KPI record (`flask --app app kpi close`)."""
+    _run_leased("kpi", "KPI close", lambda deps: close_previous_month(deps.sessions))
 
 
 def run_installed_purge() -> None:
-    """The daily job: blank message text older than the retention period (PDPA); counts are kept."""
-    if _installed is None:
-        log.error("purge job fired but no dependencies are installed in this process")
-        return
-    try:
-        with _installed.sessions() as session:
-            if not acquire_lease(session, "privacy", _installed.holder, utcnow(), _installed.lease_ttl):
-                return
-        purge_expired_text(_installed.sessions, _installed.retention_days, utcnow())
-    except Exception:
-        log.exception("purging expired message text failed; run `flask --app app privacy purge` by hand")
+    """The daily job: blank message text older than the retention period (`flask --app app privacy purge`)."""
+    _run_leased("privacy", "retention purge",
+                lambda deps: purge_expired_text(deps.sessions, deps.retention_days, utcnow()))
