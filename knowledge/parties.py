@@ -1,0 +1,39 @@
+"""Who a question is about: a message that names only Thai parties is not a foreign-affairs question.
+
+Most foreigner entries have a domestic twin that the same words would match ("คู่รักคนไทยทั้งคู่จะจดทะเบียน
+สมรสนอกสำนักงาน" reads like marriage outside the office with a foreigner). The matcher uses this to keep a
+question that says the people are Thai, and mentions no foreigner, away from a foreigner answer.
+Works on normalised text (knowledge/normalize.py: lower case, no dots).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that say a Thai person or Thai people are the parties.
+THAI_PARTY_RE = re.compile(
+    r"(คนไทย|ชาวไทย|สัญชาติไทย|ไทยทั้งคู่|ไทยกับไทย|ไทยล้วน|เจ้าของคนไทย|สามีไทย|ภรรยาไทย|สามีคนไทย|"
+    r"ภรรยาคนไทย|แฟนคนไทย|พ่อแม่คนไทย|thai (?:citizen|national|person|people|owner|couple|husband|wife|"
+    r"worker|shop|family|parents|friend|man|woman|girl|guy)s?|both thai|\bthais\b)"
+)
+
+# Words that bring a foreigner (or the foreign side of the work) into the question.
+FOREIGN_RE = re.compile(
+    r"(ต่างชาติ|ต่างด้าว|ต่างประเทศ|ตปท|ฝรั่ง|ชาวต่าง|ลูกครึ่ง|แรงงานข้ามชาติ|บัตรชมพู|บัตรสีชมพู|ทร13|ทร14|ทร38|"
+    r"ตม30|ตม47|ตม|สถานทูต|สถานกงสุล|กงสุล|ทูต|วีซ่า|วีซา|พาสปอร์ต|พาสปอต|หนังสือเดินทาง|ผู้ลี้ภัย|"
+    r"นักท่องเที่ยว|เวิร์คเพอร์มิ|ใบอนุญาตทำงาน|"
+    r"(?:คน|ชาว|สามี|ภรรยา|แฟน|เมีย|ผัว|พ่อ|แม่|แรงงาน)(?:จีน|ญี่ปุ่น|เกาหลี|พม่า|เมียนมา|ลาว|กัมพูชา|เขมร|"
+    r"เวียดนาม|อินเดีย|อเมริกัน|อเมริกา|อังกฤษ|ฝรั่งเศส|เยอรมัน|รัสเซีย|ออสเตรเลีย|สิงคโปร์|มาเลเซีย|"
+    r"ฟิลิปปินส์|อินโดนีเซีย|ไต้หวัน|อิตาลี|สวีเดน|ดัตช์|ฮอลแลนด์|สวิส|แคนาดา|ปากีสถาน|บังกลาเทศ|เนปาล|"
+    r"ยุโรป|แอฟริกา|อาหรับ|อิหร่าน|ตุรกี|อิสราเอล|ออสซี่)|"
+    r"foreign|alien|expat|migrant|tourist|embassy|consul|visa|passport|pink card|work permit|tm30|tm 30|"
+    r"immigration|refugee|non-thai|"
+    r"\b(?:american|british|english|chinese|japanese|korean|burmese|myanmar|lao|laotian|cambodian|khmer|"
+    r"vietnamese|indian|french|german|russian|australian|singaporean|malaysian|filipino|indonesian|"
+    r"italian|swedish|dutch|swiss|canadian|pakistani|nepali|uk|us|usa)\b)"
+)
+
+
+def names_only_thai_parties(normalized: str) -> bool:
+    """True when the message says the people are Thai and mentions no foreigner at all."""
+    return bool(THAI_PARTY_RE.search(normalized)) and not FOREIGN_RE.search(normalized)
