@@ -14,6 +14,7 @@ from flask import Flask, Response
 from bot.broadcast_cli import register_broadcast_commands
 from bot.cli import register_commands
 from bot.console import register_console
+from bot.directory_cli import register_directory_commands
 from bot.dispatch import EventDispatcher, QueueWorker
 from bot.kpi_cli import register_kpi_commands
 from bot.messenger import LineMessenger
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     register_commands(app)
     register_kpi_commands(app)
     register_privacy_commands(app)
+    register_directory_commands(app)
     register_broadcast_commands(app, run_clock)
     register_console(app, sessions, library, messenger, settings.secret_key)
     return app

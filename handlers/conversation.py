@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from sqlalchemy import select
@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.answers import answer_text, wants_english
+from handlers.directory.models import Mission
+from handlers.directory.service import DirectoryLookup, card_text, choice_label
 from handlers.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
 from handlers.events import (
     BotEvent,
@@ -56,6 +58,7 @@ class Conversation:
     library: Library
     messenger: Messenger
     retention_days: int = 365
+    directory: DirectoryLookup = field(default_factory=DirectoryLookup)
 
     def __post_init__(self) -> None:
         self._decisions: dict[tuple[int, str], Decision] = {}
@@ -218,7 +221,59 @@ class Conversation:
         if compact in TIPS_WORDS:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="menu")
             return [self._tips(session, event.meta)]
+        found = self.directory.read(session, text)
+        if found is not None:
+            return self._directory_answer(session, user, event.meta, text, *found)
         return self._answer_question(session, user, event.meta, text)
+
+    # ----------------------------------------------------------------- directory of missions
+    def _directory_answer(self, session: Session, user: LineUser | None, meta: EventMeta, text: str,
+                          request: object, missions: list[Mission]) -> list[Message]:
+        """A request for a mission's contacts: its card, a choice between several, or an officer."""
+        english = bool(getattr(request, "english", False))
+        if len(missions) == 1:
+            mission = missions[0]
+            row = self._log_in(session, user, meta, kind="text", text=text, outcome="answer",
+                               entry_id=f"mission:{mission.key}", category="directory", answered_by="bot")
+            messages = [self._mission_message(mission, row.id, english=english)]
+        elif missions:
+            row = self._log_in(session, user, meta, kind="text", text=text, outcome="suggest", category="directory")
+            shown = missions[:12]
+            buttons = tuple(
+                QuickReply(label=short_label(f"{i}. {m.city}"),
+                           data=postback(action="mission", key=m.key, q=row.id, **({"lang": "en"} if english else {})),
+                           display_text=choice_label(m, english=english))
+                for i, m in enumerate(shown, 1)
+            )
+            lines = "\n".join(f"{i}. {choice_label(m, english=english)}" for i, m in enumerate(shown, 1))
+            officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=row.id),
+                                 display_text=ASK_OFFICER)
+            head = "Which one do you mean?" if english else "มีหลายแห่งค่ะ หมายถึงแห่งใด?"
+            tail = "Tap one below, or ask an officer." if english else "เลือกด้านล่างได้เลยค่ะ"
+            messages = [Message(f"{head}\n{lines}\n\n{tail}", (*buttons, officer))]
+        else:
+            self._log_in(session, user, meta, kind="text", text=text, outcome="handoff", category="directory",
+                         handoff=True)
+            messages = [Message(
+                "ยังไม่มีข้อมูลหน่วยงานนี้ในสมุดรายชื่อสถานทูตของ @IAO ค่ะ "
+                "ส่งคำถามให้เจ้าหน้าที่สำนักงานการต่างประเทศแล้ว 📨\n"
+                f"{expected_answer_th(meta.occurred_at)} ({HOURS_TH}) คำตอบจะส่งมาทางแชตนี้\n"
+                "ระหว่างนี้ดูรายชื่อคณะผู้แทนได้ที่ https://protocol.mfa.go.th/",
+                (QuickReply(label="เมนู", data=postback(action="menu"), display_text="เมนู"),),
+            )]
+        if user is not None and user.district_id is None:
+            messages.append(self._ask_district("อีกนิดค่ะ ช่วยระบุสำนักงานเขตที่ท่านสังกัดด้วยนะคะ"))
+        return messages
+
+    def _mission_message(self, mission: Mission, question_id: int, *, english: bool = False) -> Message:
+        """A mission's card with the buttons every answer has: the other language and an officer."""
+        buttons = []
+        if not english:
+            buttons.append(QuickReply(label="English", data=postback(action="mission", key=mission.key, lang="en"),
+                                      display_text="English version"))
+        buttons.append(QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=question_id),
+                                  display_text=ASK_OFFICER))
+        return Message(card_text(mission, english=english), tuple(buttons))
 
     def _answer_question(self, session: Session, user: LineUser | None, meta: EventMeta,
                          text: str) -> list[Message]:
@@ -378,6 +433,15 @@ class Conversation:
             row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
                                entry_id=entry.id, category=entry.category, answered_by="bot")
             return [self._entry_message(entry, row.id, english=params.get("lang") == "en")]
+        if action == "mission":
+            mission = session.scalars(select(Mission).where(Mission.key == params.get("key", "")[:64])).first()
+            if mission is None:
+                return [self._menu()]
+            asked = session.get(Interaction, _int(params.get("q")) or 0)
+            row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
+                               entry_id=f"mission:{mission.key}", category="directory", answered_by="bot",
+                               in_reply_to_id=asked.id if asked and user and asked.user_id == user.id else None)
+            return [self._mission_message(mission, row.id, english=params.get("lang") == "en")]
         if action == "feedback":
             vote = "up" if params.get("v") == "up" else "down"
             self._log_in(session, user, meta, kind="feedback", text=vote, outcome=f"feedback-{vote}",

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from handlers.directory.service import seed_missions
 from handlers.districts import DISTRICTS
 from handlers.filelock import file_lock
 from handlers.kpi import seed_kpi_reference
@@ -104,7 +105,8 @@ def upgrade_schema(engine: Engine) -> None:
 
 
 def seed_reference_data(session: Session) -> int:
-    """Insert the 50 district offices that are missing; existing rows (maybe corrected) are kept."""
+    """Insert the 50 district offices and the directory's seed missions that are missing; existing rows
+    (maybe corrected by officers) are kept."""
     known = set(session.scalars(select(District.code)))
     added = 0
     for info in DISTRICTS:
@@ -113,4 +115,4 @@ def seed_reference_data(session: Session) -> int:
                                  group_th=info.group_th))
             added += 1
     session.flush()
-    return added + seed_kpi_reference(session)
+    return added + seed_kpi_reference(session) + seed_missions(session)
