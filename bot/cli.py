@@ -10,11 +10,16 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
 from handlers.answers import answer_text, wants_english
+from handlers.conversation import MAX_STORED_TEXT
 from handlers.db import upgrade_schema
+from handlers.directory.models import Mission
+from handlers.directory.service import card_text, choice_label, seed_missions
 from knowledge.base import default_entries_dir
 from knowledge.matcher import Decision
+from knowledge.missions import DirectoryRequest
 from knowledge.validate import validate_directory
 
 kb_group = AppGroup("kb", help="Check and inspect the knowledge base files.")
@@ -64,17 +69,54 @@ def decision_json(question: str, decision: Decision) -> dict[str, object]:
     }
 
 
+def directory_json(question: str, request: DirectoryRequest, missions: list[Mission]) -> dict[str, object]:
+    """What `ask --json` prints for a request the directory of missions answers (as the LINE reply does)."""
+    english = request.english
+    if len(missions) == 1:
+        mission = missions[0]
+        outcome, answer = "answer", card_text(mission, english=english)
+        sources = [{"agency": mission.source_name, "url": mission.source_url, "checked_on": str(mission.checked_on)}]
+    elif missions:
+        outcome = "suggest"
+        answer = "หมายถึงแห่งใด: " + " / ".join(choice_label(m, english=english) for m in missions[:12])
+        sources = []
+    else:
+        outcome, answer, sources = "handoff", None, []
+    one = missions[0] if len(missions) == 1 else None
+    return {
+        "question": question,
+        "outcome": outcome,
+        "answer": answer,
+        "entry_id": f"mission:{one.key}" if one else None,
+        "title": one.name_th if one else None,
+        "category": "directory",
+        "status": "approved" if one else None,
+        "sources": sources,
+        "score": 1.0 if one else 0.0,
+        "handoff": outcome == "handoff",
+        "alternatives": [{"entry_id": f"mission:{m.key}", "title": m.name_th, "score": 1.0} for m in missions[:12]]
+        if len(missions) > 1 else [],
+    }
+
+
 @click.command("ask")
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
 def ask_command(question: str | None, as_json: bool) -> None:
-    """Ask the bot one question, or one per line from standard input."""
-    matcher = services().library.current()[1]
+    """Ask the bot one question, or one per line from standard input: the directory first, then the matcher."""
+    app_services = services()
+    matcher = app_services.library.current()[1]
+    lookup = app_services.conversation.directory
+    with app_services.sessions.begin() as session:
+        if session.scalar(select(func.count(Mission.id))) == 0:
+            seed_missions(session)  # a database never set up with init-db still knows the shipped missions
     questions = [question] if question else [line.rstrip("\n") for line in sys.stdin]
     for q in questions:
         if not q.strip() and not question:
             continue
-        result = decision_json(q, matcher.decide(q))
+        with app_services.sessions() as session:
+            found = lookup.read(session, q[:MAX_STORED_TEXT])
+            result = directory_json(q, *found) if found is not None else decision_json(q, matcher.decide(q))
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
         else:

@@ -34,6 +34,12 @@ import yaml  # noqa: E402
 from knowledge.base import load_knowledge_base  # noqa: E402
 from knowledge.matcher import Matcher  # noqa: E402
 
+try:  # the directory of missions answers first, as in LINE and `flask ask` (absent in older checkouts)
+    from handlers.directory.records import parse as parse_missions  # noqa: E402
+    from knowledge.missions import SEED_FILE, DirectoryMatcher, MissionRef  # noqa: E402
+except ImportError:  # pragma: no cover - measuring a checkout from before the directory
+    DirectoryMatcher = None  # type: ignore[assignment,misc]
+
 BLIND_DIR = Path(__file__).resolve().parents[1] / "tests" / "knowledge" / "blind"
 SETS = ("tuning", "frozen")
 DECLINED = frozenset({"off_topic", "handoff", "greeting", "thanks", "empty"})
@@ -86,10 +92,30 @@ class Result:
     extra: dict = field(default_factory=dict)
 
 
-def run(matcher: Matcher, items: list[BlindItem]) -> list[Result]:
-    """Ask every item, as `flask ask` does."""
+def seed_directory():
+    """The directory matcher over the shipped seed rows (what a fresh install answers from), or None."""
+    if DirectoryMatcher is None:
+        return None
+    records = parse_missions(SEED_FILE.read_bytes(), SEED_FILE.name)
+    refs = [
+        MissionRef(r.key, r.kind, r.city, tuple(n.strip() for n in (r.country_th, r.country_en, *r.aliases.split("|"))
+                                                 if n.strip()))
+        for r in records
+    ]
+    return DirectoryMatcher(refs)
+
+
+def run(matcher: Matcher, items: list[BlindItem], directory=None) -> list[Result]:
+    """Ask every item, as `flask ask` does: the directory of missions first, then the matcher."""
     out = []
     for item in items:
+        request = directory.read(item.text[:5000]) if directory is not None else None
+        if request is not None:
+            outcome = {"card": "answer", "choose": "suggest", "unknown": "handoff"}[request.outcome]
+            keys = [f"mission:{ref.key}" for ref in request.candidates]
+            entry_id = keys[0] if request.outcome == "card" else None
+            out.append(Result(item, outcome, entry_id, "mission" if entry_id else None, keys))
+            continue
         d = matcher.decide(item.text)
         entry = d.entry
         out.append(
@@ -113,13 +139,16 @@ def judge(result: Result) -> str:
         foreign_answer = result.outcome == "answer" and result.entry_kind == "faq"
         return "unsafe" if foreign_answer else "safe"
     if result.outcome == "answer":
-        if result.entry_id in item.expect:
+        mission = bool(result.entry_id and result.entry_id.startswith("mission:"))
+        if result.entry_id in item.expect or (mission and "directory" in item.expect):
             return "correct"
         if result.entry_id in item.partial:
             return "partial"
         return "wrong_topic"
     if result.outcome == "suggest":
         first = result.alternatives[0] if result.alternatives else None
+        if first and first.startswith("mission:") and "directory" in item.expect:
+            return "dym_right_first"
         return "dym_right_first" if first in item.expect or first in item.partial else "dym_other"
     return "handover"
 
@@ -167,6 +196,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--dump", type=Path, help="write one JSON line per item (outputs for a judge)")
     parser.add_argument("--misses", action="store_true", help="list what was not correct (tuning set only)")
+    parser.add_argument("--no-directory", action="store_true", help="the matcher alone, without the directory")
     parser.add_argument("--entries", type=Path, help="knowledge folder (default: knowledge/entries)")
     args = parser.parse_args()
 
@@ -178,13 +208,14 @@ def main() -> None:
     else:
         names = SETS if args.set == "all" else (args.set,)
         sets = {name: load_items(BLIND_DIR / f"{name}.yaml") for name in names}
-    report = {"entries": len(kb.entries), "semantic": matcher.semantic}
+    directory = None if args.no_directory else seed_directory()
+    report = {"entries": len(kb.entries), "semantic": matcher.semantic, "directory": directory is not None}
     dump_rows = []
     for name, items in sets.items():
-        results = run(matcher, items)
+        results = run(matcher, items, directory)
         report[name] = summarise(results)
         for r in results:
-            entry = kb.get(r.entry_id) if r.entry_id else None
+            entry = kb.get(r.entry_id) if r.entry_id and not r.entry_id.startswith("mission:") else None
             dump_rows.append(
                 {
                     "set": name,
