@@ -1,0 +1,65 @@
+"""Questions that name only Thai people stay away from foreigner answers; answers follow the question's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.answers import UNDER_REVIEW_EN, UNDER_REVIEW_TH, answer_text, wants_english
+from knowledge.base import KnowledgeBase
+from knowledge.matcher import Matcher
+from knowledge.parties import names_only_thai_parties
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "คู่รักคนไทยทั้งคู่จะจดทะเบียนสมรสนอกสำนักงาน ค่าธรรมเนียมเท่าไหร่",
+        "สาวไทยหย่ากับสามีไทยมาได้ 3 เดือน จะจดใหม่กับแฟนคนไทย",
+        "thai owner of condo got land tax bill, how many days to appeal?",
+        "ร้านก๋วยเตี๋ยวเจ้าของคนไทย ขอใบอนุญาตสถานที่จำหน่ายอาหาร",
+    ],
+)
+def test_thai_only_parties_are_recognised(text: str) -> None:
+    assert names_only_thai_parties(text.lower())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "สามีฝรั่ง ภรรยาไทย จะจดทะเบียนสมรส",
+        "thai wife and american husband want to adopt her son",
+        "คนไทยแต่งงานกับคนญี่ปุ่น ต้องใช้เอกสารอะไร",
+        "ภรรยาคนไทยของชาวต่างชาติขอวีซ่าให้สามี",
+        "ตม.30 ต้องแจ้งภายในกี่ชั่วโมง",  # no party named at all: not a Thai-only question
+    ],
+)
+def test_a_foreigner_or_no_party_is_not_thai_only(text: str) -> None:
+    assert not names_only_thai_parties(text.lower())
+
+
+def test_thai_only_question_is_not_answered_with_a_foreigner_entry(fixture_matcher: Matcher) -> None:
+    foreign = fixture_matcher.decide("ฝรั่งมาจดทะเบียนสมรสที่เขต ต้องใช้เอกสารอะไรบ้างครับ")
+    assert foreign.outcome == "answer" and foreign.entry is not None
+    thai = fixture_matcher.decide("คนไทยทั้งคู่มาจดทะเบียนสมรสที่เขต ต้องใช้เอกสารอะไรบ้างครับ")
+    assert thai.outcome == "handoff", thai
+    assert thai.entry is None or thai.entry.kind == "out_of_scope"
+
+
+def test_language_of_a_question() -> None:
+    assert wants_english("How do I file TM30 online?")
+    assert wants_english("how to say เจ้าบ้าน in english")
+    assert not wants_english("ตม.30 แจ้งออนไลน์ได้ไหม (TM30)")
+    assert not wants_english("🙏👍")
+
+
+def test_answer_text_names_its_source_and_marks_drafts(fixture_kb: KnowledgeBase) -> None:
+    for entry in fixture_kb.entries:
+        thai = answer_text(entry)
+        assert entry.title_th in thai and entry.answer_th.strip() in thai
+        if any(s.agency or s.ref or s.seed for s in entry.sources):
+            assert "ที่มา: " in thai
+        assert (UNDER_REVIEW_TH in thai) == (entry.status != "approved")
+        if entry.answer_en:
+            english = answer_text(entry, english=True)
+            assert entry.answer_en.strip() in english and "Source: " in english
+            assert (UNDER_REVIEW_EN in english) == (entry.status != "approved")
