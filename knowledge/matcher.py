@@ -20,7 +20,7 @@ from knowledge import semantic as semantic_channel
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.index import SparseIndex, char_ngrams, word_features
 from knowledge.normalize import normalize, strip_tones
-from knowledge.parties import names_only_thai_parties
+from knowledge.parties import mentions_foreign_person, names_only_thai_parties
 from knowledge.words import canonical_tokens, content_tokens
 
 Outcome = Literal["answer", "suggest", "handoff", "greeting", "thanks", "off_topic", "empty"]
@@ -452,6 +452,9 @@ class Matcher:
 
 def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds) -> Decision:
     """Turn ranked entry scores into a Decision (separate from scoring so thresholds can be calibrated)."""
+    if ranked and ranked[0].entry.kind == "out_of_scope" and mentions_foreign_person(normalized):
+        # a Thai-only twin cannot be what a question about a foreigner asks: decide among the others
+        ranked = [r for r in ranked if r.entry.kind == "faq"]
     faq = [r for r in ranked if r.entry.kind == "faq"]
     suggestions = tuple((r.entry, r.fused) for r in faq[:SUGGESTIONS])
     top = ranked[0] if ranked else None

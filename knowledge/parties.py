@@ -22,7 +22,9 @@ FOREIGN_RE = re.compile(
     r"(ต่างชาติ|ต่างด้าว|ต่างประเทศ|ตปท|ฝรั่ง|ชาวต่าง|ลูกครึ่ง|แรงงานข้ามชาติ|บัตรชมพู|บัตรสีชมพู|ทร13|ทร14|ทร38|"
     r"ตม30|ตม47|ตม|สถานทูต|สถานกงสุล|กงสุล|ทูต|วีซ่า|วีซา|พาสปอร์ต|พาสปอต|หนังสือเดินทาง|ผู้ลี้ภัย|"
     r"นักท่องเที่ยว|เวิร์คเพอร์มิ|ใบอนุญาตทำงาน|"
-    r"(?:คน|ชาว|สามี|ภรรยา|แฟน|เมีย|ผัว|พ่อ|แม่|แรงงาน)(?:จีน|ญี่ปุ่น|เกาหลี|พม่า|เมียนมา|ลาว|กัมพูชา|เขมร|"
+    r"สัญชาติ(?!ไทย)|"
+    r"(?:คน|ชาว|สามี|ภรรยา|แฟน|เมีย|ผัว|พ่อ|แม่|แรงงาน|เด็ก|ลูก|นักเรียน|นักศึกษา|ผู้ปกครอง|ครู|หนุ่ม|สาว|ลุง|"
+    r"ป้า|คนไข้|ผู้ป่วย|นักธุรกิจ|บริษัท|ผู้หญิง|ผู้ชาย)(?:จีน|ญี่ปุ่น|เกาหลี|พม่า|เมียนมา|ลาว|กัมพูชา|เขมร|"
     r"เวียดนาม|อินเดีย|อเมริกัน|อเมริกา|อังกฤษ|ฝรั่งเศส|เยอรมัน|รัสเซีย|ออสเตรเลีย|สิงคโปร์|มาเลเซีย|"
     r"ฟิลิปปินส์|อินโดนีเซีย|ไต้หวัน|อิตาลี|สวีเดน|ดัตช์|ฮอลแลนด์|สวิส|แคนาดา|ปากีสถาน|บังกลาเทศ|เนปาล|"
     r"ยุโรป|แอฟริกา|อาหรับ|อิหร่าน|ตุรกี|อิสราเอล|ออสซี่)|"
@@ -32,6 +34,28 @@ FOREIGN_RE = re.compile(
     r"vietnamese|indian|french|german|russian|australian|singaporean|malaysian|filipino|indonesian|"
     r"italian|swedish|dutch|swiss|canadian|pakistani|nepali|uk|us|usa)\b)"
 )
+
+
+# A foreign *person* among the parties (not merely a visa or an embassy: a Thai going abroad has those too).
+NATIONALITY = (
+    r"(?:จีน|ญี่ปุ่น|เกาหลี|พม่า|เมียนมา|ลาว|กัมพูชา|เขมร|เวียดนาม|อินเดีย|อเมริกัน|อเมริกา|อังกฤษ|ฝรั่งเศส|เยอรมัน|"
+    r"รัสเซีย|ออสเตรเลีย|สิงคโปร์|มาเลเซีย|ฟิลิปปินส์|อินโดนีเซีย|ไต้หวัน|อิตาลี|สวีเดน|ดัตช์|ฮอลแลนด์|สวิส|แคนาดา|"
+    r"ปากีสถาน|บังกลาเทศ|เนปาล|ยุโรป|แอฟริกา|อาหรับ|อิหร่าน|ตุรกี|อิสราเอล|ออสซี่)"
+)
+FOREIGN_PERSON_RE = re.compile(
+    r"(ต่างชาติ|ต่างด้าว|ฝรั่ง|ชาวต่าง|ลูกครึ่ง|แรงงานข้ามชาติ|บัตรชมพู|บัตรสีชมพู|ผู้ลี้ภัย|สัญชาติ(?!ไทย)|"
+    r"(?:คน|ชาว|สามี|ภรรยา|แฟน|เมีย|ผัว|พ่อ|แม่|แรงงาน|เด็ก|ลูก|นักเรียน|ผู้ปกครอง|หนุ่ม|สาว|ลุง|ป้า|ผู้หญิง|ผู้ชาย)"
+    + NATIONALITY
+    + r"|foreigner|foreign (?:man|woman|guy|lady|husband|wife|owner|worker|national|citizen)|alien|expat|migrant|"
+    r"refugee|tourist|\b(?:american|british|chinese|japanese|korean|burmese|laotian|cambodian|khmer|vietnamese|"
+    r"indian|french|german|russian|australian|singaporean|malaysian|filipino|indonesian|italian|swedish|dutch|"
+    r"swiss|canadian|pakistani|nepali)\b)"
+)
+
+
+def mentions_foreign_person(normalized: str) -> bool:
+    """True when a foreign person is among the parties, so a Thai-only twin cannot be what is asked."""
+    return bool(FOREIGN_PERSON_RE.search(normalized))
 
 
 def names_only_thai_parties(normalized: str) -> bool:

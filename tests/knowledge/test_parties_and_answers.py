@@ -63,3 +63,13 @@ def test_answer_text_names_its_source_and_marks_drafts(fixture_kb: KnowledgeBase
             english = answer_text(entry, english=True)
             assert entry.answer_en.strip() in english and "Source: " in english
             assert (UNDER_REVIEW_EN in english) == (entry.status != "approved")
+
+
+def test_a_foreign_person_is_recognised_but_a_trip_abroad_is_not() -> None:
+    from knowledge.parties import mentions_foreign_person
+
+    assert mentions_foreign_person("น้องผู้ชายสัญชาติดัตช์กับแฟนคนไทยจะจดสมรส")
+    assert mentions_foreign_person("ผู้ปกครองเด็กจีนพูดไทยไม่ได้")
+    assert mentions_foreign_person("my customer is german, his wife thai")
+    assert not mentions_foreign_person("หนูจะไปเที่ยวญี่ปุ่นเอง ต้องขอวีซ่าไหม")
+    assert not mentions_foreign_person("คนไทยจะไปทำงานไต้หวัน")
