@@ -38,7 +38,32 @@ CONTACT_WORDS = (
     "เบอร์", "เบอ", "โทร", "หมายเลข", "ที่อยู่", "อยู่ไหน", "อยู่ที่ไหน", "อยู่ตรงไหน", "ตั้งอยู่", "ติดต่อ",
     "อีเมล", "อีเมล์", "เมล", "เว็บไซต์", "เว็บ", "เวลาทำการ", "เปิดกี่โมง", "เปิดทำการ", "แผนที่", "ช่องทาง",
     "address", "phone", "telephone", "tel", "contact", "contacts", "email", "e-mail", "website", "hours",
-    "location", "where", "number", "call",
+    "location", "where", "number", "call", "is there", "are there", "มีไหม", "มีที่ไหน",
+)
+# Countries by their common names (not facts to source: only how people name them). A request naming one of
+# these that the directory does not hold is "unknown" (an officer answers) instead of falling to the matcher.
+COUNTRY_NAMES: tuple[tuple[str, ...], ...] = (
+    ("ลาว", "สปปลาว", "laos", "lao"), ("กัมพูชา", "เขมร", "cambodia", "cambodian"),
+    ("เวียดนาม", "vietnam", "viet nam", "vietnamese"), ("พม่า", "เมียนมา", "เมียนมาร์", "myanmar", "burma"),
+    ("มาเลเซีย", "malaysia", "malaysian"), ("สิงคโปร์", "singapore"), ("อินโดนีเซีย", "indonesia"),
+    ("ฟิลิปปินส์", "philippines", "filipino"), ("บรูไน", "brunei"), ("ติมอร์", "timor"),
+    ("จีน", "china", "chinese"), ("ญี่ปุ่น", "japan", "japanese"), ("เกาหลี", "korea", "korean"),
+    ("ไต้หวัน", "taiwan"), ("ฮ่องกง", "hong kong"), ("มองโกเลีย", "mongolia"),
+    ("อินเดีย", "india", "indian"), ("ปากีสถาน", "pakistan"), ("บังกลาเทศ", "บังคลาเทศ", "bangladesh"),
+    ("ศรีลังกา", "sri lanka"), ("เนปาล", "nepal"), ("ภูฏาน", "bhutan"), ("อัฟกานิสถาน", "afghanistan"),
+    ("อิหร่าน", "iran"), ("อิรัก", "iraq"), ("อิสราเอล", "israel"), ("ซาอุ", "saudi"), ("กาตาร์", "qatar"),
+    ("ตุรกี", "turkey", "türkiye"), ("อียิปต์", "egypt"), ("ยูเออี", "เอมิเรตส์", "uae", "emirates"),
+    ("อเมริกา", "สหรัฐ", "usa", "united states", "american"), ("แคนาดา", "canada"), ("เม็กซิโก", "mexico"),
+    ("บราซิล", "brazil"), ("อาร์เจนตินา", "argentina"), ("ชิลี", "chile"), ("เปรู", "peru"),
+    ("อังกฤษ", "สหราชอาณาจักร", "uk", "united kingdom", "british"), ("ฝรั่งเศส", "france", "french"),
+    ("เยอรมนี", "เยอรมัน", "germany", "german"), ("อิตาลี", "italy", "italian"), ("สเปน", "spain"),
+    ("โปรตุเกส", "portugal"), ("เนเธอร์แลนด์", "ฮอลแลนด์", "netherlands", "dutch"), ("เบลเยียม", "belgium"),
+    ("สวิส", "สวิตเซอร์แลนด์", "switzerland", "swiss"), ("ออสเตรีย", "austria"), ("สวีเดน", "sweden"),
+    ("นอร์เวย์", "norway"), ("เดนมาร์ก", "denmark"), ("ฟินแลนด์", "finland"), ("ไอร์แลนด์", "ireland"),
+    ("โปแลนด์", "poland"), ("เช็ก", "czech"), ("ฮังการี", "hungary"), ("กรีซ", "greece"),
+    ("รัสเซีย", "russia", "russian"), ("ยูเครน", "ukraine"), ("ออสเตรเลีย", "australia", "australian"),
+    ("นิวซีแลนด์", "new zealand"), ("แอฟริกาใต้", "south africa"), ("ไนจีเรีย", "nigeria"), ("เคนยา", "kenya"),
+    ("ไอซ์แลนด์", "iceland"), ("จาเมกา", "jamaica"),
 )
 # words that carry no topic of their own in a directory request, removed before judging "little else"
 FILLER_WORDS = (
@@ -46,6 +71,9 @@ FILLER_WORDS = (
     "สำนักงาน", "แห่ง", "สาธารณรัฐ", "ราชอาณาจักร", "หา", "อยาก", "ทราบ", "รู้", "ได้", "ไหม", "มั้ย", "บ้าง",
     "of", "the", "in", "for", "thailand", "please", "what", "is", "s", "office", "and", "to", "a", "me", "give",
 )
+# "a country with no embassy here": the knowledge base answers that, not the directory
+NO_MISSION_WORDS = ("ไม่มีสถานทูต", "ไม่มีกงสุล", "ไม่มีสถานกงสุล", "no embassy", "without an embassy",
+                    "without embassy", "no consulate", "no mission")
 RESIDUE_LIMIT = 6  # characters left over after the known words: more means the message is about something else
 
 CITY_ALIASES: dict[str, tuple[str, ...]] = {
@@ -174,6 +202,8 @@ class DirectoryMatcher:
         folded = fold(text[:300])
         if not folded:
             return None
+        if any(fold(word) in folded for word in NO_MISSION_WORDS):
+            return None
         rest = folded
         wants, rest = self._kind_word(rest)
         contact, rest = _take_any(rest, CONTACT_WORDS)
@@ -183,15 +213,30 @@ class DirectoryMatcher:
         org_word, rest = _take_any(rest, ORGANISATION_WORDS)
         if wants is None and not organisation_named and not org_word:
             return None  # no mission word and no organisation's name: not a directory request
+        country_only = None
+        if not names:
+            country_only, rest = self._country(rest)  # a country the directory does not hold (yet)
         residue = _residue(rest)
         if not contact and len(residue) > RESIDUE_LIMIT:
             return None  # "สถานทูต" inside a question about something else
-        if contact and not names and len(residue) > 3 * RESIDUE_LIMIT:
+        if contact and not names and not country_only and len(residue) > 3 * RESIDUE_LIMIT:
             return None  # a long question that merely mentions contacting an embassy
+        if country_only:
+            return DirectoryRequest((), country_only, city, wants, is_english(text), residue)
         if not names and not residue:
             return None  # no country named at all: the knowledge base's general answer fits ("สถานทูต")
         candidates = self._narrow(names, city, wants)
         return DirectoryRequest(tuple(candidates), name_label, city, wants, is_english(text), residue)
+
+    @staticmethod
+    def _country(text: str) -> tuple[str | None, str]:
+        """A country named in the message (by COUNTRY_NAMES), and the text without it."""
+        for names in COUNTRY_NAMES:
+            for name in sorted(names, key=len, reverse=True):
+                hit = _find(text, fold(name), latin=not _THAI.search(name))
+                if hit is not None:
+                    return names[0], text[:hit[0]] + " " + text[hit[1]:]
+        return None, text
 
     def _kind_word(self, text: str) -> tuple[str | None, str]:
         """Which kind of mission the message asks for, and the text without that word."""
@@ -239,10 +284,12 @@ class DirectoryMatcher:
 
     @staticmethod
     def _narrow(names: Sequence[MissionRef], city: str | None, wants: str | None) -> list[MissionRef]:
-        """Keep the rows in the city asked for, else of the kind asked for; never narrow to nothing."""
+        """Keep the rows in the city asked for (none there: nothing), else of the kind asked for."""
         rows = list(names)
         if city:
             in_city = [r for r in rows if r.city == city]
+            if not in_city and city != "Bangkok":
+                return []  # a mission asked for in a city where the directory holds none: an officer answers
             if in_city:
                 rows = in_city
         elif wants == "embassy":

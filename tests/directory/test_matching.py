@@ -91,3 +91,19 @@ def test_edit_distance_gives_up_past_the_limit() -> None:
     assert edit_distance("ญี่ปุ่น", "ญี่ปุน", 1) == 1
     assert edit_distance("japan", "jpn", 1) == 2
     assert edit_distance("france", "frence", 2) == 1
+
+
+def test_a_country_the_directory_lacks_is_handed_over_not_guessed() -> None:
+    from knowledge.missions import DirectoryMatcher
+
+    matcher = DirectoryMatcher([])
+    for text in ("embassy of cambodia in bangkok where? the worker need new passport",
+                 "lao embassy address and phone pls", "ขอที่อยู่สถานทูตอินเดียค่ะ เปิดกี่โมง"):
+        request = matcher.read(text)
+        assert request is not None and request.outcome == "unknown", text
+
+
+def test_a_country_without_an_embassy_here_is_a_knowledge_base_question() -> None:
+    from knowledge.missions import DirectoryMatcher
+
+    assert DirectoryMatcher([]).read("คนชาติที่ไม่มีสถานทูตในไทย เช่น ไอซ์แลนด์ จะติดต่อใครคะ") is None
