@@ -9,8 +9,8 @@ import hmac
 import re
 import secrets
 
-from sqlalchemy import ForeignKey, Index, Integer, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, String, func, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from handlers.models import Base, BigId, UtcDateTime, utcnow
 
@@ -139,37 +139,56 @@ def set_password(officer: Officer, password: str) -> None:
     officer.session_version += 1
 
 
-def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None,
-                 remote_addr: str | None = None) -> Officer | None:
+def authenticate(sessions: sessionmaker[Session], username: str, password: str, *,
+                 now: dt.datetime | None = None, remote_addr: str | None = None) -> Officer | None:
     """The officer if the password is right and the account usable; failures count towards a lock-out.
 
-    Every outcome takes one scrypt computation, so timing does not tell which usernames exist.
+    A guess first reserves one of the MAX_FAILURES slots with a single atomic UPDATE, in its own short
+    transaction, and only then pays for scrypt outside any transaction: parallel guesses cannot read the
+    same count, so at most MAX_FAILURES passwords are ever checked per lock period. Every outcome takes one
+    scrypt computation, so timing does not tell which usernames exist.
     """
     now = now or utcnow()
     typed = username.strip().lower()[:40]
-    officer = session.scalars(select(Officer).where(Officer.username == typed)).first() if typed else None
-    if officer is None:
-        verify_password(password, _DUMMY_HASH)
-        audit(session, None, "login-failed", target=typed or "-", detail="unknown user", remote_addr=remote_addr,
-              username=typed or "-")
-        return None
-    locked = officer.locked_until is not None and officer.locked_until > now
-    good = verify_password(password, officer.password_hash)
-    if locked or not officer.active or not good:
-        reason = "locked" if locked else ("inactive" if not officer.active else "wrong password")
-        if not locked and not good:
-            officer.failed_attempts += 1
-            if officer.failed_attempts >= MAX_FAILURES:
-                officer.locked_until = now + LOCK_FOR
-                officer.failed_attempts = 0
+    with sessions.begin() as session:
+        officer_id = session.scalar(select(Officer.id).where(Officer.username == typed)) if typed else None
+        slot = None
+        if officer_id is not None:
+            slot = session.scalar(
+                update(Officer)
+                .where(Officer.id == officer_id, Officer.active.is_(True), Officer.failed_attempts < MAX_FAILURES,
+                       or_(Officer.locked_until.is_(None), Officer.locked_until <= now))
+                .values(failed_attempts=Officer.failed_attempts + 1)
+                .returning(Officer.failed_attempts)
+            )
+        stored_hash = session.scalar(select(Officer.password_hash).where(Officer.id == officer_id)) \
+            if officer_id is not None else None
+    good = verify_password(password, stored_hash if slot is not None and stored_hash else _DUMMY_HASH) \
+        and slot is not None
+    with sessions.begin() as session:
+        if officer_id is None:
+            audit(session, None, "login-failed", target=typed or "-", detail="unknown user",
+                  remote_addr=remote_addr, username=typed or "-")
+            return None
+        officer = session.get_one(Officer, officer_id)
+        if slot is None:
+            locked = officer.locked_until is not None and officer.locked_until > now
+            reason = "inactive" if not officer.active else ("locked" if locked else "locked: guesses in progress")
+            audit(session, officer, "login-failed", target=officer.username, detail=reason, remote_addr=remote_addr)
+            return None
+        if not good:
+            reason = "wrong password"
+            if slot >= MAX_FAILURES:
+                session.execute(update(Officer).where(Officer.id == officer_id).values(
+                    locked_until=now + LOCK_FOR, failed_attempts=0))
                 reason = f"wrong password; locked for {int(LOCK_FOR.total_seconds() // 60)} min"
-        audit(session, officer, "login-failed", target=officer.username, detail=reason, remote_addr=remote_addr)
-        return None
-    officer.failed_attempts = 0
-    officer.locked_until = None
-    officer.last_login_at = now
-    audit(session, officer, "login", target=officer.username, remote_addr=remote_addr)
-    return officer
+            audit(session, officer, "login-failed", target=officer.username, detail=reason, remote_addr=remote_addr)
+            return None
+        session.execute(update(Officer).where(Officer.id == officer_id).values(
+            failed_attempts=0, locked_until=None, last_login_at=now))
+        session.refresh(officer)
+        audit(session, officer, "login", target=officer.username, remote_addr=remote_addr)
+        return officer
 
 
 def officer_for_session(session: Session, officer_id: object, version: object) -> Officer | None:

@@ -183,9 +183,8 @@ def _register_auth(bp: Blueprint, ctx: ConsoleContext) -> None:
         if request.method == "POST":
             username = request.form.get("username", "")[:100]
             password = request.form.get("password", "")[:300]
-            with ctx.sessions.begin() as db:
-                officer = officers.authenticate(db, username, password, remote_addr=_remote())
-                ids = (officer.id, officer.session_version) if officer else None
+            officer = officers.authenticate(ctx.sessions, username, password, remote_addr=_remote())
+            ids = (officer.id, officer.session_version) if officer else None
             if ids is not None:
                 start_session(*ids)
                 return redirect(target)
