@@ -37,11 +37,11 @@ TIMEOUT = (3.0, 10.0)  # connect, read seconds for every Messaging API call
 
 
 def to_line_message(message: Message) -> TextMessage:
-    """A handlers.Message as the SDK's TextMessage with quick replies."""
+    """A handlers.Message as the SDK's TextMessage (handlers.replies already holds it to LINE's limits)."""
     items = []
     for button in message.quick_replies:
         if button.data is not None:
-            action = PostbackAction(label=button.label, data=button.data[:300], displayText=button.display_text)
+            action = PostbackAction(label=button.label, data=button.data, displayText=button.display_text)
         else:
             action = MessageAction(label=button.label, text=button.text or button.label)
         items.append(QuickReplyItem(action=action))
