@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from app import create_app
 from handlers.replies import Message, QuickReply
 from tests.conftest import SMALL_KB, Line, make_settings
-from tests.fakes import FakeMessenger, line_refusals, postback_event, text_event, utf16_units
+from tests.fakes import FakeMessenger, line_refusals, postback_event, utf16_units
 
 USER = "U" + "b" * 32
 LONG_TITLE = "การแจ้งที่พักอาศัยของคนต่างด้าว " * 12  # about 400 characters, over displayText's 300
