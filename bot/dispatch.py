@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.translate import to_bot_event
 from handlers.conversation import Conversation
+from handlers.inbox import retry_due_answers, settle_held_answers
+from handlers.limits import MESSAGES_PER_CALL
 from handlers.models import Interaction
 from handlers.ports import DeliveryError, Messenger
 from handlers.replies import Message, Outgoing
@@ -115,10 +117,19 @@ class EventDispatcher:
         try:
             with self._sessions.begin() as session:
                 rows = update(Interaction).where(Interaction.id.in_(log_ids))
-                session.execute(rows.values(delivery=delivery, detail=reason[:500] or None))
+                session.execute(rows.values(delivery=delivery))
+                session.execute(rows.where(Interaction.answered_by == "bot").values(detail=reason[:500] or None))
+                settle_held_answers(session, log_ids, delivered=delivery != "failed", error=reason)
         except Exception:
             log.exception("could not record how a reply was delivered")
 
+    def retry_failed_answers(self) -> int:
+        """Push again officers' answers LINE did not take, once their backoff has passed."""
+        try:
+            return retry_due_answers(self._sessions, self._messenger)
+        except Exception:
+            log.exception("retrying failed officer answers skipped; the next sweep tries again")
+            return 0
 
     def redeliver_lost_replies(self, older_than: dt.timedelta) -> int:
         """Push replies whose process died between storing and sending them (same retry key: never twice)."""
@@ -129,7 +140,8 @@ class EventDispatcher:
             log.warning("lost-reply check skipped: database unavailable")
             return 0
         for (key_seed, line_user_id), rows in lost.items():
-            outgoing = Outgoing(line_user_id, None, tuple(Message(r.text or "") for r in rows[:5]),
+            rows = rows[:MESSAGES_PER_CALL]  # the rest stay pending for the next sweep
+            outgoing = Outgoing(line_user_id, None, tuple(Message(r.text or "") for r in rows),
                                 tuple(r.id for r in rows))
             retry_key = str(uuid.uuid5(RETRY_NAMESPACE, key_seed))
             try:
@@ -197,6 +209,7 @@ class QueueWorker:
         for row_id in ids:
             self._dispatcher.handle(row_id)
         self._dispatcher.redeliver_lost_replies(self._stale_after * 4)
+        self._dispatcher.retry_failed_answers()
         return len(ids)
 
     def start(self) -> None:
