@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.broadcast_cli import register_broadcast_commands
 from bot.cli import register_commands
@@ -55,6 +56,7 @@ class Settings:
     knowledge_dir: Path | None = None
     semantic: bool | None = None
     log_level: str = "INFO"
+    proxy_fix_x_for: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +84,12 @@ class Settings:
             retention = int(env.get("MESSAGE_RETENTION_DAYS", "365"))
         except ValueError:
             raise ConfigError("MESSAGE_RETENTION_DAYS must be a whole number of days") from None
+        try:
+            proxies = int(env.get("PROXY_FIX_X_FOR", "0").strip() or "0")
+            if not 0 <= proxies <= 5:
+                raise ValueError
+        except ValueError:
+            raise ConfigError("PROXY_FIX_X_FOR must be the number of reverse proxies in front (0 to 5)") from None
         kb_dir = env.get("KNOWLEDGE_DIR")
         semantic_flag = env.get("IAO_SEMANTIC", "auto").strip().lower()
         if semantic_flag not in ("auto", "on", "off", "1", "0"):
@@ -98,6 +106,7 @@ class Settings:
             knowledge_dir=Path(kb_dir) if kb_dir else None,
             semantic=None if semantic_flag == "auto" else semantic_flag in ("on", "1"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            proxy_fix_x_for=proxies,
         )
 
 
@@ -139,6 +148,11 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     conversation = Conversation(library=library, messenger=messenger, retention_days=settings.retention_days)
 
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    if settings.proxy_fix_x_for:
+        # Behind the HTTPS proxy every request comes from the proxy: take the client's address (and scheme)
+        # from the headers the configured number of proxies set, and from nobody else.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_fix_x_for,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_fix_x_for)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,

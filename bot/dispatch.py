@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.translate import to_bot_event
 from handlers.conversation import Conversation
+from handlers.inbox import retry_due_answers, settle_held_answers
+from handlers.limits import MESSAGES_PER_CALL
 from handlers.models import Interaction
 from handlers.ports import DeliveryError, Messenger
 from handlers.replies import Message, Outgoing
@@ -37,6 +39,7 @@ from handlers.webhook_queue import (
 log = logging.getLogger(__name__)
 
 REPLY_RETRY_DELAYS = (0.3, 1.0)  # a reply token lives about a minute: retry quickly, then push instead
+PUSH_RETRY_DELAYS = (1.0,)  # the push fallback once more under the same retry key
 DELAYED_NOTE = "ขออภัยที่ตอบล่าช้าค่ะ ระบบขัดข้องชั่วคราว คำตอบของท่านคือ:\n\n"
 RETRY_NAMESPACE = uuid.UUID("7d6f8a52-2a8e-4f3e-9a51-6b1f0c3a9e11")
 
@@ -84,8 +87,15 @@ class EventDispatcher:
             log.exception("could not record the failure of queued event %s; the sweep will retry it", row_id)
 
     def _deliver(self, outgoing: Outgoing, key_seed: str) -> None:
-        """Reply for free; if LINE keeps failing or the token expired, push the answer with an apology."""
+        """Reply for free; if LINE keeps failing or the token expired, push the answer with an apology.
+
+        A reply that timed out may have been delivered (LINE was slow, not down), and the reply API takes no
+        retry key: pushing the same answer then could deliver it twice. So after such a timeout the answer is
+        not pushed; it is recorded as `uncertain` (a later "invalid reply token" is what a delivered reply
+        leaves behind). The push fallback itself carries a retry key, so retrying it can never send twice.
+        """
         error: DeliveryError | None = None
+        maybe_sent = False
         for delay in (0.0, *REPLY_RETRY_DELAYS):
             time.sleep(delay)
             try:
@@ -94,18 +104,27 @@ class EventDispatcher:
                 return
             except DeliveryError as failure:
                 error = failure
+                maybe_sent = maybe_sent or failure.maybe_sent
                 if not failure.retryable:
                     break
-        log.warning("reply not delivered (%s); pushing the answer instead", error)
+        if maybe_sent:
+            log.warning("reply for event %s timed out and may have been delivered; not pushed again", key_seed)
+            self._mark(outgoing.log_ids, "uncertain", f"reply timed out, LINE may have delivered it: {error}")
+            return
+        log.warning("reply for event %s not delivered (%s); pushing the answer instead", key_seed, error)
         if outgoing.line_user_id:
             messages = _with_delay_note(outgoing.messages)
             retry_key = str(uuid.uuid5(RETRY_NAMESPACE, key_seed))
-            try:
-                self._messenger.push(outgoing.line_user_id, messages, retry_key)
-                self._mark(outgoing.log_ids, "push-fallback", f"reply failed: {error}")
-                return
-            except DeliveryError as push_error:
-                error = push_error
+            for delay in (0.0, *PUSH_RETRY_DELAYS):  # the same key each time: LINE answers 409 if it took one
+                time.sleep(delay)
+                try:
+                    self._messenger.push(outgoing.line_user_id, messages, retry_key)
+                    self._mark(outgoing.log_ids, "push-fallback", f"reply failed: {error}")
+                    return
+                except DeliveryError as push_error:
+                    error = push_error
+                    if not push_error.retryable:
+                        break
         self._mark(outgoing.log_ids, "failed", str(error))
 
     def _mark(self, log_ids: tuple[int, ...], delivery: str, reason: str) -> None:
@@ -115,10 +134,19 @@ class EventDispatcher:
         try:
             with self._sessions.begin() as session:
                 rows = update(Interaction).where(Interaction.id.in_(log_ids))
-                session.execute(rows.values(delivery=delivery, detail=reason[:500] or None))
+                session.execute(rows.values(delivery=delivery))
+                session.execute(rows.where(Interaction.answered_by == "bot").values(detail=reason[:500] or None))
+                settle_held_answers(session, log_ids, delivered=delivery != "failed", error=reason)
         except Exception:
             log.exception("could not record how a reply was delivered")
 
+    def retry_failed_answers(self) -> int:
+        """Push again officers' answers LINE did not take, once their backoff has passed."""
+        try:
+            return retry_due_answers(self._sessions, self._messenger)
+        except Exception:
+            log.exception("retrying failed officer answers skipped; the next sweep tries again")
+            return 0
 
     def redeliver_lost_replies(self, older_than: dt.timedelta) -> int:
         """Push replies whose process died between storing and sending them (same retry key: never twice)."""
@@ -129,7 +157,8 @@ class EventDispatcher:
             log.warning("lost-reply check skipped: database unavailable")
             return 0
         for (key_seed, line_user_id), rows in lost.items():
-            outgoing = Outgoing(line_user_id, None, tuple(Message(r.text or "") for r in rows[:5]),
+            rows = rows[:MESSAGES_PER_CALL]  # the rest stay pending for the next sweep
+            outgoing = Outgoing(line_user_id, None, tuple(Message(r.text or "") for r in rows),
                                 tuple(r.id for r in rows))
             retry_key = str(uuid.uuid5(RETRY_NAMESPACE, key_seed))
             try:
@@ -197,6 +226,7 @@ class QueueWorker:
         for row_id in ids:
             self._dispatcher.handle(row_id)
         self._dispatcher.redeliver_lost_replies(self._stale_after * 4)
+        self._dispatcher.retry_failed_answers()
         return len(ids)
 
     def start(self) -> None:

@@ -27,6 +27,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 from linebot.v3.messaging import QuickReply as LineQuickReply
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from handlers.ports import DeliveryError, Profile, Quota
 from handlers.replies import Message
@@ -37,11 +38,11 @@ TIMEOUT = (3.0, 10.0)  # connect, read seconds for every Messaging API call
 
 
 def to_line_message(message: Message) -> TextMessage:
-    """A handlers.Message as the SDK's TextMessage with quick replies."""
+    """A handlers.Message as the SDK's TextMessage (handlers.replies already holds it to LINE's limits)."""
     items = []
     for button in message.quick_replies:
         if button.data is not None:
-            action = PostbackAction(label=button.label, data=button.data[:300], displayText=button.display_text)
+            action = PostbackAction(label=button.label, data=button.data, displayText=button.display_text)
         else:
             action = MessageAction(label=button.label, text=button.text or button.label)
         items.append(QuickReplyItem(action=action))
@@ -70,14 +71,14 @@ class LineMessenger:
     def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
         """Free reply with the event's token."""
         request = ReplyMessageRequest(replyToken=reply_token, messages=[to_line_message(m) for m in messages[:5]])
-        self._call("reply", lambda: self._api().reply_message(request, _request_timeout=TIMEOUT))
+        self._call("reply", lambda: self._api().reply_message(request, _request_timeout=self._timeout))
 
     def push(self, line_user_id: str, messages: Sequence[Message], retry_key: str) -> None:
         """Push to one user, idempotent under `retry_key`; a 409 means LINE already accepted it."""
         request = PushMessageRequest(to=line_user_id, messages=[to_line_message(m) for m in messages[:5]])
         try:
             self._call("push", lambda: self._api().push_message(
-                request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT))
+                request, x_line_retry_key=retry_key, _request_timeout=self._timeout))
         except DeliveryError as error:
             if error.status == 409:
                 log.info("push already accepted by LINE (retry key reused)")
@@ -87,7 +88,7 @@ class LineMessenger:
     def profile(self, line_user_id: str) -> Profile | None:
         """The user's display name and language, or None if LINE cannot say right now."""
         try:
-            found = self._api().get_profile(line_user_id, _request_timeout=TIMEOUT)
+            found = self._api().get_profile(line_user_id, _request_timeout=self._timeout)
         except Exception as error:  # a profile is nice to have: never fail an event for it
             log.warning("profile lookup failed: %s", type(error).__name__)
             return None
@@ -105,7 +106,8 @@ class LineMessenger:
                                 retryable=retryable) from None
         except Exception as error:  # timeouts and connection errors from urllib3
             log.warning("LINE %s failed: %s", what, type(error).__name__)
-            raise DeliveryError(f"LINE {what} failed: {type(error).__name__}", retryable=True) from None
+            raise DeliveryError(f"LINE {what} failed: {type(error).__name__}", retryable=True,
+                                maybe_sent=_maybe_sent(error)) from None
 
     # ---------------------------------------------------------------- scheduled sends (issue 5)
     def _insight(self) -> Insight:
@@ -165,6 +167,14 @@ class LineMessenger:
             raise failure from None
 
 
+def _maybe_sent(error: BaseException) -> bool:
+    """Whether a failed call may have reached LINE: yes unless the connection itself never opened."""
+    reason = getattr(error, "reason", None)
+    if isinstance(error, MaxRetryError) and isinstance(reason, BaseException):
+        error = reason
+    return not isinstance(error, ConnectTimeoutError | NewConnectionError)
+
+
 def _delivery_error(what: str, error: Exception) -> DeliveryError:
     """Map an SDK or transport error: 429, 5xx and timeouts are retryable; LINE's message is kept."""
     if isinstance(error, ApiException):
@@ -177,4 +187,5 @@ def _delivery_error(what: str, error: Exception) -> DeliveryError:
         retryable = status is None or status >= 500 or status == 429
         return DeliveryError(f"LINE {what} failed with HTTP {status}: {reason}".rstrip(": "), status=status,
                              retryable=retryable)
-    return DeliveryError(f"LINE {what} failed: {type(error).__name__}", retryable=True)
+    return DeliveryError(f"LINE {what} failed: {type(error).__name__}", retryable=True,
+                         maybe_sent=_maybe_sent(error))

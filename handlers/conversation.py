@@ -26,6 +26,7 @@ from handlers.events import (
 )
 from handlers.inbox import pending_answers_for
 from handlers.library import Library
+from handlers.limits import MESSAGES_PER_CALL
 from handlers.models import District, Interaction, LineUser, ProcessedEvent, bangkok_day, utcnow
 from handlers.office_hours import HOURS_TH, expected_answer_th
 from handlers.ports import Messenger
@@ -109,11 +110,13 @@ class Conversation:
                 return None
         if not messages or not event.meta.reply_token:
             return None
+        messages = messages[:MESSAGES_PER_CALL]
         ids = tuple(self._log_out(session, user, event.meta, m) for m in messages)
-        # Officers' answers held for this user go out free with this reply (already in the log).
-        held = pending_answers_for(session, user)
+        # Officers' answers held for this user go out free with this reply, in the messages left over (they
+        # are already in the log; the dispatcher settles them once LINE took the reply, or not).
+        held, held_ids = pending_answers_for(session, user, MESSAGES_PER_CALL - len(messages))
         return Outgoing(user.line_user_id if user else None, event.meta.reply_token,
-                        tuple(held + messages)[:5], ids)
+                        tuple(held + messages), ids + held_ids)
 
     # ----------------------------------------------------------------- users
     def _user(self, session: Session, meta: EventMeta) -> LineUser | None:

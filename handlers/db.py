@@ -27,13 +27,18 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL and a busy timeout so web workers and the scheduler can share it."""
+    """Create the engine; SQLite gets WAL and a busy timeout so web workers and the scheduler can share it.
+
+    `hide_parameters`: a database error's message (and so every logged traceback) never carries the bound
+    values, which hold LINE user ids and message text that `user forget` could not reach in a log file.
+    """
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             poolclass=StaticPool if in_memory else None,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -51,7 +56,7 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     elif url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

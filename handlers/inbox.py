@@ -5,23 +5,31 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from handlers.limits import MESSAGES_PER_CALL, TEXT_MAX, split, utf16_len
 from handlers.models import Base, BigId, District, Interaction, LineUser, UtcDateTime, bangkok_day, utcnow
 from handlers.officers import Officer, audit
 from handlers.ports import DeliveryError, Messenger
-from handlers.replies import TEXT_MAX, Message
+from handlers.replies import Message
 
 log = logging.getLogger(__name__)
 
 MODES = ("push", "held")
-ANSWER_MAX = 4000  # leaves room for the heading within LINE's 5,000 characters
+ANSWER_MAX = 4000  # characters an officer may type; the message is split to LINE's 5,000 UTF-16 units
 ANSWER_HEADING = "💬 คำตอบจากเจ้าหน้าที่สำนักงานการต่างประเทศ"
+ANSWER_SEPARATOR = "\n\n— — —\n\n"
 CONTEXT_LINES = 3
+# A push LINE did not take is retried by the sweep: attempt k (1-based) is due PUSH_BACKOFF * (2**(k-1) - 1)
+# after the answer was written, so 1 min, 3 min, 7 min, ... the 10th about 8.5 hours after it. After the last
+# try it is "undelivered": the question goes back to the inbox, marked, for an officer to act on.
+PUSH_ATTEMPTS = 10
+PUSH_BACKOFF = dt.timedelta(seconds=30)
 
 
 class HandoffAnswer(Base):
@@ -37,7 +45,8 @@ class HandoffAnswer(Base):
     interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id"))  # the outbound log line
     text: Mapped[str] = mapped_column(Text)
     mode: Mapped[str] = mapped_column(String(8))  # push | held
-    # push: pending -> sent | failed (failed may be retried with the same key); held: held -> delivered
+    # push: pending -> sent | failed (retried by the sweep with the same key) -> undelivered (officers told)
+    # held: held -> replying (inside a reply being sent) -> delivered, or back to held if LINE refused it
     status: Mapped[str] = mapped_column(String(16))
     retry_key: Mapped[str | None] = mapped_column(String(36))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -72,6 +81,7 @@ class InboxItem:
     text: str
     context: tuple[str, ...]
     waiting: dt.timedelta
+    undelivered: bool = False  # an earlier answer could not be delivered: it needs an officer
 
     @property
     def waiting_th(self) -> str:
@@ -180,22 +190,39 @@ def _item(session: Session, row: Interaction, users: dict[int, LineUser], distri
     if district is None and district_id:
         district = session.get(District, district_id)
     context = _context(session, row) if row.kind != "text" else ()
-    return InboxItem(row, user, district, question_text(row), context, now - row.occurred_at)
+    undelivered = session.scalar(select(HandoffAnswer.id).where(
+        HandoffAnswer.question_id == row.id, HandoffAnswer.status == "undelivered").limit(1)) is not None
+    return InboxItem(row, user, district, question_text(row), context, now - row.occurred_at, undelivered)
 
 
 # ----------------------------------------------------------------------------- answering
-def _compose(text: str) -> Message:
-    """The message the user receives: a heading that says an officer wrote it, then the answer."""
-    return Message(f"{ANSWER_HEADING}\n\n{text}"[:TEXT_MAX])
+def compose_answers(texts: Sequence[str]) -> list[str]:
+    """The messages a user receives for officers' answers: each opens with the heading that says an officer
+    wrote it; answers share a message while they fit, and one too long for a message is split, never cut."""
+    head = f"{ANSWER_HEADING}\n\n"
+    out: list[str] = []
+    for text in texts:
+        for piece in split(text.strip(), TEXT_MAX - utf16_len(head)):
+            if out and utf16_len(out[-1]) + utf16_len(ANSWER_SEPARATOR) + utf16_len(piece) <= TEXT_MAX:
+                out[-1] += ANSWER_SEPARATOR + piece
+            else:
+                out.append(head + piece)
+    return out
+
+
+def _compose(text: str) -> list[Message]:
+    """One answer as the messages of one push (at most LINE's five)."""
+    return [Message(t) for t in compose_answers([text])[:MESSAGES_PER_CALL]]
 
 
 def answer_question(sessions: sessionmaker[Session], messenger: Messenger, *, question_id: int, officer_id: int,
-                    text: str, mode: str, remote_addr: str | None = None) -> HandoffAnswer:
+                    text: str, mode: str, remote_addr: str | None = None, again: bool = False) -> HandoffAnswer:
     """Answer a handed-off question and close it: push now (costs quota), or hold for the user's next message.
 
     The answer, its log line and its retry key are committed before LINE is called, so a crash or a
-    timeout leaves a row an officer can retry with the same key (LINE then answers 409 instead of
-    sending twice).
+    timeout leaves a row that is retried with the same key (LINE then answers 409 instead of sending
+    twice). A question already closed (answered, or resolved) is answered again only when the officer
+    chose to (`again`): a resubmitted form or a second officer cannot push the same question twice.
     """
     text = text.strip()
     if not text:
@@ -214,12 +241,22 @@ def answer_question(sessions: sessionmaker[Session], messenger: Messenger, *, qu
         officer = session.get(Officer, officer_id)
         if user is None or officer is None:
             raise InboxError("ไม่พบผู้ใช้หรือเจ้าหน้าที่")
+        if session.get(HandoffResolution, question.id) is not None and not again:
+            raise InboxError("คำถามนี้ตอบหรือปิดไปแล้ว หากต้องการส่งคำตอบเพิ่มเติม ให้เลือก \"ส่งคำตอบเพิ่มเติม\"")
         now = utcnow()
+        if session.get(HandoffResolution, question.id) is None:
+            try:  # the primary key decides between two officers (or one double-click) answering at once
+                with session.begin_nested():
+                    session.add(HandoffResolution(question_id=question.id, officer_id=officer.id, resolved_at=now,
+                                                  how="answered"))
+            except IntegrityError:
+                raise InboxError("เจ้าหน้าที่อีกท่านเพิ่งตอบคำถามนี้") from None
         line = Interaction(
             occurred_at=now, bkk_day=bangkok_day(now), user_id=user.id,
             district_id=user.district_id or question.district_id, direction="out",
-            kind="push" if mode == "push" else "reply", text=_compose(text).text, outcome="officer-answer",
-            answered_by="officer", in_reply_to_id=question.id, delivery="pending", handoff=False,
+            kind="push" if mode == "push" else "reply", text="\n\n".join(compose_answers([text])),
+            outcome="officer-answer", answered_by="officer", in_reply_to_id=question.id,
+            delivery="pending" if mode == "push" else "held", handoff=False,
             detail=f"officer:{officer.username}" + ("" if mode == "push" else "; held for the next reply"),
         )
         session.add(line)
@@ -231,11 +268,8 @@ def answer_question(sessions: sessionmaker[Session], messenger: Messenger, *, qu
         )
         session.add(answer)
         session.flush()
-        if session.get(HandoffResolution, question.id) is None:
-            session.add(HandoffResolution(question_id=question.id, officer_id=officer.id, resolved_at=now,
-                                          how="answered"))
         audit(session, officer, "answer", target=f"question:{question.id}",
-              detail=f"mode={mode}; answer:{answer.id}", remote_addr=remote_addr)
+              detail=f"mode={mode}; answer:{answer.id}" + ("; again" if again else ""), remote_addr=remote_addr)
         answer_id = answer.id
     if mode == "push":
         return push_answer(sessions, messenger, answer_id)
@@ -245,7 +279,11 @@ def answer_question(sessions: sessionmaker[Session], messenger: Messenger, *, qu
 
 def push_answer(sessions: sessionmaker[Session], messenger: Messenger, answer_id: int,
                 *, officer_id: int | None = None) -> HandoffAnswer:
-    """Push (or push again) a stored answer under its own retry key, recording the outcome."""
+    """Push (or push again) a stored answer under its own retry key, recording the outcome.
+
+    LINE refusing it leaves it `failed` for the sweep's next try (retry_due_answers); the last try makes it
+    `undelivered` and puts the question back in the inbox. It is marked sent only when LINE took it.
+    """
     with sessions.begin() as session:
         answer = session.get(HandoffAnswer, answer_id)
         if answer is None or answer.mode != "push":
@@ -256,14 +294,16 @@ def push_answer(sessions: sessionmaker[Session], messenger: Messenger, answer_id
         line_user_id, retry_key, text = user.line_user_id, answer.retry_key or str(uuid.uuid4()), answer.text
         answer.retry_key = retry_key
         answer.attempts += 1
+        attempts = answer.attempts
         if officer_id is not None:
             audit(session, session.get(Officer, officer_id), "answer-retry", target=f"answer:{answer.id}")
     status, error = "sent", None
     try:
-        messenger.push(line_user_id, [_compose(text)], retry_key)
+        messenger.push(line_user_id, _compose(text), retry_key)
     except DeliveryError as exc:
-        status, error = "failed", str(exc)[:500]
-        log.warning("officer answer %s not delivered: %s", answer_id, exc)
+        last = attempts >= PUSH_ATTEMPTS or not exc.retryable and exc.status not in (None, 429)
+        status, error = ("undelivered" if last else "failed"), str(exc)[:500]
+        log.warning("officer answer %s not delivered (attempt %d): %s", answer_id, attempts, exc)
     with sessions.begin() as session:
         answer = session.get_one(HandoffAnswer, answer_id)
         answer.status = status
@@ -273,9 +313,41 @@ def push_answer(sessions: sessionmaker[Session], messenger: Messenger, answer_id
         if answer.interaction_id is not None:
             line = session.get(Interaction, answer.interaction_id)
             if line is not None:
-                line.delivery = status
+                line.delivery = "sent" if status == "sent" else "failed"
+        if status == "undelivered":
+            _reopen_for_officers(session, answer)
     with sessions() as session:
         return session.get_one(HandoffAnswer, answer_id)
+
+
+def _reopen_for_officers(session: Session, answer: HandoffAnswer) -> None:
+    """An answer LINE never took: the question goes back to the inbox, marked, so an officer acts on it."""
+    resolution = session.get(HandoffResolution, answer.question_id)
+    if resolution is not None and resolution.how == "answered":
+        session.delete(resolution)
+
+
+def push_due_at(answer: HandoffAnswer) -> dt.datetime:
+    """When the sweep may try a failed push next: exponential backoff from when the answer was written."""
+    return answer.created_at + PUSH_BACKOFF * (2 ** min(answer.attempts, 20) - 1)
+
+
+def retry_due_answers(sessions: sessionmaker[Session], messenger: Messenger, *, now: dt.datetime | None = None,
+                      limit: int = 20) -> int:
+    """Push again every failed officer answer whose backoff has passed (the sweep of every process calls this).
+
+    Two processes may pick the same answer: its retry key makes LINE deliver it once (409 for the second).
+    Returns how many were tried.
+    """
+    now = now or utcnow()
+    with sessions() as session:
+        failed = session.scalars(select(HandoffAnswer).where(
+            HandoffAnswer.mode == "push", HandoffAnswer.status == "failed").order_by(HandoffAnswer.id)
+            .limit(limit * 5)).all()
+    due = [a.id for a in failed if push_due_at(a) <= now][:limit]
+    for answer_id in due:
+        push_answer(sessions, messenger, answer_id)
+    return len(due)
 
 
 def resolve(session: Session, question_id: int, officer: Officer, *, note: str | None = None,
@@ -303,33 +375,55 @@ def reopen(session: Session, question_id: int, officer: Officer) -> None:
         audit(session, officer, "reopen", target=f"question:{question_id}")
 
 
-def pending_answers_for(session: Session, line_user: LineUser | None) -> list[Message]:
-    """Held answers for this user as ONE message for the current free reply, marked delivered.
+def pending_answers_for(session: Session, line_user: LineUser | None,
+                        room: int = MESSAGES_PER_CALL) -> tuple[list[Message], tuple[int, ...]]:
+    """Held answers for this user that fit in `room` messages of the current free reply, and their log lines.
 
-    Call it inside the event's transaction while building the reply; the messages it returns are already
-    in the log (answered_by="officer"), so do not log them again. If the reply later fails, the
-    dispatcher's failure marking does not cover them: they count as delivered once handed over.
+    Call it inside the event's transaction while building the reply. The answers become `replying` and
+    their log lines `pending`: settle_held_answers() marks them delivered once LINE took the reply, or held
+    again if it refused, so an answer is never counted delivered when it was not. Answers that do not fit
+    wait for the next reply, whole.
     """
-    if line_user is None or line_user.id is None:
-        return []
+    if line_user is None or line_user.id is None or room < 1:
+        return [], ()
     held = session.scalars(
         select(HandoffAnswer).where(HandoffAnswer.user_id == line_user.id, HandoffAnswer.status == "held")
         .order_by(HandoffAnswer.id).with_for_update()
     ).all()
-    if not held:
-        return []
-    now = utcnow()
+    taken: list[HandoffAnswer] = []
     for answer in held:
-        answer.status = "delivered"
-        answer.delivered_at = now
+        if len(compose_answers([a.text for a in (*taken, answer)])) > room:
+            break
+        taken.append(answer)
+    if not taken:
+        return [], ()
+    line_ids = []
+    for answer in taken:
+        answer.status = "replying"
         answer.attempts += 1
         if answer.interaction_id is not None:
             line = session.get(Interaction, answer.interaction_id)
             if line is not None:
-                line.delivery = "sent"
+                line.delivery = "pending"
+                line.occurred_at = utcnow()  # the lost-reply sweep times it from now, like the reply it joins
+                line.bkk_day = bangkok_day(line.occurred_at)
+                line_ids.append(line.id)
     session.flush()
-    body = "\n\n— — —\n\n".join(a.text for a in held)
-    return [_compose(body)]
+    return [Message(t) for t in compose_answers([a.text for a in taken])], tuple(line_ids)
+
+
+def settle_held_answers(session: Session, line_ids: Sequence[int], *, delivered: bool, error: str = "") -> int:
+    """After a reply went (or did not): its held answers become delivered, or held again for the next one."""
+    if not line_ids:
+        return 0
+    answers = session.scalars(select(HandoffAnswer).where(
+        HandoffAnswer.interaction_id.in_(list(line_ids)), HandoffAnswer.status == "replying")).all()
+    for answer in answers:
+        answer.status = "delivered" if delivered else "held"
+        answer.error = None if delivered else (error[:500] or None)
+        if delivered:
+            answer.delivered_at = utcnow()
+    return len(answers)
 
 
 def quota_text(quota_left: Callable[[], object] | None) -> str:

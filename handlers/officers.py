@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
 import secrets
+from pathlib import Path
 
-from sqlalchemy import ForeignKey, Index, Integer, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, String, func, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from handlers.models import Base, BigId, UtcDateTime, utcnow
 
 ROLES = ("officer", "admin")
 MAX_FAILURES = 5  # consecutive wrong passwords before the account locks
 LOCK_FOR = dt.timedelta(minutes=15)
-MIN_PASSWORD = 10
+MIN_PASSWORD = 12
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
 # scrypt at n=2**15, r=8: ~32 MiB and a few tens of milliseconds per guess (OWASP's minimum is n=2**17 at r=8,
@@ -102,12 +104,45 @@ def verify_password(password: str, stored: str) -> bool:
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
-def check_password_rules(password: str) -> None:
-    """Refuse passwords too short to resist guessing (length beats composition rules)."""
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+KEYBOARD_RUNS = ("1234567890", "0987654321", "qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghijklmnopqrstuvwxyz",
+                 "zyxwvutsrqponmlkjihgfedcba", "poiuytrewq", "lkjhgfdsa", "mnbvcxz")
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The list of common passwords shipped with the code (read once)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _is_pattern(text: str) -> bool:
+    """A keyboard run, a repeated short block ("abcabcabcabc") or too few different characters."""
+    if len(set(text)) < 5:
+        return True
+    for size in range(1, 5):
+        block = text[:size]
+        if block * (len(text) // size) + block[: len(text) % size] == text:
+            return True
+    return any(text in run * 3 for run in KEYBOARD_RUNS)
+
+
+def check_password_rules(password: str, *, username: str | None = None) -> None:
+    """Refuse guessable passwords: too short, the username, a common one or a keyboard pattern (NIST 800-63B)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD} ตัวอักษร")
     if len(password) > 256:
         raise AccountError("รหัสผ่านยาวเกินไป")
+    lowered = password.lower()
+    name = (username or "").strip().lower()
+    if name and (name in lowered or lowered in name):
+        raise AccountError("รหัสผ่านต้องไม่มีชื่อผู้ใช้อยู่ในนั้น")
+    core = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", lowered)  # "!Password2026" -> "password"
+    common = common_passwords()
+    if lowered in common or core in common or _is_pattern(lowered) or (core and _is_pattern(core)) \
+            or re.fullmatch(r"[\W\d_]+", lowered):
+        raise AccountError("รหัสผ่านนี้เดาง่ายเกินไป (เป็นรหัสผ่านที่ใช้กันทั่วไปหรือเป็นรูปแบบแป้นพิมพ์) "
+                           "กรุณาใช้วลีที่ยาวและเดายาก")
 
 
 # ----------------------------------------------------------------------------- accounts
@@ -119,7 +154,7 @@ def create_officer(session: Session, username: str, password: str, *, role: str 
         raise AccountError("ชื่อผู้ใช้ต้องเป็น a-z 0-9 . _ - ยาว 2-40 ตัว")
     if role not in ROLES:
         raise AccountError(f"บทบาทต้องเป็น {' หรือ '.join(ROLES)}")
-    check_password_rules(password)
+    check_password_rules(password, username=username)
     if session.scalar(select(Officer.id).where(Officer.username == username)) is not None:
         raise AccountError("มีชื่อผู้ใช้นี้แล้ว")
     officer = Officer(username=username, password_hash=hash_password(password), role=role,
@@ -132,44 +167,63 @@ def create_officer(session: Session, username: str, password: str, *, role: str 
 
 def set_password(officer: Officer, password: str) -> None:
     """Replace an officer's password, unlock the account and end their other sessions."""
-    check_password_rules(password)
+    check_password_rules(password, username=officer.username)
     officer.password_hash = hash_password(password)
     officer.failed_attempts = 0
     officer.locked_until = None
     officer.session_version += 1
 
 
-def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None,
-                 remote_addr: str | None = None) -> Officer | None:
+def authenticate(sessions: sessionmaker[Session], username: str, password: str, *,
+                 now: dt.datetime | None = None, remote_addr: str | None = None) -> Officer | None:
     """The officer if the password is right and the account usable; failures count towards a lock-out.
 
-    Every outcome takes one scrypt computation, so timing does not tell which usernames exist.
+    A guess first reserves one of the MAX_FAILURES slots with a single atomic UPDATE, in its own short
+    transaction, and only then pays for scrypt outside any transaction: parallel guesses cannot read the
+    same count, so at most MAX_FAILURES passwords are ever checked per lock period. Every outcome takes one
+    scrypt computation, so timing does not tell which usernames exist.
     """
     now = now or utcnow()
     typed = username.strip().lower()[:40]
-    officer = session.scalars(select(Officer).where(Officer.username == typed)).first() if typed else None
-    if officer is None:
-        verify_password(password, _DUMMY_HASH)
-        audit(session, None, "login-failed", target=typed or "-", detail="unknown user", remote_addr=remote_addr,
-              username=typed or "-")
-        return None
-    locked = officer.locked_until is not None and officer.locked_until > now
-    good = verify_password(password, officer.password_hash)
-    if locked or not officer.active or not good:
-        reason = "locked" if locked else ("inactive" if not officer.active else "wrong password")
-        if not locked and not good:
-            officer.failed_attempts += 1
-            if officer.failed_attempts >= MAX_FAILURES:
-                officer.locked_until = now + LOCK_FOR
-                officer.failed_attempts = 0
+    with sessions.begin() as session:
+        officer_id = session.scalar(select(Officer.id).where(Officer.username == typed)) if typed else None
+        slot = None
+        if officer_id is not None:
+            slot = session.scalar(
+                update(Officer)
+                .where(Officer.id == officer_id, Officer.active.is_(True), Officer.failed_attempts < MAX_FAILURES,
+                       or_(Officer.locked_until.is_(None), Officer.locked_until <= now))
+                .values(failed_attempts=Officer.failed_attempts + 1)
+                .returning(Officer.failed_attempts)
+            )
+        stored_hash = session.scalar(select(Officer.password_hash).where(Officer.id == officer_id)) \
+            if officer_id is not None else None
+    good = verify_password(password, stored_hash if slot is not None and stored_hash else _DUMMY_HASH) \
+        and slot is not None
+    with sessions.begin() as session:
+        if officer_id is None:
+            audit(session, None, "login-failed", target=typed or "-", detail="unknown user",
+                  remote_addr=remote_addr, username=typed or "-")
+            return None
+        officer = session.get_one(Officer, officer_id)
+        if slot is None:
+            locked = officer.locked_until is not None and officer.locked_until > now
+            reason = "inactive" if not officer.active else ("locked" if locked else "locked: guesses in progress")
+            audit(session, officer, "login-failed", target=officer.username, detail=reason, remote_addr=remote_addr)
+            return None
+        if not good:
+            reason = "wrong password"
+            if slot >= MAX_FAILURES:
+                session.execute(update(Officer).where(Officer.id == officer_id).values(
+                    locked_until=now + LOCK_FOR, failed_attempts=0))
                 reason = f"wrong password; locked for {int(LOCK_FOR.total_seconds() // 60)} min"
-        audit(session, officer, "login-failed", target=officer.username, detail=reason, remote_addr=remote_addr)
-        return None
-    officer.failed_attempts = 0
-    officer.locked_until = None
-    officer.last_login_at = now
-    audit(session, officer, "login", target=officer.username, remote_addr=remote_addr)
-    return officer
+            audit(session, officer, "login-failed", target=officer.username, detail=reason, remote_addr=remote_addr)
+            return None
+        session.execute(update(Officer).where(Officer.id == officer_id).values(
+            failed_attempts=0, locked_until=None, last_login_at=now))
+        session.refresh(officer)
+        audit(session, officer, "login", target=officer.username, remote_addr=remote_addr)
+        return officer
 
 
 def officer_for_session(session: Session, officer_id: object, version: object) -> Officer | None:

@@ -27,12 +27,18 @@ class Quota:
 
 
 class DeliveryError(Exception):
-    """LINE did not take a message; `retryable` says whether the same call may be tried again."""
+    """LINE did not confirm a message; `retryable` says whether the same call may be tried again.
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+    `maybe_sent` is True when the request reached LINE but no answer came back (a read timeout): LINE may
+    have delivered it, so sending the same content by another route could deliver it twice.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False,
+                 maybe_sent: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        self.maybe_sent = maybe_sent
 
 
 class Messenger(Protocol):

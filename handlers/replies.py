@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-QUICK_REPLY_LABEL_MAX = 20  # LINE's limit for a quick-reply button label
-QUICK_REPLY_MAX = 13  # LINE's limit for quick-reply buttons on one message
-TEXT_MAX = 5000  # LINE's limit for one text message
+from handlers.limits import (
+    ACTION_TEXT_MAX,
+    DATA_MAX,
+    DISPLAY_TEXT_MAX,
+    LABEL_MAX,
+    QUICK_REPLY_MAX,
+    TEXT_MAX,
+    fit,
+)
+
+QUICK_REPLY_LABEL_MAX = LABEL_MAX
 
 
-def short_label(text: str, limit: int = QUICK_REPLY_LABEL_MAX) -> str:
-    """Cut a label to LINE's quick-reply limit, marking the cut with an ellipsis."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def short_label(text: str, limit: int = LABEL_MAX) -> str:
+    """Cut a label to LINE's quick-reply limit (UTF-16 units), marking the cut with an ellipsis."""
+    return fit(" ".join(text.split()), limit)
 
 
 @dataclass(frozen=True)
@@ -24,17 +31,29 @@ class QuickReply:
     data: str | None = None
     display_text: str | None = None
 
+    def __post_init__(self) -> None:
+        """Every button is built here, so every button is within LINE's action limits."""
+        object.__setattr__(self, "label", short_label(self.label) or "…")
+        if self.text is not None:
+            object.__setattr__(self, "text", fit(self.text, ACTION_TEXT_MAX) or self.label)
+        if self.data is not None:
+            object.__setattr__(self, "data", fit(self.data, DATA_MAX, ellipsis=""))
+        if self.display_text is not None:
+            object.__setattr__(self, "display_text", fit(self.display_text, DISPLAY_TEXT_MAX) or None)
+
 
 @dataclass(frozen=True)
 class Message:
-    """One text message (at most 5,000 characters) with optional quick replies."""
+    """One text message (at most 5,000 UTF-16 units) with optional quick replies.
+
+    Cutting here is the last guard: long answers are split into several messages before they get here.
+    """
 
     text: str
     quick_replies: tuple[QuickReply, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        if len(self.text) > TEXT_MAX:
-            object.__setattr__(self, "text", self.text[: TEXT_MAX - 1] + "…")
+        object.__setattr__(self, "text", fit(self.text, TEXT_MAX) or ".")
         if len(self.quick_replies) > QUICK_REPLY_MAX:
             object.__setattr__(self, "quick_replies", self.quick_replies[:QUICK_REPLY_MAX])
 

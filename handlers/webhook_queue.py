@@ -11,10 +11,11 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, String, Text, func, insert, or_, select, update
+from sqlalchemy import Integer, String, Text, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from handlers.inbox import HandoffAnswer
 from handlers.models import Base, BigId, Interaction, LineUser, UtcDateTime, utcnow
 
 MAX_ATTEMPTS = 5
@@ -112,7 +113,8 @@ def undelivered_replies(session: Session, older_than: dt.timedelta, now: dt.date
         select(Interaction, LineUser.line_user_id)
         .join(LineUser, LineUser.id == Interaction.user_id)
         .where(Interaction.direction == "out", Interaction.kind == "reply", Interaction.delivery == "pending",
-               Interaction.occurred_at < now - older_than)
+               Interaction.occurred_at < now - older_than,
+               ~exists().where(HandoffAnswer.interaction_id == Interaction.id, HandoffAnswer.status == "held"))
         .order_by(Interaction.id).limit(limit)
     ).all()
     grouped: dict[tuple[str, str], list[Interaction]] = {}

@@ -17,7 +17,7 @@ bp = Blueprint("linesim_admin", __name__)
 
 SEND_TYPES = {"text", "postback", "follow", "unfollow", "sticker", "image", "join", "raw"}
 CONFIG_KEYS = {"monthly_quota": int, "reply_token_ttl": float, "followers": int, "webhook_url": str,
-               "bot_name": str}
+               "bot_name": str, "slow": float}
 
 
 def bad(message: str, status: int = 400) -> Response:

@@ -107,6 +107,8 @@ def after_api(resp: Response) -> Response:
         st.log_request(entry)
     if fault and fault.delay:
         time.sleep(fault.delay)
+    if st.config.slow:
+        time.sleep(st.config.slow)
     return resp
 
 

@@ -141,5 +141,5 @@ class SimClient:
         return self._call("POST", "/_sim/reset")
 
     def config(self, **settings: Any) -> dict[str, Any]:
-        """Change monthly_quota, reply_token_ttl, followers, webhook_url, bot_name or consumption."""
+        """Change monthly_quota, reply_token_ttl, followers, webhook_url, bot_name, slow or consumption."""
         return self._call("POST", "/_sim/config", settings)

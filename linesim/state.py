@@ -38,6 +38,9 @@ class Config:
     followers: int | None = None
     reply_token_ttl: float = 60.0
     bot_name: str = "linesim bot"
+    # Slow LINE: every /v2 call is processed (delivered, token used, quota counted) at once, and answered only
+    # after this many seconds, so a client whose read timeout is shorter sees a timeout for a call that worked.
+    slow: float = 0.0
 
 
 @dataclass

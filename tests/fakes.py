@@ -23,9 +23,34 @@ def sign(body: bytes, secret: str = SECRET) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
+def utf16_units(text: str) -> int:
+    """Length as LINE counts it: UTF-16 code units (an emoji outside the BMP counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def line_refusals(messages: Sequence[Message]) -> list[str]:
+    """What LINE's Messaging API would refuse in these messages (its documented limits), as property names."""
+    problems = [] if 1 <= len(messages) <= 5 else ["messages: 1 to 5"]
+    for i, message in enumerate(messages):
+        if not message.text or utf16_units(message.text) > 5000:
+            problems.append(f"messages[{i}].text")
+        if len(message.quick_replies) > 13:
+            problems.append(f"messages[{i}].quickReply.items")
+        for j, button in enumerate(message.quick_replies):
+            where = f"messages[{i}].quickReply.items[{j}].action"
+            limits = (("label", button.label, 20), ("displayText", button.display_text, 300),
+                      ("data", button.data, 300), ("text", button.text, 300))
+            problems += [f"{where}.{name}" for name, value, limit in limits
+                         if value is not None and (utf16_units(value) > limit or (name == "label" and not value))]
+    return problems
+
+
 @dataclass
 class FakeMessenger:
-    """Records replies and pushes; can be told to fail the next calls like LINE would."""
+    """Records replies and pushes; can be told to fail the next calls like LINE would.
+
+    Like LINE, it refuses (HTTP 400) any message beyond LINE's limits, so an oversized string cannot pass a test.
+    """
 
     replies: list[tuple[str, list[Message]]] = field(default_factory=list)
     pushes: list[tuple[str, list[Message], str]] = field(default_factory=list)
@@ -36,16 +61,25 @@ class FakeMessenger:
     quota_limit: int | None = 300
     quota_used: int = 0
     followers: int | None = 0
+    refused: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
         if self.fail_next:
             raise self.fail_next.pop(0)
+        self._check(messages, "reply")
         self.replies.append((reply_token, list(messages)))
 
     def push(self, line_user_id: str, messages: Sequence[Message], retry_key: str) -> None:
         if self.fail_next:
             raise self.fail_next.pop(0)
+        self._check(messages, "push")
         self.pushes.append((line_user_id, list(messages), retry_key))
+
+    def _check(self, messages: Sequence[Message], what: str) -> None:
+        refused = line_refusals(messages)
+        if refused:
+            self.refused.append((what, refused))
+            raise DeliveryError(f"LINE {what} failed with HTTP 400: {', '.join(refused)}", status=400)
 
     def profile(self, line_user_id: str) -> Profile | None:
         return self.profiles.get(line_user_id)
@@ -53,6 +87,7 @@ class FakeMessenger:
     def multicast(self, line_user_ids: Sequence[str], messages: Sequence[Message], retry_key: str) -> None:
         if self.fail_next:
             raise self.fail_next.pop(0)
+        self._check(messages, "multicast")
         if any(key == retry_key for _, _, key in self.multicasts):
             return  # LINE answers 409: already accepted
         self.multicasts.append((list(line_user_ids), list(messages), retry_key))
@@ -61,6 +96,7 @@ class FakeMessenger:
     def broadcast(self, messages: Sequence[Message], retry_key: str) -> None:
         if self.fail_next:
             raise self.fail_next.pop(0)
+        self._check(messages, "broadcast")
         if any(key == retry_key for _, key in self.broadcasts):
             return  # LINE answers 409: already accepted
         self.broadcasts.append((list(messages), retry_key))

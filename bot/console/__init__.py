@@ -185,9 +185,8 @@ def _register_auth(bp: Blueprint, ctx: ConsoleContext) -> None:
         if request.method == "POST":
             username = request.form.get("username", "")[:100]
             password = request.form.get("password", "")[:300]
-            with ctx.sessions.begin() as db:
-                officer = officers.authenticate(db, username, password, remote_addr=_remote())
-                ids = (officer.id, officer.session_version) if officer else None
+            officer = officers.authenticate(ctx.sessions, username, password, remote_addr=_remote())
+            ids = (officer.id, officer.session_version) if officer else None
             if ids is not None:
                 start_session(*ids)
                 return redirect(target)
@@ -245,7 +244,7 @@ def _register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
         try:
             sent = inbox.answer_question(ctx.sessions, ctx.messenger, question_id=question_id,
                                          officer_id=_officer().id, text=request.form.get("text", ""), mode=mode,
-                                         remote_addr=_remote())
+                                         remote_addr=_remote(), again=request.form.get("again") == "1")
         except inbox.InboxError as error:
             flash(str(error), "error")
             return redirect(url_for("console.question_view", question_id=question_id))
@@ -254,8 +253,11 @@ def _register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
             flash("ส่งคำตอบถึงผู้ใช้แล้ว (push)", "ok")
         elif sent.status == "held":
             flash("บันทึกคำตอบแล้ว จะส่งให้ผู้ใช้ฟรีเมื่อผู้ใช้ส่งข้อความครั้งถัดไป", "ok")
+        elif sent.status == "undelivered":
+            flash(f"LINE ไม่รับคำตอบนี้: {sent.error or ''} คำถามกลับเข้ากล่องคำถามแล้ว", "error")
         else:
-            flash(f"ส่งไม่สำเร็จ: {sent.error or ''} กดส่งอีกครั้งได้ในรายการคำตอบล่าสุด", "error")
+            flash(f"ส่งไม่สำเร็จ: {sent.error or ''} ระบบจะลองส่งใหม่อัตโนมัติ หรือกดส่งอีกครั้งในรายการคำตอบล่าสุด",
+                  "error")
         return redirect(url_for("console.inbox_view"))
 
     @bp.post("/answers/<int:answer_id>/retry")

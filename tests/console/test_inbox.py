@@ -80,15 +80,19 @@ def test_held_answer_goes_out_free_with_the_next_reply(app: Flask, officer_clien
     sessions = app.extensions["iao"].sessions
     with sessions.begin() as db:
         user = db.scalars(select(LineUser).where(LineUser.line_user_id == ASKER)).one()
-        messages = pending_answers_for(db, user)
+        messages, line_ids = pending_answers_for(db, user)
         assert len(messages) == 1 and "1584" in messages[0].text and "เจ้าหน้าที่" in messages[0].text
-        assert pending_answers_for(db, user) == []  # delivered once only
+        assert pending_answers_for(db, user) == ([], ())  # handed to one reply only
+        db.rollback()  # that reply was never sent: the answer is still held
+    nudge = text_event(ASKER, "สวัสดีค่ะ")
+    line.post(nudge)
+    assert any("1584" in text for text in line.replies(nudge))
     with sessions() as db:
         answer = db.scalars(select(HandoffAnswer)).one()
         assert answer.status == "delivered" and answer.delivered_at is not None
         out = db.get_one(Interaction, answer.interaction_id)
         assert (out.answered_by, out.in_reply_to_id, out.delivery) == ("officer", question_id, "sent")
-    assert pending_answers_for(sessions(), None) == []
+    assert pending_answers_for(sessions(), None) == ([], ())
 
 
 def test_ask_officer_postback_and_resolve_without_answer(app: Flask, officer_client: FlaskClient,

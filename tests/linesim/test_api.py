@@ -326,3 +326,20 @@ def test_api_errors_are_json_with_request_id(sim: SimClient, servers: tuple) -> 
                          str(uuid.uuid4())}, json={"replyToken": "x", "messages": []}, timeout=5)
     assert resp.status_code == 400
     assert resp.headers["x-line-request-id"]
+
+
+def test_slow_mode_delivers_the_reply_but_answers_after_the_read_timeout(sim: SimClient, servers: tuple) -> None:
+    uid = _friend(sim)
+    token = sim.send_text(uid, "hello")["replyToken"]
+    sim.config(slow=0.8)
+    request = ReplyMessageRequest(reply_token=token, messages=HELLO)
+    with ApiClient(Configuration(host=servers[0].url, access_token=TOKEN)) as client:
+        api = MessagingApi(client)
+        with pytest.raises(urllib3.exceptions.TimeoutError):
+            api.reply_message(request, _request_timeout=0.2)
+        assert [m["via"] for m in sim.messages(uid)] == ["reply"]  # it went through all the same
+        sim.config(slow=0)
+        with pytest.raises(ApiException) as err:
+            api.reply_message(request)
+        assert err.value.status == 400 and "Invalid reply token" in (err.value.body or "")
+    time.sleep(0.7)  # let the slow handler finish before the next test resets state

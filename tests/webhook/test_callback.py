@@ -193,7 +193,9 @@ def test_expired_reply_token_goes_straight_to_push(line: Line, app: Flask) -> No
 
 
 def test_reply_and_push_both_failing_is_recorded_not_lost(line: Line, app: Flask) -> None:
-    for _ in range(4):
+    from bot.dispatch import PUSH_RETRY_DELAYS, REPLY_RETRY_DELAYS
+
+    for _ in range(1 + len(REPLY_RETRY_DELAYS) + 1 + len(PUSH_RETRY_DELAYS)):
         line.messenger.fail_next.append(DeliveryError("LINE failed with HTTP 503", status=503, retryable=True))
     assert line.post(text_event(USER, "ตม.30 คืออะไร")) == 200
     assert set(_deliveries(app)) == {"failed"}

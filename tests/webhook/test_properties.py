@@ -66,3 +66,45 @@ def test_text_with_nul_and_surrogates_is_kept(app: Flask, text: str) -> None:
     body = json.dumps({"events": [text_event("U" + "d" * 32, text + "\x00\ud800")]}).encode()
     response = app.test_client().post("/callback", data=body, headers={"X-Line-Signature": sign(body)})
     assert response.status_code == 200
+
+
+_event_makers = st.sampled_from(["text", "postback", "follow"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(st.tuples(_event_makers, st.text(max_size=400)), min_size=1, max_size=6))
+def test_random_signed_events_are_each_logged_and_answered_once(app: Flask, batch: list[tuple[str, str]]) -> None:
+    """Nothing lost: every event of a signed body is stored, handled once, logged once and answered."""
+    from sqlalchemy import func, select
+
+    from handlers.models import Interaction
+    from handlers.webhook_queue import QueuedEvent
+    from tests.fakes import follow_event, postback_event
+
+    makers = {"text": text_event, "postback": postback_event, "follow": lambda user, _text: follow_event(user)}
+    events = [makers[kind]("U" + "9" * 32, text) for kind, text in batch]
+    body = json.dumps({"destination": "Ubot", "events": events}).encode()
+    response = app.test_client().post("/callback", data=body, headers={"X-Line-Signature": sign(body)})
+    assert response.status_code == 200
+    app.extensions["iao_worker"].drain()
+    ids = [e["webhookEventId"] for e in events]
+    messenger = app.extensions["iao"].messenger
+    with app.extensions["iao"].sessions() as session:
+        logged = session.scalar(select(func.count()).select_from(Interaction).where(
+            Interaction.direction == "in", Interaction.webhook_event_id.in_(ids)))
+        statuses = set(session.scalars(select(QueuedEvent.status).where(QueuedEvent.webhook_event_id.in_(ids))))
+    assert logged == len(events) and statuses == {"done"}
+    assert all(messenger.texts_for(e["replyToken"]) for e in events)
+    assert messenger.refused == []
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(depth=st.integers(min_value=0, max_value=3000), opener=st.sampled_from(["[", '{"a":']),
+       count=st.integers(min_value=0, max_value=700))
+def test_nesting_and_event_counts_never_500(app: Flask, depth: int, opener: str, count: int) -> None:
+    closer = "]" if opener == "[" else "}"
+    events = ",".join(['{"type": "x"}'] * count)
+    body = ('{"events": [' + events + (", " if events else "") + '{"type": "x", "v": ' + opener * depth + "1"
+            + closer * depth + "}]}").encode()
+    response = app.test_client().post("/callback", data=body, headers={"X-Line-Signature": sign(body)})
+    assert response.status_code in (200, 400)
