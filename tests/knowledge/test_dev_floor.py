@@ -65,7 +65,6 @@ def test_lexical_matcher_floor(real_kb) -> None:
     result = metrics(matcher, real_kb, scored, matcher.thresholds)
     low = {k: (result[k], floor) for k, floor in LEXICAL_FLOORS.items() if result[k] is None or result[k] < floor}
     assert not low, f"below floor (value, floor): {low}"
-    assert result["latency_ms_p95"] < 100
 
 
 @pytest.mark.slow
