@@ -27,6 +27,7 @@ from handlers.kpi.reference import (
 from handlers.kpi.yearly import propose_interclinic
 from handlers.models import BANGKOK, Interaction, utcnow
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
+from handlers.safe_text import safe_row
 from handlers.satisfaction import SurveyResponse
 from handlers.webhook_queue import wait_until_handled
 
@@ -204,7 +205,8 @@ def _evidence_exports(session, be_year: int, output: Path, months: list, thai: b
                                    .order_by(SurveyResponse.answered_at)):
             day = row.answered_at.astimezone(BANGKOK) if row.answered_at else None
             if day is not None and start <= day.date() <= end:
-                writer.writerow([row.period, f"{day:%Y-%m-%d %H:%M}", row.district_id, row.score, row.comment or ""])
+                writer.writerow(safe_row([row.period, f"{day:%Y-%m-%d %H:%M}", row.district_id, row.score,
+                                          row.comment or ""]))
     files["questionnaire"].append(str(survey.relative_to(output.parent)))
     chat = folder / f"chat-log-FY{be_year}.csv"
     first_month, last_month = fiscal_year_months(be_year)[0], fiscal_year_months(be_year)[-1]
@@ -220,8 +222,8 @@ def _evidence_exports(session, be_year: int, output: Path, months: list, thai: b
                                       Interaction.kind.in_(("text", "reply", "push")))
                                .order_by(Interaction.occurred_at, Interaction.id)).yield_per(2000)
         for at, district, direction, kind, outcome, category, by, text in rows:
-            writer.writerow([f"{at.astimezone(BANGKOK):%Y-%m-%d %H:%M}", district, direction, kind, outcome or "",
-                             category or "", by or "", text or ""])
+            writer.writerow(safe_row([f"{at.astimezone(BANGKOK):%Y-%m-%d %H:%M}", district, direction, kind,
+                                      outcome or "", category or "", by or "", text or ""]))
     files["chat_log"].append(str(chat.relative_to(output.parent)))
     published = folder / f"published-FY{be_year}.csv"
     with published.open("w", newline="", encoding="utf-8-sig") as handle:
@@ -229,7 +231,7 @@ def _evidence_exports(session, be_year: int, output: Path, months: list, thai: b
         writer.writerow(["month", "bangkok_day", "title", "recipients"])
         for counts in months:
             for b in counts.broadcasts:
-                writer.writerow([counts.month, b["bkk_day"], b.get("title") or "", b.get("recipients") or ""])
+                writer.writerow(safe_row([counts.month, b["bkk_day"], b.get("title") or "", b.get("recipients") or ""]))
     files["published"].append(str(published.relative_to(output.parent)))
     return files
 
