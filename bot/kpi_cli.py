@@ -12,9 +12,11 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot.cli import services
-from handlers.kpi import close_month, current_record, history, parse_month
+from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
 from handlers.kpi.periods import fiscal_year_bounds, fiscal_year_months, month_days
 from handlers.kpi.reference import (
     INTERCLINIC,
@@ -29,6 +31,7 @@ from handlers.models import BANGKOK, Interaction, utcnow
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.safe_text import safe_row
 from handlers.satisfaction import SurveyResponse
+from handlers.transactions import conflicting_write, retrying_transaction
 from handlers.webhook_queue import wait_until_handled
 
 kpi_group = AppGroup("kpi", help="KPI records: close a month, see its history, override a yearly score.")
@@ -77,9 +80,17 @@ def close_command(month_text: str, as_json: bool, quota_limit: int | None) -> No
     """Compute a month from the log and store it as a new KPI record version (history is kept)."""
     year, month = _month(month_text)
     _wait_for_webhook_events()
-    with services().sessions.begin() as session:
+    def close(session: Session) -> tuple[MonthlyCounts, int]:
         counts = close_month(session, year, month, utcnow(), quota_limit=_quota(quota_limit), closed_by="cli")
-        version = current_record(session, counts.month).version  # type: ignore[union-attr]
+        return counts, current_record(session, counts.month).version  # type: ignore[union-attr]
+
+    try:
+        counts, version = retrying_transaction(services().sessions, close)
+    except (IntegrityError, OperationalError) as error:
+        if not conflicting_write(error):
+            raise
+        raise click.ClickException("the month is being closed by someone else right now; run kpi close again "
+                                   "in a moment") from None
     if as_json:
         click.echo(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2))
         return

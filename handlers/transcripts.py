@@ -7,17 +7,16 @@ import datetime as dt
 import hashlib
 import hmac
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from handlers.kpi.periods import month_days, parse_month
 from handlers.models import BANGKOK, District, Interaction, LineUser
 from handlers.safe_text import safe_cell
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 SEARCH_LIMIT = 200
 
 EXPORT_COLUMNS = (
@@ -103,14 +102,8 @@ def districts(session: Session) -> list[District]:
 
 # ----------------------------------------------------------------------------- export
 def month_range(month: str) -> tuple[dt.date, dt.date]:
-    """First and last Bangkok day of a "YYYY-MM" month; raises ValueError on anything else."""
-    match = MONTH_RE.match(month.strip())
-    if not match:
-        raise ValueError("month must be YYYY-MM")
-    year, mon = int(match.group(1)), int(match.group(2))
-    first = dt.date(year, mon, 1)
-    following = dt.date(year + (mon == 12), mon % 12 + 1, 1)
-    return first, following - dt.timedelta(days=1)
+    """First and last Bangkok day of a "YYYY-MM" month; MonthError (a ValueError) on anything else."""
+    return month_days(*parse_month(month))
 
 
 def export_rows(session: Session, month: str, *, secret: str, real_ids: bool = False,
