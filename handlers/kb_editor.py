@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from handlers.filelock import file_lock
 from handlers.models import BANGKOK, Base, BigId, UtcDateTime, utcnow
 from handlers.officers import Officer, audit
-from knowledge.base import ENTRY_ID_RE, STATUSES, Entry, KnowledgeBase, entry_files, read_yaml
+from knowledge.base import ENTRY_ID_RE, MAX_ID, STATUSES, Entry, KnowledgeBase, entry_files, read_yaml
 from knowledge.validate import validate_directory
 
 KINDS_TH = {"faq": "คำถามที่ตอบได้", "out_of_scope": "งานนอกขอบเขต (ส่งต่อ)"}
@@ -165,39 +164,51 @@ def render_entry(raw: dict[str, Any]) -> str:
     return "".join("  " + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 
-_ITEM_RE = re.compile(r"^(?P<indent>\s*)- id:\s*['\"]?(?P<id>[a-z0-9-]+)['\"]?\s*(#.*)?$")
+def _spans(text: str) -> dict[str, tuple[int, int]]:
+    """Each entry's [start, end) line span in a file, found by the YAML parser (never by matching lines).
 
-
-def _locate(lines: list[str], entry_id: str) -> tuple[int, int] | None:
-    """The [start, end) line span of an entry's list item in a file, trailing blank lines excluded."""
-    start = indent = None
-    for number, line in enumerate(lines):
-        match = _ITEM_RE.match(line.rstrip("\n"))
-        if match and match.group("id") == entry_id:
-            start, indent = number, len(match.group("indent"))
-            break
-    if start is None or indent is None:
-        return None
-    end = len(lines)
-    for number in range(start + 1, len(lines)):
-        line = lines[number]
-        if not line.strip() or line.lstrip().startswith("#"):
+    A line such as "- id: other" inside an answer is text of a block scalar to the parser, so it can neither
+    be taken for the other entry nor end this one. Trailing blank lines and comments before the next entry
+    stay outside the span. An unparsable file has no spans.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    items = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "entries"), None)
+    if not isinstance(items, yaml.SequenceNode):
+        return {}
+    lines = text.splitlines(keepends=True)
+    spans: dict[str, tuple[int, int]] = {}
+    for item in items.value:
+        if not isinstance(item, yaml.MappingNode) or not item.value:
             continue
-        leading = len(line) - len(line.lstrip())
-        if leading < indent or (leading == indent and line.lstrip().startswith("- ")):
-            end = number
-            break
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    return start, end
+        entry_id = next((v.value for k, v in item.value if isinstance(k, yaml.ScalarNode) and k.value == "id"
+                         and isinstance(v, yaml.ScalarNode)), None)
+        if not isinstance(entry_id, str) or entry_id in spans:
+            continue
+        last = item.value[-1][1].end_mark
+        end = last.line + (1 if last.column > 0 else 0)
+        while end > item.start_mark.line + 1 and not lines[end - 1].strip():
+            end -= 1
+        spans[entry_id] = (item.start_mark.line, end)
+    return spans
+
+
+def _locate(text: str, entry_id: str) -> tuple[int, int] | None:
+    """The [start, end) line span of an entry's list item in a file's text, or None."""
+    return _spans(text).get(entry_id)
 
 
 def entry_block(directory: Path, entry_id: str) -> tuple[Path, str] | None:
     """The file holding an entry and the entry's text as it stands in that file."""
     for path in entry_files(directory):
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        span = _locate(lines, entry_id)
+        text = path.read_text(encoding="utf-8")
+        span = _locate(text, entry_id)
         if span is not None:
+            lines = text.splitlines(keepends=True)
             return path, "".join(lines[span[0]:span[1]])
     return None
 
@@ -210,7 +221,7 @@ def fingerprint(text: str) -> str:
 def _splice(original: str, entry_id: str, new_block: str) -> str:
     """The file text with one entry's block replaced, or the block appended when the entry is new."""
     lines = original.splitlines(keepends=True)
-    span = _locate(lines, entry_id)
+    span = _locate(original, entry_id)
     if span is None:
         body = original if original.endswith("\n") or not original else original + "\n"
         return body + "\n" + new_block
@@ -296,6 +307,8 @@ def save_entry(session: Session, directory: Path, form: EntryForm, officer: Offi
     directory = directory.resolve()
     if not ENTRY_ID_RE.match(form.id or ""):
         raise EditError("รหัสเรื่อง (id) ใช้ได้เฉพาะ a-z 0-9 และ -")
+    if len(form.id) > MAX_ID:
+        raise EditError(f"รหัสเรื่อง (id) ยาวได้ไม่เกิน {MAX_ID} ตัวอักษร")
     if form.status not in STATUSES:
         raise EditError("สถานะไม่ถูกต้อง")
     if form.kind not in KINDS_TH:
@@ -327,12 +340,14 @@ def save_entry(session: Session, directory: Path, form: EntryForm, officer: Offi
         problems = _new_problems(directory, path.name, new_text, seeds_dir)
         if problems:
             raise EditError("ข้อมูลยังไม่ผ่านการตรวจสอบ", problems)
+        # History and audit reach the database first: if it refuses them, the file stays as it was and the
+        # bot never serves an entry that has no history.
+        change = KbChange(changed_at=utcnow(), officer_id=officer.id, username=officer.username, entry_id=form.id,
+                          file=path.name, action=action, before_text=before_text, after_text=block)
+        session.add(change)
+        audit(session, officer, f"kb-{action}", target=f"entry:{form.id}", detail=path.name)
+        session.flush()
         _atomic_write(path, new_text)
-    change = KbChange(changed_at=utcnow(), officer_id=officer.id, username=officer.username, entry_id=form.id,
-                      file=path.name, action=action, before_text=before_text, after_text=block)
-    session.add(change)
-    audit(session, officer, f"kb-{action}", target=f"entry:{form.id}", detail=path.name)
-    session.flush()
     return Saved(change, path)
 
 
