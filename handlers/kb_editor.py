@@ -418,3 +418,126 @@ def history(session: Session, *, entry_id: str | None = None, limit: int = 200) 
 def get_change(session: Session, change_id: int) -> KbChange | None:
     """One recorded change, for its before/after view."""
     return session.get(KbChange, change_id)
+
+
+# ----------------------------------------------------------------------------- forgetting a person (PDPA)
+REDACTED_TH = "[ลบตามคำขอของเจ้าของข้อมูล]"
+MIN_QUOTE = 8  # shorter texts ("ขอบคุณ", "ok") are everyone's words, not a quote of one person
+
+
+def _flat(text: str) -> str:
+    """Whitespace collapsed, as draft_from_answer joins a question."""
+    return " ".join(text.split())
+
+
+def _quotes(value: object, words: list[str]) -> bool:
+    """True when a text contains one of the person's words, or is one cut short (a draft's 80-character title)."""
+    if not isinstance(value, str):
+        return False
+    flat = _flat(value)
+    return len(flat) >= MIN_QUOTE and any(w in flat or w.startswith(flat) for w in words)
+
+
+def _redact(raw: dict[str, Any], words: list[str]) -> dict[str, Any] | None:
+    """The entry without the person's words (None when nothing of its own is left); the same dict if untouched."""
+    out = dict(raw)
+    for key in ("questions_th", "questions_en"):
+        items = raw.get(key)
+        if isinstance(items, list):
+            kept = [q for q in items if not _quotes(q, words)]
+            if len(kept) != len(items):
+                out[key] = kept
+    for key in ("title_th", "title_en", "answer_th", "answer_en"):
+        if _quotes(raw.get(key), words):
+            out[key] = REDACTED_TH
+    if out == raw:
+        return raw
+    if not out.get("questions_th"):
+        return None
+    if not out.get("questions_en"):
+        out.pop("questions_en", None)
+    return out
+
+
+def _redact_block(text: str | None, words: list[str]) -> str | None:
+    """A recorded entry block (kb_changes) without the person's words."""
+    if not text:
+        return text
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        parsed = None
+    raw = parsed[0] if isinstance(parsed, list) and parsed and isinstance(parsed[0], dict) else None
+    if raw is None:
+        return REDACTED_TH if any(w in _flat(text) for w in words) else text
+    redacted = _redact(raw, words)
+    if redacted is raw:
+        return text
+    return render_entry(redacted) if redacted is not None else f"  - id: {raw.get('id')}\n    # {REDACTED_TH}\n"
+
+
+@dataclass(frozen=True)
+class ForgottenInKb:
+    """How many draft entries and recorded changes lost a person's words (numbers only: it is logged)."""
+
+    drafts: int
+    changes: int
+
+
+def forget_words(session: Session, directory: Path | None, words: list[str]) -> ForgottenInKb:
+    """Take a person's words out of draft entries (the YAML) and the recorded history, in the caller's transaction.
+
+    A draft made from someone's question carries it as a phrasing and in its title; approved entries are the
+    IAO's reviewed text and are left alone. A draft with no phrasing of its own left is removed from its file.
+    Rewriting the file again is harmless, so a rolled-back forget can simply be run again.
+    """
+    words = sorted({w for w in (_flat(x) for x in words if x) if len(w) >= MIN_QUOTE})
+    if not words:
+        return ForgottenInKb(0, 0)
+    changes = 0
+    for row in session.scalars(select(KbChange)):
+        before, after = _redact_block(row.before_text, words), _redact_block(row.after_text, words)
+        if (before, after) != (row.before_text, row.after_text):
+            row.before_text, row.after_text = before, after or REDACTED_TH
+            changes += 1
+    session.flush()
+    drafts = _forget_in_files(directory.resolve(), words) if directory is not None and directory.is_dir() else 0
+    return ForgottenInKb(drafts, changes)
+
+
+def _forget_in_files(directory: Path, words: list[str]) -> int:
+    """Rewrite the draft entries of every file that quote the person; returns how many entries changed."""
+    changed = 0
+    with _locked(directory):
+        for path in entry_files(directory):
+            text = path.read_text(encoding="utf-8")
+            data = yaml.safe_load(text)
+            entries = data.get("entries") if isinstance(data, dict) else None
+            if not isinstance(entries, list):
+                continue
+            spans = _spans(text)
+            edits: list[tuple[int, int, str]] = []
+            for raw in entries:
+                if not isinstance(raw, dict) or raw.get("status") != "draft" or raw.get("id") not in spans:
+                    continue
+                redacted = _redact(raw, words)
+                if redacted is raw:
+                    continue
+                if redacted is None and len(entries) - sum(1 for *_, b in edits if not b) <= 1:
+                    redacted = {**raw, "questions_th": [REDACTED_TH], "title_th": REDACTED_TH}  # a file keeps one
+                start, end = spans[raw["id"]]
+                edits.append((start, end, render_entry(redacted) if redacted is not None else ""))
+            if not edits:
+                continue
+            lines = text.splitlines(keepends=True)
+            for start, end, block in sorted(edits, reverse=True):
+                if not block:
+                    while end < len(lines) and not lines[end].strip():
+                        end += 1  # the blank line that separated the removed entry
+                lines[start:end] = [block] if block else []
+            new_text = "".join(lines)
+            if not isinstance(yaml.safe_load(new_text), dict):
+                raise EditError("แก้ไขไฟล์ไม่ได้อย่างปลอดภัย (รูปแบบไฟล์ไม่คาดคิด) กรุณาแจ้งผู้ดูแลระบบ")
+            _atomic_write(path, new_text)
+            changed += len(edits)
+    return changed
