@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from handlers.filelock import file_lock
 from handlers.models import BANGKOK, Base, BigId, UtcDateTime, utcnow
 from handlers.officers import Officer, audit
+from handlers.safe_text import safe_text
 from knowledge.base import ENTRY_ID_RE, MAX_ID, STATUSES, Entry, KnowledgeBase, entry_files, read_yaml
 from knowledge.validate import validate_directory
 
@@ -96,13 +97,19 @@ class EntryForm:
                          for s in self.sources)
 
     def to_raw(self) -> dict[str, Any]:
-        """The entry as the mapping written to YAML, keys in the schema's order, empty optional keys left out."""
+        """The entry as the mapping written to YAML, keys in the schema's order, empty optional keys left out.
+
+        Control characters, U+FFFE/U+FFFF and lone surrogates are dropped where the text enters: LINE and
+        every export would have to drop them anyway.
+        """
+        c = safe_text
         raw: dict[str, Any] = {
-            "id": self.id, "kind": self.kind, "title_th": self.title_th.strip(), "title_en": self.title_en.strip(),
-            "questions_th": [q.strip() for q in self.questions_th if q.strip()],
-            "questions_en": [q.strip() for q in self.questions_en if q.strip()],
-            "answer_th": _block(self.answer_th), "answer_en": _block(self.answer_en),
-            "sources": [{k: v.strip() for k, v in s.items() if v and v.strip()} for s in self.sources],
+            "id": self.id, "kind": self.kind, "title_th": c(self.title_th).strip(),
+            "title_en": c(self.title_en).strip(),
+            "questions_th": [c(q).strip() for q in self.questions_th if c(q).strip()],
+            "questions_en": [c(q).strip() for q in self.questions_en if c(q).strip()],
+            "answer_th": _block(c(self.answer_th)), "answer_en": _block(c(self.answer_en)),
+            "sources": [{k: c(v).strip() for k, v in s.items() if v and c(v).strip()} for s in self.sources],
             "related": [r.strip() for r in self.related if r.strip()],
             "reviewed_on": dt.date.fromisoformat(self.reviewed_on) if self.reviewed_on else today(),
             "status": self.status,
