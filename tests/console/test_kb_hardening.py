@@ -15,11 +15,13 @@ from sqlalchemy import func, select
 
 from handlers.kb_editor import KbChange
 from handlers.library import Library
+from handlers.models import LineUser
 from handlers.officers import AuditLog
+from handlers.ports import Profile
 from knowledge.validate import validate_directory
 from tests.conftest import Line
 from tests.console.test_kb import entry_form
-from tests.fakes import text_event
+from tests.fakes import FakeMessenger, follow_event, text_event
 
 USER = "U" + "f" * 32
 
@@ -74,15 +76,7 @@ def test_reload_after_an_edit_runs_outside_the_event_transaction(app: Flask, lin
     real_load = Library._load
 
     def probing_load(self: Library):  # type: ignore[no-untyped-def]
-        other = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0.2)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            probes.append(True)
-        except sqlite3.OperationalError:
-            probes.append(False)
-        finally:
-            other.close()
+        probes.append(_can_write(database_url))
         return real_load(self)
 
     monkeypatch.setattr(Library, "_load", probing_load)
@@ -91,6 +85,40 @@ def test_reload_after_an_edit_runs_outside_the_event_transaction(app: Flask, lin
     assert line.post(event) == 200
     assert line.replies(event)
     assert probes == [True]
+
+
+def _can_write(database_url: str) -> bool:
+    """Whether another connection can take SQLite's write lock right now (nobody holds a write transaction)."""
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0.2)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
+def test_profile_lookup_runs_outside_the_event_transaction(app: Flask, line: Line, messenger: FakeMessenger,
+                                                           database_url: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asking LINE for a new friend's profile (a network call) holds no database lock; the name is still kept."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the single-writer lock is SQLite's")
+    probes: list[bool] = []
+    messenger.profiles[USER] = Profile(USER, "สมศรี", "th")
+    real_profile = messenger.profile
+
+    def probing_profile(line_user_id: str) -> Profile | None:
+        probes.append(_can_write(database_url))
+        return real_profile(line_user_id)
+
+    monkeypatch.setattr(messenger, "profile", probing_profile)
+    assert line.post(follow_event(USER)) == 200
+    assert probes == [True]
+    with app.extensions["iao"].sessions() as db:
+        assert db.scalars(select(LineUser.display_name).where(LineUser.line_user_id == USER)).one() == "สมศรี"
 
 
 # ----------------------------------------------------------------------------- #14 ids
