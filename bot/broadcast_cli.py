@@ -43,6 +43,7 @@ from handlers.broadcasts import (
     send_due,
     stop_tip,
 )
+from handlers.kpi.periods import normalise_month
 from handlers.models import BANGKOK, utcnow
 from handlers.ports import DeliveryError, Quota
 
@@ -219,6 +220,7 @@ def plan_command(month: str, target: int, remedy: str | None, reserve: int | Non
     with services.sessions() as session:
         reach = broadcast_reach(session, services.messenger)
         try:
+            month = normalise_month(month)
             plan = plan_month(session, month, quota=quota, reach=reach, now=now, reserve=reserve, target=target)
             if remedy:
                 kept = apply_remedy(session, month, remedy, now=now, reach=reach, available=plan.available)

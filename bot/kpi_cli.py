@@ -12,9 +12,11 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot.cli import services
-from handlers.kpi import close_month, current_record, history, parse_month
+from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
 from handlers.kpi.periods import fiscal_year_bounds, fiscal_year_months, month_days
 from handlers.kpi.reference import (
     INTERCLINIC,
@@ -27,7 +29,9 @@ from handlers.kpi.reference import (
 from handlers.kpi.yearly import propose_interclinic
 from handlers.models import BANGKOK, Interaction, utcnow
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
+from handlers.safe_text import safe_row
 from handlers.satisfaction import SurveyResponse
+from handlers.transactions import conflicting_write, retrying_transaction
 from handlers.webhook_queue import wait_until_handled
 
 kpi_group = AppGroup("kpi", help="KPI records: close a month, see its history, override a yearly score.")
@@ -76,9 +80,17 @@ def close_command(month_text: str, as_json: bool, quota_limit: int | None) -> No
     """Compute a month from the log and store it as a new KPI record version (history is kept)."""
     year, month = _month(month_text)
     _wait_for_webhook_events()
-    with services().sessions.begin() as session:
+    def close(session: Session) -> tuple[MonthlyCounts, int]:
         counts = close_month(session, year, month, utcnow(), quota_limit=_quota(quota_limit), closed_by="cli")
-        version = current_record(session, counts.month).version  # type: ignore[union-attr]
+        return counts, current_record(session, counts.month).version  # type: ignore[union-attr]
+
+    try:
+        counts, version = retrying_transaction(services().sessions, close)
+    except (IntegrityError, OperationalError) as error:
+        if not conflicting_write(error):
+            raise
+        raise click.ClickException("the month is being closed by someone else right now; run kpi close again "
+                                   "in a moment") from None
     if as_json:
         click.echo(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -204,7 +216,8 @@ def _evidence_exports(session, be_year: int, output: Path, months: list, thai: b
                                    .order_by(SurveyResponse.answered_at)):
             day = row.answered_at.astimezone(BANGKOK) if row.answered_at else None
             if day is not None and start <= day.date() <= end:
-                writer.writerow([row.period, f"{day:%Y-%m-%d %H:%M}", row.district_id, row.score, row.comment or ""])
+                writer.writerow(safe_row([row.period, f"{day:%Y-%m-%d %H:%M}", row.district_id, row.score,
+                                          row.comment or ""]))
     files["questionnaire"].append(str(survey.relative_to(output.parent)))
     chat = folder / f"chat-log-FY{be_year}.csv"
     first_month, last_month = fiscal_year_months(be_year)[0], fiscal_year_months(be_year)[-1]
@@ -220,8 +233,8 @@ def _evidence_exports(session, be_year: int, output: Path, months: list, thai: b
                                       Interaction.kind.in_(("text", "reply", "push")))
                                .order_by(Interaction.occurred_at, Interaction.id)).yield_per(2000)
         for at, district, direction, kind, outcome, category, by, text in rows:
-            writer.writerow([f"{at.astimezone(BANGKOK):%Y-%m-%d %H:%M}", district, direction, kind, outcome or "",
-                             category or "", by or "", text or ""])
+            writer.writerow(safe_row([f"{at.astimezone(BANGKOK):%Y-%m-%d %H:%M}", district, direction, kind,
+                                      outcome or "", category or "", by or "", text or ""]))
     files["chat_log"].append(str(chat.relative_to(output.parent)))
     published = folder / f"published-FY{be_year}.csv"
     with published.open("w", newline="", encoding="utf-8-sig") as handle:
@@ -229,7 +242,7 @@ def _evidence_exports(session, be_year: int, output: Path, months: list, thai: b
         writer.writerow(["month", "bangkok_day", "title", "recipients"])
         for counts in months:
             for b in counts.broadcasts:
-                writer.writerow([counts.month, b["bkk_day"], b.get("title") or "", b.get("recipients") or ""])
+                writer.writerow(safe_row([counts.month, b["bkk_day"], b.get("title") or "", b.get("recipients") or ""]))
     files["published"].append(str(published.relative_to(output.parent)))
     return files
 

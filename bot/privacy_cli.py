@@ -11,9 +11,11 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from bot.cli import services
+from handlers.db import erase_free_pages
 from handlers.models import utcnow
 from handlers.officers import audit
 from handlers.privacy import UnknownUser, export_json, find_user, forget_user, purge_text
+from knowledge.base import default_entries_dir
 
 user_group = AppGroup("user", help="One LINE user's personal data: export it, or forget the person (PDPA).")
 privacy_group = AppGroup("privacy", help="Retention of message text (MESSAGE_RETENTION_DAYS).")
@@ -68,15 +70,18 @@ def forget_command(line_user_id: str, yes: bool) -> None:
         click.confirm(f"Erase the personal data of {line_user_id}? This cannot be undone", abort=True)
     with services().sessions.begin() as session:
         try:
-            report = forget_user(session, line_user_id, actor=_actor())
+            report = forget_user(session, line_user_id, actor=_actor(),
+                                 knowledge_dir=services().library.directory or default_entries_dir())
         except UnknownUser as error:
             _unknown(error)
             return
+    erase_free_pages(services().engine)  # the old text must not survive in SQLite's free pages or its WAL
     click.echo(f"forgot LINE user #{report.user_id}: blanked {report.interactions} message(s), "
                f"{report.survey_comments} survey comment(s), {report.officer_answers} officer answer(s), "
                f"{report.resolution_notes} inbox note(s); removed from {report.broadcast_targets} send target "
                f"list(s), {report.monthly_records} closed month(s) and {report.queued_events} stored webhook event(s); "
-               "KPI counts unchanged")
+               f"cleared {report.audit_details} audit note(s), {report.kb_drafts} knowledge draft(s) and "
+               f"{report.kb_changes} knowledge history row(s); KPI counts unchanged")
 
 
 @privacy_group.command("purge")

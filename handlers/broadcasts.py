@@ -25,6 +25,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, or_, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from handlers.kpi.periods import parse_month
 from handlers.models import BANGKOK, Base, Interaction, LineUser, UtcDateTime, bangkok_day, utcnow
 from handlers.ports import DeliveryError, Messenger, Quota
 from handlers.replies import Message, QuickReply
@@ -701,12 +702,9 @@ class MonthPlan:
 
 
 def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
-    """The Bangkok calendar month "YYYY-MM" as [start, end) aware datetimes."""
-    try:
-        year, mon = (int(p) for p in month.split("-"))
-        start = dt.datetime(year, mon, 1, tzinfo=BANGKOK)
-    except ValueError:
-        raise ValueError(f"month must look like 2026-12, not {month!r}") from None
+    """The Bangkok calendar month "YYYY-MM" as [start, end) aware datetimes; MonthError when malformed."""
+    year, mon = parse_month(month)
+    start = dt.datetime(year, mon, 1, tzinfo=BANGKOK)
     end = dt.datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BANGKOK)
     return start, end
 

@@ -29,7 +29,7 @@ from handlers.library import Library
 from handlers.limits import MESSAGES_PER_CALL
 from handlers.models import District, Interaction, LineUser, ProcessedEvent, bangkok_day, utcnow
 from handlers.office_hours import HOURS_TH, expected_answer_th
-from handlers.ports import Messenger
+from handlers.ports import Messenger, Profile
 from handlers.replies import Message, Outgoing, QuickReply, short_label
 from handlers.satisfaction import record_survey_answer, survey_offer, take_survey_comment
 from handlers.tips import tips_on_demand_message
@@ -63,9 +63,19 @@ class Conversation:
 
     def __post_init__(self) -> None:
         self._decisions: dict[tuple[int, str], Decision] = {}
+        self._profiles: dict[str, Profile | None] = {}
 
     def prepare(self, event: BotEvent) -> None:
-        """Match a question before its transaction starts, so no database lock is held while matching."""
+        """Everything slow, before the event's write transaction starts: no database lock is held meanwhile.
+
+        That is reloading knowledge files an officer changed in another worker (re-embedding new phrasings),
+        asking LINE for a new friend's profile, and matching a question.
+        """
+        self.library.refresh_if_changed()
+        if isinstance(event, Followed) and event.meta.user_id:
+            if len(self._profiles) >= 64:
+                self._profiles.clear()
+            self._profiles[event.meta.user_id] = self.messenger.profile(event.meta.user_id)
         if isinstance(event, TextReceived):
             text = event.text[:MAX_STORED_TEXT]
             matcher = self.library.current()[1]
@@ -90,7 +100,6 @@ class Conversation:
         if event.meta.event_id and not claim_event(session, event.meta.event_id):
             log.info("skip duplicate webhook event %s", event.meta.event_id)
             return None
-        self.library.refresh_if_changed()  # an officer's knowledge edit in another worker
         user = self._user(session, event.meta)
         match event:
             case Followed():
@@ -138,7 +147,7 @@ class Conversation:
             user.followed_at = event.meta.occurred_at
             user.unfollowed_at = None
             if user.display_name is None:
-                profile = self.messenger.profile(user.line_user_id)
+                profile = self._profiles.pop(user.line_user_id, None)  # fetched by prepare(), not in here
                 if profile is not None:
                     user.display_name = profile.display_name
                     user.language = profile.language

@@ -49,6 +49,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA secure_delete=ON")  # erased text is overwritten, not left in free space
             cursor.close()
 
         return engine
@@ -57,6 +58,19 @@ def make_engine(url: str) -> Engine:
     elif url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
+
+
+def erase_free_pages(engine: Engine) -> None:
+    """After erasing personal data on SQLite: fold the WAL into the file and empty it, so no old copy remains.
+
+    secure_delete (set on every connection) zeroes what a delete or update frees; the WAL still holds the
+    earlier versions of changed pages until a checkpoint, so it is checkpointed and truncated here.
+    PostgreSQL needs nothing: its own vacuum reclaims dead rows and the files are not handed out.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -26,7 +25,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from handlers.filelock import file_lock
 from handlers.models import BANGKOK, Base, BigId, UtcDateTime, utcnow
 from handlers.officers import Officer, audit
-from knowledge.base import ENTRY_ID_RE, STATUSES, Entry, KnowledgeBase, entry_files, read_yaml
+from handlers.safe_text import safe_text
+from knowledge.base import ENTRY_ID_RE, MAX_ID, STATUSES, Entry, KnowledgeBase, entry_files, read_yaml
 from knowledge.validate import validate_directory
 
 KINDS_TH = {"faq": "คำถามที่ตอบได้", "out_of_scope": "งานนอกขอบเขต (ส่งต่อ)"}
@@ -97,13 +97,19 @@ class EntryForm:
                          for s in self.sources)
 
     def to_raw(self) -> dict[str, Any]:
-        """The entry as the mapping written to YAML, keys in the schema's order, empty optional keys left out."""
+        """The entry as the mapping written to YAML, keys in the schema's order, empty optional keys left out.
+
+        Control characters, U+FFFE/U+FFFF and lone surrogates are dropped where the text enters: LINE and
+        every export would have to drop them anyway.
+        """
+        c = safe_text
         raw: dict[str, Any] = {
-            "id": self.id, "kind": self.kind, "title_th": self.title_th.strip(), "title_en": self.title_en.strip(),
-            "questions_th": [q.strip() for q in self.questions_th if q.strip()],
-            "questions_en": [q.strip() for q in self.questions_en if q.strip()],
-            "answer_th": _block(self.answer_th), "answer_en": _block(self.answer_en),
-            "sources": [{k: v.strip() for k, v in s.items() if v and v.strip()} for s in self.sources],
+            "id": self.id, "kind": self.kind, "title_th": c(self.title_th).strip(),
+            "title_en": c(self.title_en).strip(),
+            "questions_th": [c(q).strip() for q in self.questions_th if c(q).strip()],
+            "questions_en": [c(q).strip() for q in self.questions_en if c(q).strip()],
+            "answer_th": _block(c(self.answer_th)), "answer_en": _block(c(self.answer_en)),
+            "sources": [{k: c(v).strip() for k, v in s.items() if v and c(v).strip()} for s in self.sources],
             "related": [r.strip() for r in self.related if r.strip()],
             "reviewed_on": dt.date.fromisoformat(self.reviewed_on) if self.reviewed_on else today(),
             "status": self.status,
@@ -165,39 +171,51 @@ def render_entry(raw: dict[str, Any]) -> str:
     return "".join("  " + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 
-_ITEM_RE = re.compile(r"^(?P<indent>\s*)- id:\s*['\"]?(?P<id>[a-z0-9-]+)['\"]?\s*(#.*)?$")
+def _spans(text: str) -> dict[str, tuple[int, int]]:
+    """Each entry's [start, end) line span in a file, found by the YAML parser (never by matching lines).
 
-
-def _locate(lines: list[str], entry_id: str) -> tuple[int, int] | None:
-    """The [start, end) line span of an entry's list item in a file, trailing blank lines excluded."""
-    start = indent = None
-    for number, line in enumerate(lines):
-        match = _ITEM_RE.match(line.rstrip("\n"))
-        if match and match.group("id") == entry_id:
-            start, indent = number, len(match.group("indent"))
-            break
-    if start is None or indent is None:
-        return None
-    end = len(lines)
-    for number in range(start + 1, len(lines)):
-        line = lines[number]
-        if not line.strip() or line.lstrip().startswith("#"):
+    A line such as "- id: other" inside an answer is text of a block scalar to the parser, so it can neither
+    be taken for the other entry nor end this one. Trailing blank lines and comments before the next entry
+    stay outside the span. An unparsable file has no spans.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    items = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "entries"), None)
+    if not isinstance(items, yaml.SequenceNode):
+        return {}
+    lines = text.splitlines(keepends=True)
+    spans: dict[str, tuple[int, int]] = {}
+    for item in items.value:
+        if not isinstance(item, yaml.MappingNode) or not item.value:
             continue
-        leading = len(line) - len(line.lstrip())
-        if leading < indent or (leading == indent and line.lstrip().startswith("- ")):
-            end = number
-            break
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    return start, end
+        entry_id = next((v.value for k, v in item.value if isinstance(k, yaml.ScalarNode) and k.value == "id"
+                         and isinstance(v, yaml.ScalarNode)), None)
+        if not isinstance(entry_id, str) or entry_id in spans:
+            continue
+        last = item.value[-1][1].end_mark
+        end = last.line + (1 if last.column > 0 else 0)
+        while end > item.start_mark.line + 1 and not lines[end - 1].strip():
+            end -= 1
+        spans[entry_id] = (item.start_mark.line, end)
+    return spans
+
+
+def _locate(text: str, entry_id: str) -> tuple[int, int] | None:
+    """The [start, end) line span of an entry's list item in a file's text, or None."""
+    return _spans(text).get(entry_id)
 
 
 def entry_block(directory: Path, entry_id: str) -> tuple[Path, str] | None:
     """The file holding an entry and the entry's text as it stands in that file."""
     for path in entry_files(directory):
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        span = _locate(lines, entry_id)
+        text = path.read_text(encoding="utf-8")
+        span = _locate(text, entry_id)
         if span is not None:
+            lines = text.splitlines(keepends=True)
             return path, "".join(lines[span[0]:span[1]])
     return None
 
@@ -210,7 +228,7 @@ def fingerprint(text: str) -> str:
 def _splice(original: str, entry_id: str, new_block: str) -> str:
     """The file text with one entry's block replaced, or the block appended when the entry is new."""
     lines = original.splitlines(keepends=True)
-    span = _locate(lines, entry_id)
+    span = _locate(original, entry_id)
     if span is None:
         body = original if original.endswith("\n") or not original else original + "\n"
         return body + "\n" + new_block
@@ -296,6 +314,8 @@ def save_entry(session: Session, directory: Path, form: EntryForm, officer: Offi
     directory = directory.resolve()
     if not ENTRY_ID_RE.match(form.id or ""):
         raise EditError("รหัสเรื่อง (id) ใช้ได้เฉพาะ a-z 0-9 และ -")
+    if len(form.id) > MAX_ID:
+        raise EditError(f"รหัสเรื่อง (id) ยาวได้ไม่เกิน {MAX_ID} ตัวอักษร")
     if form.status not in STATUSES:
         raise EditError("สถานะไม่ถูกต้อง")
     if form.kind not in KINDS_TH:
@@ -327,12 +347,14 @@ def save_entry(session: Session, directory: Path, form: EntryForm, officer: Offi
         problems = _new_problems(directory, path.name, new_text, seeds_dir)
         if problems:
             raise EditError("ข้อมูลยังไม่ผ่านการตรวจสอบ", problems)
+        # History and audit reach the database first: if it refuses them, the file stays as it was and the
+        # bot never serves an entry that has no history.
+        change = KbChange(changed_at=utcnow(), officer_id=officer.id, username=officer.username, entry_id=form.id,
+                          file=path.name, action=action, before_text=before_text, after_text=block)
+        session.add(change)
+        audit(session, officer, f"kb-{action}", target=f"entry:{form.id}", detail=path.name)
+        session.flush()
         _atomic_write(path, new_text)
-    change = KbChange(changed_at=utcnow(), officer_id=officer.id, username=officer.username, entry_id=form.id,
-                      file=path.name, action=action, before_text=before_text, after_text=block)
-    session.add(change)
-    audit(session, officer, f"kb-{action}", target=f"entry:{form.id}", detail=path.name)
-    session.flush()
     return Saved(change, path)
 
 
@@ -403,3 +425,126 @@ def history(session: Session, *, entry_id: str | None = None, limit: int = 200) 
 def get_change(session: Session, change_id: int) -> KbChange | None:
     """One recorded change, for its before/after view."""
     return session.get(KbChange, change_id)
+
+
+# ----------------------------------------------------------------------------- forgetting a person (PDPA)
+REDACTED_TH = "[ลบตามคำขอของเจ้าของข้อมูล]"
+MIN_QUOTE = 8  # shorter texts ("ขอบคุณ", "ok") are everyone's words, not a quote of one person
+
+
+def _flat(text: str) -> str:
+    """Whitespace collapsed, as draft_from_answer joins a question."""
+    return " ".join(text.split())
+
+
+def _quotes(value: object, words: list[str]) -> bool:
+    """True when a text contains one of the person's words, or is one cut short (a draft's 80-character title)."""
+    if not isinstance(value, str):
+        return False
+    flat = _flat(value)
+    return len(flat) >= MIN_QUOTE and any(w in flat or w.startswith(flat) for w in words)
+
+
+def _redact(raw: dict[str, Any], words: list[str]) -> dict[str, Any] | None:
+    """The entry without the person's words (None when nothing of its own is left); the same dict if untouched."""
+    out = dict(raw)
+    for key in ("questions_th", "questions_en"):
+        items = raw.get(key)
+        if isinstance(items, list):
+            kept = [q for q in items if not _quotes(q, words)]
+            if len(kept) != len(items):
+                out[key] = kept
+    for key in ("title_th", "title_en", "answer_th", "answer_en"):
+        if _quotes(raw.get(key), words):
+            out[key] = REDACTED_TH
+    if out == raw:
+        return raw
+    if not out.get("questions_th"):
+        return None
+    if not out.get("questions_en"):
+        out.pop("questions_en", None)
+    return out
+
+
+def _redact_block(text: str | None, words: list[str]) -> str | None:
+    """A recorded entry block (kb_changes) without the person's words."""
+    if not text:
+        return text
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        parsed = None
+    raw = parsed[0] if isinstance(parsed, list) and parsed and isinstance(parsed[0], dict) else None
+    if raw is None:
+        return REDACTED_TH if any(w in _flat(text) for w in words) else text
+    redacted = _redact(raw, words)
+    if redacted is raw:
+        return text
+    return render_entry(redacted) if redacted is not None else f"  - id: {raw.get('id')}\n    # {REDACTED_TH}\n"
+
+
+@dataclass(frozen=True)
+class ForgottenInKb:
+    """How many draft entries and recorded changes lost a person's words (numbers only: it is logged)."""
+
+    drafts: int
+    changes: int
+
+
+def forget_words(session: Session, directory: Path | None, words: list[str]) -> ForgottenInKb:
+    """Take a person's words out of draft entries (the YAML) and the recorded history, in the caller's transaction.
+
+    A draft made from someone's question carries it as a phrasing and in its title; approved entries are the
+    IAO's reviewed text and are left alone. A draft with no phrasing of its own left is removed from its file.
+    Rewriting the file again is harmless, so a rolled-back forget can simply be run again.
+    """
+    words = sorted({w for w in (_flat(x) for x in words if x) if len(w) >= MIN_QUOTE})
+    if not words:
+        return ForgottenInKb(0, 0)
+    changes = 0
+    for row in session.scalars(select(KbChange)):
+        before, after = _redact_block(row.before_text, words), _redact_block(row.after_text, words)
+        if (before, after) != (row.before_text, row.after_text):
+            row.before_text, row.after_text = before, after or REDACTED_TH
+            changes += 1
+    session.flush()
+    drafts = _forget_in_files(directory.resolve(), words) if directory is not None and directory.is_dir() else 0
+    return ForgottenInKb(drafts, changes)
+
+
+def _forget_in_files(directory: Path, words: list[str]) -> int:
+    """Rewrite the draft entries of every file that quote the person; returns how many entries changed."""
+    changed = 0
+    with _locked(directory):
+        for path in entry_files(directory):
+            text = path.read_text(encoding="utf-8")
+            data = yaml.safe_load(text)
+            entries = data.get("entries") if isinstance(data, dict) else None
+            if not isinstance(entries, list):
+                continue
+            spans = _spans(text)
+            edits: list[tuple[int, int, str]] = []
+            for raw in entries:
+                if not isinstance(raw, dict) or raw.get("status") != "draft" or raw.get("id") not in spans:
+                    continue
+                redacted = _redact(raw, words)
+                if redacted is raw:
+                    continue
+                if redacted is None and len(entries) - sum(1 for *_, b in edits if not b) <= 1:
+                    redacted = {**raw, "questions_th": [REDACTED_TH], "title_th": REDACTED_TH}  # a file keeps one
+                start, end = spans[raw["id"]]
+                edits.append((start, end, render_entry(redacted) if redacted is not None else ""))
+            if not edits:
+                continue
+            lines = text.splitlines(keepends=True)
+            for start, end, block in sorted(edits, reverse=True):
+                if not block:
+                    while end < len(lines) and not lines[end].strip():
+                        end += 1  # the blank line that separated the removed entry
+                lines[start:end] = [block] if block else []
+            new_text = "".join(lines)
+            if not isinstance(yaml.safe_load(new_text), dict):
+                raise EditError("แก้ไขไฟล์ไม่ได้อย่างปลอดภัย (รูปแบบไฟล์ไม่คาดคิด) กรุณาแจ้งผู้ดูแลระบบ")
+            _atomic_write(path, new_text)
+            changed += len(edits)
+    return changed

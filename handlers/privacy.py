@@ -11,6 +11,7 @@ import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, and_, column, func, inspect, select, table, update
@@ -18,10 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.broadcasts import Broadcast
 from handlers.inbox import HandoffAnswer, HandoffResolution
+from handlers.kb_editor import forget_words
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import month_days
 from handlers.models import BANGKOK, District, Interaction, LineUser, bangkok_day, utcnow
-from handlers.officers import Officer, audit
+from handlers.officers import AuditLog, Officer, audit
 from handlers.satisfaction import SurveyResponse
 
 log = logging.getLogger(__name__)
@@ -142,13 +144,17 @@ class ForgetReport:
     broadcast_targets: int
     monthly_records: int
     queued_events: int
+    audit_details: int = 0
+    kb_drafts: int = 0
+    kb_changes: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """Plain data for the CLI and the audit line."""
         return asdict(self)
 
 
-def forget_user(session: Session, line_user_id: str, *, actor: str = "cli") -> ForgetReport:
+def forget_user(session: Session, line_user_id: str, *, actor: str = "cli",
+                knowledge_dir: Path | None = None) -> ForgetReport:
     """Erase a person's personal data in the caller's transaction while every KPI count stays the same.
 
     The row and its internal id stay (follower and district counts use them); the LINE id becomes a
@@ -158,6 +164,11 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli") -> F
     real_id = user.line_user_id
     mine = Interaction.user_id == user.id
     question_ids = list(session.scalars(select(Interaction.id).where(mine, Interaction.handoff.is_(True))))
+    # Their words, gathered before they are blanked, to find copies elsewhere (drafts, history, audit notes).
+    words = [*session.scalars(select(Interaction.text).where(mine, Interaction.direction == "in",
+                                                              Interaction.text.is_not(None))),
+             *session.scalars(select(HandoffAnswer.text).where(HandoffAnswer.user_id == user.id))]
+    answer_ids = list(session.scalars(select(HandoffAnswer.id).where(HandoffAnswer.user_id == user.id)))
 
     interactions = session.execute(
         update(Interaction).where(mine, Interaction.text.is_not(None)).values(text=None)
@@ -176,6 +187,10 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli") -> F
             update(HandoffResolution).where(HandoffResolution.question_id.in_(question_ids),
                                             HandoffResolution.note.is_not(None))
             .values(note=None).execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    words += comments
+    audit_details = _blank_audit_details(session, [f"question:{q}" for q in question_ids]
+                                         + [f"answer:{a}" for a in answer_ids])
+    in_kb = forget_words(session, knowledge_dir, words)
     targets = _drop_broadcast_target(session, real_id)
     records = _drop_comments_from_records(session, comments)
     queued = _blank_queue(session, _queue_table(session), contains=real_id)
@@ -186,11 +201,25 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli") -> F
     user.is_follower = False  # never a broadcast target again: the pseudonym is no LINE account
     user.awaiting_district = False
     session.flush()
-    report = ForgetReport(user.id, interactions, len(comments), answers, notes, targets, records, queued)
+    report = ForgetReport(user.id, interactions, len(comments), answers, notes, targets, records, queued,
+                          audit_details, in_kb.drafts, in_kb.changes)
     detail = "; ".join(f"{k}={v}" for k, v in report.as_dict().items() if k != "user_id")
     audit(session, None, "user-forget", target=f"line_user:{user.id}", detail=detail, username=actor)
     log.info("forgot LINE user #%d (%s)", user.id, detail)
     return report
+
+
+def _blank_audit_details(session: Session, targets: list[str], *, before: dt.datetime | None = None) -> int:
+    """Blank the free-text detail of audit rows about these questions and answers (who, what and when stay)."""
+    where = [AuditLog.detail.is_not(None)]
+    if targets:
+        where.append(AuditLog.target.in_(targets))
+    elif before is None:
+        return 0
+    if before is not None:
+        where += [AuditLog.action == "resolve", AuditLog.occurred_at < before]
+    return int(session.execute(update(AuditLog).where(*where).values(detail=None)
+                               .execution_options(synchronize_session=False)).rowcount)  # type: ignore[attr-defined]
 
 
 def _drop_broadcast_target(session: Session, line_user_id: str) -> int:
@@ -266,6 +295,7 @@ class PurgeReport:
     officer_answers: int
     monthly_records: int
     queued_events: int
+    inbox_notes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for the CLI and the log."""
@@ -299,6 +329,13 @@ def purge_text(session: Session, days: int, now: dt.datetime, *, dry_run: bool =
         if figures is not None:
             new_figures[record.id] = (record, figures)
     queued = _blank_queue(session, _queue_table(session), before=cutoff, dry_run=dry_run)
+    old_notes = and_(HandoffResolution.resolved_at < cutoff, HandoffResolution.note.is_not(None))
+    if dry_run:
+        notes = session.scalar(select(func.count()).select_from(HandoffResolution).where(old_notes)) or 0
+    else:  # an officer's closing note may quote the question: it expires with it
+        notes = session.execute(update(HandoffResolution).where(old_notes).values(note=None)
+                                .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        _blank_audit_details(session, [], before=cutoff)
     if dry_run:
         lines = session.scalar(select(func.count()).select_from(Interaction).where(old_lines)) or 0
         comments = session.scalar(select(func.count()).select_from(SurveyResponse).where(old_comments)) or 0
@@ -315,7 +352,7 @@ def purge_text(session: Session, days: int, now: dt.datetime, *, dry_run: bool =
         session.flush()
     return PurgeReport(cutoff=bkk_iso(cutoff) or "", days=days, dry_run=dry_run, interactions=int(lines),
                        survey_comments=int(comments), officer_answers=int(answers), monthly_records=len(new_figures),
-                       queued_events=queued)
+                       queued_events=queued, inbox_notes=int(notes))
 
 
 def _month_ended_before(month: str, cutoff: dt.datetime) -> bool:

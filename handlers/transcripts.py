@@ -7,18 +7,17 @@ import datetime as dt
 import hashlib
 import hmac
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from handlers.kpi.periods import month_days, parse_month
 from handlers.models import BANGKOK, District, Interaction, LineUser
+from handlers.safe_text import safe_cell
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 SEARCH_LIMIT = 200
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 EXPORT_COLUMNS = (
     "id", "time_bangkok", "day", "user", "display_name", "district_code", "district", "direction", "kind",
@@ -103,21 +102,8 @@ def districts(session: Session) -> list[District]:
 
 # ----------------------------------------------------------------------------- export
 def month_range(month: str) -> tuple[dt.date, dt.date]:
-    """First and last Bangkok day of a "YYYY-MM" month; raises ValueError on anything else."""
-    match = MONTH_RE.match(month.strip())
-    if not match:
-        raise ValueError("month must be YYYY-MM")
-    year, mon = int(match.group(1)), int(match.group(2))
-    first = dt.date(year, mon, 1)
-    following = dt.date(year + (mon == 12), mon % 12 + 1, 1)
-    return first, following - dt.timedelta(days=1)
-
-
-def _safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """First and last Bangkok day of a "YYYY-MM" month; MonthError (a ValueError) on anything else."""
+    return month_days(*parse_month(month))
 
 
 def export_rows(session: Session, month: str, *, secret: str, real_ids: bool = False,
@@ -136,7 +122,7 @@ def export_rows(session: Session, month: str, *, secret: str, real_ids: bool = F
             who = ""
         else:
             who = line_user_id if real_ids else pseudonym(line_user_id, secret)
-        yield tuple(_safe_cell(v) for v in (
+        yield tuple(safe_cell(v) for v in (
             row.id, row.occurred_at.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M:%S"), row.bkk_day.isoformat(),
             who, (display_name or "") if real_ids else "", district.code if district else "",
             district.name_th if district else "", row.direction, row.kind, row.text or "", row.outcome or "",
@@ -168,15 +154,8 @@ def export_xlsx(session: Session, month: str, *, secret: str, real_ids: bool = F
     sheet = workbook.create_sheet(title=f"chat-log {month}")
     sheet.append(list(EXPORT_COLUMNS))
     for row in export_rows(session, month, secret=secret, real_ids=real_ids):
-        sheet.append([_xlsx_text(v) for v in row])
+        sheet.append(list(row))  # export_rows made every cell safe
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
-
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _xlsx_text(value: object) -> object:
-    """Drop control characters Excel's XML cannot hold (a LINE message may carry them)."""
-    return _ILLEGAL_XML.sub("", value) if isinstance(value, str) else value

@@ -19,6 +19,14 @@ STATUSES: tuple[str, ...] = ("approved", "draft")
 CATEGORY_ID_RE = re.compile(r"^[a-z0-9_]+$")
 ENTRY_ID_RE = re.compile(r"^[a-z0-9-]+$")
 LINE_TEXT_LIMIT = 5_000  # LINE rejects longer text messages, so such an answer could never be sent
+# Bounds on what an editor types (README "Reliability"): an id fits the database's String(100) columns; a title
+# becomes a button's displayText (LINE's limit 300) behind a prefix, so 100; the longest real phrasing is ~100
+# characters and each one is embedded for the e5 channel (about 0.7 ms a character), so 300.
+MAX_ID = 100
+MAX_TITLE = 100
+MAX_PHRASING = 300
+MAX_SOURCE_TEXT = 500
+MAX_URL = 1_000  # LINE's limit for a URI action
 
 
 class KnowledgeError(ValueError):
@@ -167,6 +175,9 @@ def parse_entry(raw: Any, category: str, file: str, index: int) -> Entry:
     entry_id = raw.get("id")
     if not isinstance(entry_id, str) or not ENTRY_ID_RE.match(entry_id):
         raise KnowledgeError(f"{file}: entry #{index + 1}: id must match [a-z0-9-]+, got {entry_id!r}")
+    if len(entry_id) > MAX_ID:
+        raise KnowledgeError(f"{file}: entry #{index + 1}: รหัสเรื่อง (id) ยาว {len(entry_id):,} ตัวอักษร "
+                             f"(ไม่เกิน {MAX_ID} ตัวอักษร)")
     where = f"{file}: entry {entry_id}"
     kind = raw.get("kind", "faq")
     if kind not in KINDS:
@@ -188,7 +199,7 @@ def parse_entry(raw: Any, category: str, file: str, index: int) -> Entry:
     for key, answer in (("answer_th", answer_th), ("answer_en", answer_en or "")):
         if len(answer) > LINE_TEXT_LIMIT:
             raise KnowledgeError(f"{where}: {key} has {len(answer):,} characters, LINE accepts {LINE_TEXT_LIMIT:,}")
-    return Entry(
+    entry = Entry(
         id=entry_id,
         category=category,
         kind=kind,
@@ -204,6 +215,31 @@ def parse_entry(raw: Any, category: str, file: str, index: int) -> Entry:
         status=status,
         file=file,
     )
+    too_long = length_problems(entry)
+    if too_long:
+        raise KnowledgeError(f"{where}: ข้อความยาวเกินกำหนด: " + "; ".join(too_long))
+    return entry
+
+
+def length_problems(entry: Entry) -> list[str]:
+    """Fields over their bound, in Thai (bounded where the text enters: the files, the console, kb validate)."""
+    found = []
+
+    def check(label: str, text: str | None, limit: int) -> None:
+        if text is not None and len(text) > limit:
+            found.append(f"{label} ยาว {len(text):,} ตัวอักษร (ไม่เกิน {limit:,} ตัวอักษร)")
+
+    check("title_th", entry.title_th, MAX_TITLE)
+    check("title_en", entry.title_en, MAX_TITLE)
+    for key, phrasings in (("questions_th", entry.questions_th), ("questions_en", entry.questions_en)):
+        for number, phrasing in enumerate(phrasings, 1):
+            check(f"{key} ข้อ {number}", phrasing, MAX_PHRASING)
+    for source in entry.sources:
+        check("sources agency", source.agency, MAX_SOURCE_TEXT)
+        check("sources ref", source.ref, MAX_SOURCE_TEXT)
+        check("sources seed", source.seed, MAX_SOURCE_TEXT)
+        check("sources url", source.url, MAX_URL)
+    return found
 
 
 def parse_file(path: Path) -> tuple[Category, list[Entry]]:

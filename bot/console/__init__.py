@@ -40,6 +40,7 @@ from bot.console.security import (
 )
 from bot.ratelimit import RateLimiter
 from handlers import inbox, kb_editor, officers, transcripts
+from handlers.kpi.periods import MonthError, normalise_month
 from handlers.library import Library
 from handlers.models import BANGKOK
 from handlers.ports import Messenger
@@ -321,9 +322,9 @@ def _register_conversations(bp: Blueprint, ctx: ConsoleContext) -> None:
         if real_ids:
             _admin_only()
         try:
-            transcripts.month_range(month)
-        except ValueError:
-            abort(400, description="month must be YYYY-MM")
+            month = normalise_month(month)
+        except MonthError as error:
+            abort(400, description=str(error))
         if fmt not in ("csv", "xlsx"):
             abort(400, description="format must be csv or xlsx")
         db = _db()

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from handlers import officers
-from handlers.kpi import MonthlyCounts, close_month, compute_month, current_record, history, parse_month
+from handlers.kpi import MonthError, MonthlyCounts, close_month, compute_month, current_record, history, parse_month
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import fiscal_year_of
 from handlers.kpi.yearly import DISTRICT_COUNT, propose_interclinic
@@ -26,6 +27,7 @@ from handlers.models import BANGKOK, utcnow
 from handlers.reports import Document, FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.reports import charts as chart_images
 from handlers.reports.thai import month_year_th
+from handlers.transactions import conflicting_write, retrying_transaction
 
 if TYPE_CHECKING:
     from bot.console import ConsoleContext
@@ -65,8 +67,8 @@ def _month(text: str | None) -> tuple[int, int]:
         return today.year, today.month
     try:
         return parse_month(text)
-    except ValueError:
-        abort(400, description="month must be YYYY-MM")
+    except MonthError as error:
+        abort(400, description=str(error))
 
 
 def _key(year: int, month: int) -> str:
@@ -124,15 +126,25 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
 
     @bp.post("/kpi/close")
     def kpi_close() -> BaseResponse:
-        db = _db()
         year, month = _month(request.form.get("month") or "-")
-        counts = close_month(db, year, month, utcnow(), quota_limit=quota_limit(), closed_by=_officer().username)
-        record = current_record(db, counts.month)
-        version = record.version if record else 1
-        officers.audit(db, _officer(), "kpi-close", target=f"month:{counts.month}",
-                       detail=f"version {version}; {counts.questions} questions; {counts.broadcasts_sent} tips",
-                       remote_addr=request.remote_addr)
-        db.commit()
+        officer = _officer()
+
+        def close(db: Session) -> tuple[MonthlyCounts, int]:
+            counts = close_month(db, year, month, utcnow(), quota_limit=quota_limit(), closed_by=officer.username)
+            record = current_record(db, counts.month)
+            version = record.version if record else 1
+            officers.audit(db, db.get(officers.Officer, officer.id), "kpi-close", target=f"month:{counts.month}",
+                           detail=f"version {version}; {counts.questions} questions; {counts.broadcasts_sent} tips",
+                           remote_addr=request.remote_addr)
+            return counts, version
+
+        try:  # its own transaction, retried when another officer closed the same month at the same moment
+            counts, version = retrying_transaction(ctx.sessions, close)
+        except (IntegrityError, OperationalError) as error:
+            if not conflicting_write(error):
+                raise
+            flash("ปิดยอดไม่สำเร็จ เพราะมีผู้ปิดยอดเดือนนี้พร้อมกัน กรุณาลองอีกครั้ง", "error")
+            return redirect(url_for("console.kpi_view", month=_key(year, month)))
         flash(f"ปิดยอดเดือน{month_year_th(year, month)} แล้ว (ครั้งที่ {version})", "ok")
         return redirect(url_for("console.kpi_view", month=counts.month))
 
@@ -164,7 +176,7 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
         db = _db()
         entry_titles, category_titles = titles()
         report = monthly_report(db, year, mon, utcnow(), titles=entry_titles, category_titles=category_titles,
-                                quota_limit=quota_limit())  # a month never closed is closed now (evidence)
+                                quota_limit=quota_limit())  # read only: a GET never closes a month
         thai = request.args.get("thai_digits") == "1"
         name = f"iao-monthly-{_key(year, mon)}.{fmt}"
         try:
@@ -189,9 +201,10 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
         try:
             data = _rendered(yearly_document(result, figures, thai_digits=thai), fmt, name)
         except FontMissing as error:
-            db.rollback()
             flash(f"สร้างรายงานไม่ได้: {error}", "error")
             return redirect(url_for("console.kpi_view"))
+        finally:
+            db.rollback()  # the proposal was computed for this download only: a GET stores nothing but its audit
         officers.audit(db, _officer(), "report-download", target=f"fy:{be_year}", detail=f"format={fmt}",
                        remote_addr=request.remote_addr)
         db.commit()

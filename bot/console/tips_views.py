@@ -43,6 +43,7 @@ from handlers.broadcasts import (
     schedule,
     stop_tip,
 )
+from handlers.kpi.periods import MonthError, normalise_month
 from handlers.models import BANGKOK, utcnow
 from handlers.ports import Quota
 from handlers.reports.thai import month_year_th
@@ -116,10 +117,9 @@ def _month_arg(value: str | None) -> str:
     if not value:
         return dt.datetime.now(BANGKOK).strftime("%Y-%m")
     try:
-        month_bounds(value)
-    except ValueError:
-        abort(400, description="month must be YYYY-MM")
-    return f"{int(value[:4]):04d}-{int(value[5:]):02d}"
+        return normalise_month(value)
+    except MonthError as error:
+        abort(400, description=str(error))
 
 
 def _shift(month: str, delta: int) -> str:

@@ -19,13 +19,13 @@ from handlers.kpi.models import (
     MonthlyRecord,
     ScoringScheme,
 )
-from handlers.kpi.periods import fiscal_year_of, parse_month, previous_month
+from handlers.kpi.periods import MonthError, fiscal_year_of, month_key, normalise_month, parse_month, previous_month
 from handlers.kpi.reference import seed_kpi_reference
 from handlers.kpi.scheduled import close_previous_month
 
 __all__ = [
-    "BROADCAST_TARGET", "DEFAULT_QUOTA_LIMIT", "Component", "EvidenceItem", "FiscalYear", "Indicator",
-    "IndicatorResult", "Level", "MonthlyCounts", "MonthlyRecord", "ScoringScheme", "close_month",
-    "close_previous_month", "compute_month", "current_record", "fiscal_year_of", "history", "parse_month",
-    "previous_month", "seed_kpi_reference",
+    "BROADCAST_TARGET", "Component", "DEFAULT_QUOTA_LIMIT", "EvidenceItem", "FiscalYear", "Indicator",
+    "IndicatorResult", "Level", "MonthError", "MonthlyCounts", "MonthlyRecord", "ScoringScheme", "close_month",
+    "close_previous_month", "compute_month", "current_record", "fiscal_year_of", "history", "month_key",
+    "normalise_month", "parse_month", "previous_month", "seed_kpi_reference"
 ]

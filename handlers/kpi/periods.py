@@ -10,6 +10,15 @@ from handlers.models import BANGKOK
 BE_OFFSET = 543
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2200  # CE years a month may name: @IAO's log cannot hold anything else
+MONTH_TH = "เดือนต้องอยู่ในรูปแบบ YYYY-MM เป็นเลขอารบิก เช่น 2026-11 (ปี ค.ศ. หรือ พ.ศ.)"
+_MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})", re.ASCII)
+
+
+class MonthError(ValueError):
+    """A month that is not YYYY-MM; the message is Thai for the console and names the format for the CLI."""
+
+
 def fiscal_year_of(year: int, month: int) -> int:
     """The BE fiscal year a CE month belongs to: October 2026 → 2570, September 2026 → 2569."""
     if not 1 <= month <= 12:
@@ -44,12 +53,29 @@ def month_utc_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
 
 
 def parse_month(text: str) -> tuple[int, int]:
-    """"2026-11" → (2026, 11); a BE year (≥ 2400) is accepted and converted."""
-    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text)
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"month must look like YYYY-MM, not {text!r}")
-    year = int(match.group(1))
-    return (year - BE_OFFSET if year >= 2400 else year), int(match.group(2))
+    """"2026-11" → (2026, 11); a BE year (≥ 2400) is converted. The one month parser of every page and command.
+
+    ASCII digits only (Python's \\d also takes full-width and Thai digits), no padding, a month 1–12 and a
+    year in [FIRST_YEAR, LAST_YEAR], so nothing downstream meets year 0 or a date it cannot build.
+    """
+    match = _MONTH_RE.fullmatch(text.strip()) if isinstance(text, str) and len(text) <= 20 else None
+    if match is None:
+        raise MonthError(MONTH_TH)
+    year, month = int(match.group(1)), int(match.group(2))
+    year = year - BE_OFFSET if year >= 2400 else year
+    if not (1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR):
+        raise MonthError(MONTH_TH)
+    return year, month
+
+
+def month_key(year: int, month: int) -> str:
+    """(2026, 11) → "2026-11", the form months are stored and shown in."""
+    return f"{year:04d}-{month:02d}"
+
+
+def normalise_month(text: str) -> str:
+    """A month as typed ("2569-11", "2026-1") in its stored form "2026-11"; MonthError when malformed."""
+    return month_key(*parse_month(text))
 
 
 def previous_month(now: dt.datetime) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers.kpi.counts import MonthlyCounts, close_month
 from handlers.kpi.periods import previous_month
 from handlers.models import utcnow
+from handlers.transactions import retrying_transaction
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +20,8 @@ def close_previous_month(sessions: sessionmaker[Session], now: dt.datetime | Non
     """Close last month in its own transaction; safe to run again (adds a version, same figures)."""
     now = now or utcnow()
     year, month = previous_month(now)
-    with sessions.begin() as session:
-        counts = close_month(session, year, month, now, quota_limit=quota_limit, closed_by="scheduler")
+    counts = retrying_transaction(sessions, lambda session: close_month(
+        session, year, month, now, quota_limit=quota_limit, closed_by="scheduler"))
     log.info("closed KPI month %s: %d questions, %d broadcasts", counts.month, counts.questions,
              counts.broadcasts_sent)
     return counts

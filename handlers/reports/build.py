@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from handlers.kpi.counts import MonthlyCounts, close_month, current_record
+from handlers.kpi.counts import MonthlyCounts, compute_month, current_record
 from handlers.kpi.models import IndicatorResult, MonthlyRecord
+from handlers.kpi.periods import month_key, month_utc_bounds
 from handlers.kpi.yearly import DISTRICT_COUNT, YearFigures, interclinic_value
 from handlers.models import BANGKOK
 from handlers.reports import charts
@@ -18,6 +19,7 @@ from handlers.reports.thai import MONTHS_TH_SHORT, date_th, month_year_th, numbe
 
 UNIT_TH = "สำนักงานการต่างประเทศ สำนักปลัดกรุงเทพมหานคร"
 PROJECT_TH = "โครงการ BMA Online InterClinic กิจกรรม IAO Line Official (บัญชีไลน์ @IAO)"
+PROVISIONAL_TH = "ฉบับชั่วคราว"
 FLOOR_RULE_TH = "* กรณีผลการดำเนินงานต่ำกว่าค่าเป้าหมายระดับ 1 จะได้คะแนนเท่ากับค่าเป้าหมายระดับ 1"
 
 
@@ -31,17 +33,21 @@ class MonthlyReport:
     category_titles: Mapping[str, str]
     generated_at: dt.datetime
 
+    @property
+    def provisional(self) -> bool:
+        """True unless the month was closed after its last Bangkok day (its figures can still change)."""
+        year, month = (int(x) for x in self.counts.month.split("-"))
+        return self.record is None or self.record.closed_at < month_utc_bounds(year, month)[1]
+
 
 def monthly_report(session: Session, year: int, month: int, now: dt.datetime, *,
                    titles: Mapping[str, str] | None = None, category_titles: Mapping[str, str] | None = None,
                    quota_limit: int | None = None) -> MonthlyReport:
-    """The month's current closed record; a month never closed is closed now (the report is evidence)."""
-    record = current_record(session, f"{year:04d}-{month:02d}")
-    if record is None:
-        close_month(session, year, month, now, quota_limit=quota_limit, closed_by="report")
-        record = current_record(session, f"{year:04d}-{month:02d}")
-    assert record is not None
-    return MonthlyReport(MonthlyCounts.from_dict(record.figures), record, titles or {}, category_titles or {}, now)
+    """The month's current closed record, else figures computed now: reading a report never closes a month."""
+    record = current_record(session, month_key(year, month))
+    counts = (MonthlyCounts.from_dict(record.figures) if record is not None
+              else compute_month(session, year, month, quota_limit=quota_limit))
+    return MonthlyReport(counts, record, titles or {}, category_titles or {}, now)
 
 
 def _suggested_obstacles(c: MonthlyCounts) -> list[str]:
@@ -140,11 +146,16 @@ def monthly_document(report: MonthlyReport, *, thai_digits: bool = False, suppor
         suggested = _suggested_obstacles(c)
         problems = "\n".join(f"{i}. {s}" for i, s in enumerate(suggested, 1)) if suggested else None
     version = f" (ปิดยอดครั้งที่ {record.version})" if record else ""
+    header = [("ประจำเดือน", month_th), ("ปีงบประมาณ พ.ศ.", str(c.fiscal_year)),
+              ("ข้อมูล ณ วันที่", date_th(as_of.date()) + f" เวลา {as_of:%H:%M} น." + version)]
+    if report.provisional:
+        header.append(("สถานะ", PROVISIONAL_TH + (": ยังไม่ได้ปิดยอดเดือนนี้" if record is None
+                                                 else ": ปิดยอดก่อนสิ้นเดือน") + " ตัวเลขอาจเปลี่ยนแปลง"))
     return Document(
-        title=f"รายงานสรุปกิจกรรมตามโครงการฯ ประจำเดือน{month_th}",
+        title=f"รายงานสรุปกิจกรรมตามโครงการฯ ประจำเดือน{month_th}" + (f" ({PROVISIONAL_TH})"
+                                                                       if report.provisional else ""),
         subtitle=[PROJECT_TH, UNIT_TH],
-        header=[("ประจำเดือน", month_th), ("ปีงบประมาณ พ.ศ.", str(c.fiscal_year)),
-                ("ข้อมูล ณ วันที่", date_th(as_of.date()) + f" เวลา {as_of:%H:%M} น." + version)],
+        header=header,
         sections=[
             Section("1. สรุปผลการดำเนินงาน", [summary]),
             Section("2. การเผยแพร่ข้อมูลด้านการต่างประเทศผ่านบัญชี @IAO (เป้าหมายเดือนละไม่น้อยกว่า 6 ครั้ง)", tips),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from handlers.reports.thai import number, thai_digits
+from handlers.safe_text import safe_text
 
 Cell = str | int | float | None
 
@@ -69,16 +70,18 @@ class Document:
     landscape: bool = False
 
     def text(self, cell: Cell, column: int | None = None, table: Table | None = None) -> str:
-        """A cell or string as printed, with Thai digits when asked (except kept columns)."""
-        out = cell if isinstance(cell, str) else number(cell)
+        """A cell or string as printed (XML-safe), with Thai digits when asked (except kept columns)."""
+        out = safe_text(cell) if isinstance(cell, str) else number(cell)
         if self.thai_digits and not (table is not None and column in table.keep_digits):
             out = thai_digits(out)
         return out
 
     def localised(self) -> Document:
-        """A copy whose titles, header, paragraphs and fields already carry Thai digits if asked."""
-        if not self.thai_digits:
-            return self
+        """A copy whose titles, header, paragraphs and fields are XML-safe and carry Thai digits if asked.
+
+        Every renderer starts from this copy, so stored text (a closed month's survey comments) with control
+        characters or U+FFFF renders in every format instead of failing.
+        """
         t = self.text
         sections = []
         for section in self.sections:

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from handlers.reports.document import Document, Field, Image, Paragraph, Table
 from handlers.reports.fonts import OFFICE_FONT, font_path
+from handlers.safe_text import safe_cell
 
 THIN = Side(style="thin", color="777777")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -31,7 +32,7 @@ def render_xlsx(doc: Document, path: Path) -> None:
     row = 1
 
     def put(col: int, value: object, font: Font = normal, border: bool = False) -> None:
-        cell = sheet.cell(row=row, column=col, value=value)  # type: ignore[arg-type]
+        cell = sheet.cell(row=row, column=col, value=safe_cell(value))  # type: ignore[arg-type]
         cell.font = font
         cell.alignment = wrap
         if border:
@@ -64,7 +65,7 @@ def render_xlsx(doc: Document, path: Path) -> None:
                 picture = XlImage(io.BytesIO(block.png))
                 scale = 640 / picture.width
                 picture.width, picture.height = 640, int(picture.height * scale)
-                charts.cell(row=chart_row, column=1, value=block.caption).font = bold
+                charts.cell(row=chart_row, column=1, value=safe_cell(block.caption)).font = bold
                 charts.add_image(picture, f"A{chart_row + 1}")
                 chart_row += int(picture.height / 20) + 4
                 put(1, f"{block.caption} (ดูแผ่นงาน \"แผนภูมิ\")")
@@ -80,7 +81,7 @@ def _table(sheet: object, doc: Document, table: Table, row: int, normal: Font, b
            widths: dict[int, float]) -> int:
     """Write one table from `row`; numbers stay numeric unless Thai digits were asked for."""
     for j, header in enumerate(table.headers, 1):
-        cell = sheet.cell(row=row, column=j, value=header)  # type: ignore[attr-defined]
+        cell = sheet.cell(row=row, column=j, value=safe_cell(header))  # type: ignore[attr-defined]
         cell.font, cell.fill, cell.border = bold, HEAD_FILL, BOX
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     last = len(table.rows) - 1
@@ -89,7 +90,7 @@ def _table(sheet: object, doc: Document, table: Table, row: int, normal: Font, b
         for j, value in enumerate(values, 1):
             keep_number = isinstance(value, int | float) and not doc.thai_digits
             cell = sheet.cell(row=row, column=j,  # type: ignore[attr-defined]
-                              value=value if keep_number else doc.text(value, j - 1, table))
+                              value=value if keep_number else safe_cell(doc.text(value, j - 1, table)))
             cell.font = bold if table.total_row and i == last else normal
             cell.border = BOX
             cell.alignment = Alignment(wrap_text=True, vertical="top",

@@ -1,0 +1,39 @@
+"""Retrying a whole transaction when a concurrent writer won: for entry points, which own their transactions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
+CONFLICT_MARKERS = ("database is locked", "database table is locked", "could not serialize", "deadlock detected")
+
+
+def conflicting_write(error: BaseException) -> bool:
+    """True for a write that lost to a concurrent one: a unique key just taken, SQLite busy, a serialisation fail."""
+    if isinstance(error, IntegrityError):
+        return True
+    return isinstance(error, OperationalError) and any(m in str(error).lower() for m in CONFLICT_MARKERS)
+
+
+def retrying_transaction(sessions: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = 4,
+                         pause: float = 0.05) -> T:
+    """Run `work` in a transaction of its own, again from the start when a concurrent writer won.
+
+    Two officers closing the same month read the same latest version; the second insert then hits the unique
+    (month, version) key. A fresh transaction reads the new version and stores the next one. After `attempts`
+    the error is raised for the entry point to turn into a clear message.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with sessions.begin() as session:
+                return work(session)
+        except (IntegrityError, OperationalError) as error:
+            if attempt == attempts or not conflicting_write(error):
+                raise
+            time.sleep(pause * attempt)
+    raise AssertionError("unreachable: the loop returns or raises")
