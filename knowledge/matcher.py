@@ -47,6 +47,7 @@ ANSWER_MARGIN = 0.02
 CONFIDENT = 0.60
 SEMANTIC_CONFIDENT = 0.60
 SUGGESTIONS = 3
+RELATED_TIES = True  # answer a near-tie between related entries (the runner-up is offered beside the answer)
 LOOKALIKE_WINDOW = 10  # how far down the ranking a domestic twin is looked for when only Thais are named
 # The supervised classifier's share of the fused score (knowledge/classifier.py), and what it trains on.
 CLASSIFIER_SHARE = 0.25
@@ -55,7 +56,7 @@ CLASSIFIER_SHARE = 0.25
 CLASSIFIER_ANSWER_THRESHOLD = 0.33
 CLASSIFIER_SUGGEST_THRESHOLD = 0.30
 CLASSIFIER_OFF_TOPIC_THRESHOLD = 0.15
-CLASSIFIER_MARGIN = 0.04
+CLASSIFIER_MARGIN = 0.05
 CLASSIFIER_CONFIDENT = 0.55
 CLASSIFIER_OFF_TOPIC_P = 0.35
 ANSWER_SENTENCES = 8
@@ -460,6 +461,9 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
     top = ranked[0] if ranked else None
     best = top.fused if top else 0.0
     if top is None or best < thresholds.off_topic or top.off_topic >= thresholds.off_topic_p:
+        if mentions_foreign_person(normalized):
+            # anything about a foreigner is @IAO's to answer: what the base lacks goes to an officer
+            return Decision("handoff", None, best, suggestions, normalized)
         return Decision("off_topic", None, best, (), normalized)
     if best < thresholds.suggest:
         return Decision("handoff", None, best, suggestions, normalized)
@@ -472,7 +476,13 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
     runner_up = ranked[1].fused if len(ranked) > 1 else 0.0
     clear_lead = best - runner_up >= thresholds.margin
     decoy_close = any(r.entry.kind == "out_of_scope" and best - r.fused < thresholds.margin for r in ranked[1:4])
-    if best >= thresholds.answer and (clear_lead or (best >= thresholds.confident and not decoy_close)):
+    second = ranked[1].entry if len(ranked) > 1 else None
+    # a near-tie between two entries that name each other as related: the top one answers, the other is a tap away
+    kin = second is not None and (
+        second.id in top.entry.related or top.entry.id in second.related or second.category == top.entry.category
+    )
+    tie_ok = (best >= thresholds.confident or (kin and RELATED_TIES)) and not decoy_close
+    if best >= thresholds.answer and (clear_lead or tie_ok):
         others = tuple((r.entry, r.fused) for r in faq[1 : SUGGESTIONS + 1])
         return Decision("answer", top.entry, best, others, normalized)
     return Decision("suggest", top.entry, best, suggestions, normalized)
