@@ -436,9 +436,10 @@ class Matcher:
         return choose(self.rank(normalized), normalized, self.thresholds)
 
     def rank(self, normalized: str, limit: int | None = RANKED) -> list[ChannelScores]:
-        """scores() of a prepared message; a long one is also tried on its opening, the better one wins."""
+        """scores() of a prepared message; a long one in doubt is also tried on its opening and its closing."""
         ranked = self.scores(normalized, limit=limit)
-        if len(normalized) > OPENING_CHARS:
+        sure = bool(ranked) and ranked[0].fused >= self.thresholds.answer + self.thresholds.margin
+        if len(normalized) > OPENING_CHARS and not sure:  # each part costs an e5 pass: only when in doubt
             cut = normalized.rfind(" ", 0, OPENING_CHARS)
             opening = normalized[: cut if cut > 40 else OPENING_CHARS]
             # staff often tell the story first and ask at the end
