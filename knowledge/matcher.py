@@ -9,6 +9,7 @@ An entry's score in a channel is its best phrasing (title or question); channels
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from knowledge import semantic as semantic_channel
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.index import SparseIndex, char_ngrams, word_features
 from knowledge.normalize import normalize, strip_tones
-from knowledge.parties import mentions_foreign_person, names_only_thai_parties
+from knowledge.parties import mentions_foreign_person, mentions_foreign_side, names_only_thai_parties
 from knowledge.words import canonical_tokens, content_tokens
 
 Outcome = Literal["answer", "suggest", "handoff", "greeting", "thanks", "off_topic", "empty"]
@@ -47,6 +48,8 @@ ANSWER_MARGIN = 0.02
 CONFIDENT = 0.60
 SEMANTIC_CONFIDENT = 0.60
 SUGGESTIONS = 3
+THAI_LETTER_RE = re.compile("[\u0e01-\u0e2e]")
+FRAMED_NEED_A_FOREIGNER = True  # a foreigner entry is answered only when the message has something foreign
 RELATED_TIES = True  # answer a near-tie between related entries (the runner-up is offered beside the answer)
 LOOKALIKE_WINDOW = 10  # how far down the ranking a domestic twin is looked for when only Thais are named
 # The supervised classifier's share of the fused score (knowledge/classifier.py), and what it trains on.
@@ -452,6 +455,16 @@ class Matcher:
         return ranked
 
 
+@functools.lru_cache(maxsize=8192)
+def _framed(title_th: str, title_en: str) -> bool:
+    return mentions_foreign_side(normalize(title_th)) or mentions_foreign_side(normalize(title_en))
+
+
+def _foreign_framed(entry: Entry) -> bool:
+    """Whether an entry is about the foreign case by its own title ("ชาวต่างชาติขออนุญาตก่อสร้าง")."""
+    return _framed(entry.title_th, entry.title_en)
+
+
 def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds) -> Decision:
     """Turn ranked entry scores into a Decision (separate from scoring so thresholds can be calibrated)."""
     if ranked and ranked[0].entry.kind == "out_of_scope" and mentions_foreign_person(normalized):
@@ -474,6 +487,10 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
         # the people are Thai: a foreigner answer would be wrong, the domestic twin (if close) says where to go
         twin = next((r for r in ranked[:LOOKALIKE_WINDOW] if r.entry.kind == "out_of_scope"), None)
         return Decision("handoff", twin.entry if twin else None, best, suggestions, normalized)
+    thai = bool(THAI_LETTER_RE.search(normalized))  # staff write English mostly when a foreigner is there
+    if FRAMED_NEED_A_FOREIGNER and thai and _foreign_framed(top.entry) and not mentions_foreign_side(normalized):
+        # a foreigner topic asked with nothing foreign in the message: likely the everyday case, so ask
+        return Decision("suggest", top.entry, best, suggestions, normalized)
     runner_up = ranked[1].fused if len(ranked) > 1 else 0.0
     clear_lead = best - runner_up >= thresholds.margin
     decoy_close = any(r.entry.kind == "out_of_scope" and best - r.fused < thresholds.margin for r in ranked[1:4])

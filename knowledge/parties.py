@@ -14,7 +14,8 @@ import re
 THAI_PARTY_RE = re.compile(
     r"(คนไทย|ชาวไทย|สัญชาติไทย|ไทยทั้งคู่|ไทยกับไทย|ไทยล้วน|เจ้าของคนไทย|สามีไทย|ภรรยาไทย|สามีคนไทย|"
     r"ภรรยาคนไทย|แฟนคนไทย|พ่อแม่คนไทย|thai (?:citizen|national|person|people|owner|couple|husband|wife|"
-    r"worker|shop|family|parents|friend|man|woman|girl|guy)s?|both thai|\bthais\b)"
+    r"worker|shop|family|parents|friend|man|woman|girl|guy|resident|villager|staff|boy|child|baby|landlord|"
+    r"seller|vendor|student|employee|employer|company|director)s?|both thai|\bthais\b)"
 )
 
 # Words that bring a foreigner (or the foreign side of the work) into the question.
@@ -44,6 +45,7 @@ NATIONALITY = (
 )
 FOREIGN_PERSON_RE = re.compile(
     r"(ต่างชาติ|ต่างด้าว|ฝรั่ง|ชาวต่าง|ลูกครึ่ง|แรงงานข้ามชาติ|บัตรชมพู|บัตรสีชมพู|ผู้ลี้ภัย|สัญชาติ(?!ไทย)|"
+    r"เป็น(?:คน|ชาว)?" + NATIONALITY + r"|"
     r"(?:คน|ชาว|สามี|ภรรยา|แฟน|เมีย|ผัว|พ่อ|แม่|แรงงาน|เด็ก|ลูก|นักเรียน|ผู้ปกครอง|หนุ่ม|สาว|ลุง|ป้า|ผู้หญิง|ผู้ชาย)"
     + NATIONALITY
     + r"|foreigner|foreign (?:man|woman|guy|lady|husband|wife|owner|worker|national|citizen)|alien|expat|migrant|"
@@ -56,6 +58,18 @@ FOREIGN_PERSON_RE = re.compile(
 def mentions_foreign_person(normalized: str) -> bool:
     """True when a foreign person is among the parties, so a Thai-only twin cannot be what is asked."""
     return bool(FOREIGN_PERSON_RE.search(normalized))
+
+
+# Anything foreign at all, countries and the English language included: what a foreigner entry's title names.
+FOREIGN_SIDE_RE = re.compile(
+    FOREIGN_RE.pattern + "|" + NATIONALITY + r"|อังกฤษ|ต่างแดน|นานาชาติ|ระหว่างประเทศ|เมืองพี่เมืองน้อง|"
+    r"abroad|overseas|international|english|sister cit|delegation|country|countries"
+)
+
+
+def mentions_foreign_side(normalized: str) -> bool:
+    """True when anything foreign is in the message: a foreigner, a country, a visa, an embassy, English."""
+    return bool(FOREIGN_SIDE_RE.search(normalized))
 
 
 def names_only_thai_parties(normalized: str) -> bool:
