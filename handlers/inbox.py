@@ -189,7 +189,7 @@ def _item(session: Session, row: Interaction, users: dict[int, LineUser], distri
     district = districts.get(district_id) if district_id else None
     if district is None and district_id:
         district = session.get(District, district_id)
-    context = _context(session, row) if row.kind != "text" else ()
+    context = _context(session, row) if row.kind != "text" or row.outcome == "ask-officer" else ()
     undelivered = session.scalar(select(HandoffAnswer.id).where(
         HandoffAnswer.question_id == row.id, HandoffAnswer.status == "undelivered").limit(1)) is not None
     return InboxItem(row, user, district, question_text(row), context, now - row.occurred_at, undelivered)
