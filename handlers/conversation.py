@@ -19,6 +19,7 @@ from handlers.events import (
     BotEvent,
     EventMeta,
     Followed,
+    Joined,
     MediaReceived,
     OtherEvent,
     PostbackReceived,
@@ -44,6 +45,11 @@ MAX_STORED_TEXT = 5000
 CHANGE_DISTRICT_WORDS = ("เปลี่ยนเขต", "แก้เขต", "ย้ายเขต", "changedistrict")
 MENU_WORDS = ("เมนู", "menu", "หัวข้อ", "หมวด", "หมวดหมู่")
 TIPS_WORDS = ("เกร็ดความรู้", "tips", "tip", "ความรู้ใหม่")
+LEAVE_WORDS = ("ออกจากกลุ่ม", "ออกจากห้อง", "ออกไป", "leave", "leavegroup", "bye")
+# Postbacks that answer from public knowledge: the only ones a group or room may use.
+GROUP_ACTIONS = ("menu", "tips", "category", "entry", "mission", "feedback")
+PRIVATE_CHAT_TH = ("เพื่อความเป็นส่วนตัว คำถามที่ต้องให้เจ้าหน้าที่ตอบ กรุณาพิมพ์ในแชตส่วนตัวกับ @IAO "
+                   "(แตะชื่อ @IAO แล้วเลือก \"แชต\") เจ้าหน้าที่จะตอบในแชตนั้นเท่านั้น ไม่ตอบในกลุ่มค่ะ")
 
 
 def postback(**params: str | int) -> str:
@@ -105,6 +111,8 @@ class Conversation:
         if event.meta.event_id and not claim_event(session, event.meta.event_id):
             log.info("skip duplicate webhook event %s", event.meta.event_id)
             return None
+        if event.meta.shared:
+            return self._in_group(session, event)
         user = self._user(session, event.meta)
         match event:
             case Followed():
@@ -118,8 +126,9 @@ class Conversation:
                 messages = self._on_postback(session, user, event)
             case MediaReceived():
                 messages = self._on_media(session, user, event)
-            case OtherEvent():
-                self._log_in(session, user, event.meta, kind=event.event_type, outcome="skipped")
+            case Joined() | OtherEvent():
+                kind = event.event_type if isinstance(event, OtherEvent) else "join"
+                self._log_in(session, user, event.meta, kind=kind, outcome="skipped")
                 log.info("skipped event type %s", event.event_type)
                 return None
         if not messages or not event.meta.reply_token:
@@ -131,6 +140,97 @@ class Conversation:
         held, held_ids = pending_answers_for(session, user, MESSAGES_PER_CALL - len(messages))
         return Outgoing(user.line_user_id if user else None, event.meta.reply_token,
                         tuple(held + messages), ids + held_ids)
+
+    # ----------------------------------------------------------------- groups and rooms
+    def _in_group(self, session: Session, event: BotEvent) -> Outgoing | None:
+        """A group or room: speak only when mentioned, from public knowledge only, to nobody in particular.
+
+        No LINE user is looked up or created, no district is asked, nothing is handed to an officer, and no
+        held answer is ever released (they belong to one person's own chat). Messages that do not mention
+        @IAO are not logged at all: they are the group's conversation, not questions to @IAO.
+        """
+        meta = event.meta
+        messages: list[Message] = []
+        leave: tuple[str, str] | None = None
+        match event:
+            case Joined():
+                self._log_in(session, None, meta, kind="join", outcome="group-join", detail=meta.chat_type)
+                messages = [Message(
+                    "สวัสดีค่ะ @IAO สำนักงานการต่างประเทศ กรุงเทพมหานคร ยินดีช่วยเรื่องงานที่เกี่ยวกับชาวต่างชาติค่ะ 🙏\n"
+                    "• ในกลุ่มนี้ @IAO จะตอบเฉพาะข้อความที่แท็ก @IAO เช่น \"@IAO ตม.30 คืออะไร\"\n"
+                    f"• {PRIVATE_CHAT_TH}\n"
+                    "• ให้ @IAO ออกจากกลุ่ม: แท็ก @IAO แล้วพิมพ์ \"ออกจากกลุ่ม\"")]
+            case TextReceived(mentioned=True):
+                text = event.text[:MAX_STORED_TEXT]
+                compact = "".join(text.lower().split())
+                if compact in LEAVE_WORDS:
+                    self._log_in(session, None, meta, kind="text", outcome="group-leave", detail=meta.chat_type)
+                    messages = [Message("ขอบคุณที่ใช้ @IAO ค่ะ 🙏 ถามต่อได้ในแชตส่วนตัวกับ @IAO เสมอ")]
+                    leave = (meta.chat_type, meta.chat_id) if meta.chat_id else None
+                elif compact in MENU_WORDS:
+                    self._log_in(session, None, meta, kind="text", outcome="menu", detail=meta.chat_type)
+                    messages = [self._menu(shared=True)]
+                elif compact in TIPS_WORDS:
+                    self._log_in(session, None, meta, kind="text", outcome="menu", detail=meta.chat_type)
+                    messages = [self._tips(session, meta)]
+                elif officer_request(text) is not None:
+                    self._log_in(session, None, meta, kind="text", outcome="group-private", detail=meta.chat_type)
+                    messages = [Message(PRIVATE_CHAT_TH)]
+                else:
+                    messages = self._group_question(session, meta, text)
+            case PostbackReceived():
+                params = {k: v[0] for k, v in parse_qs(event.data[:300]).items()}
+                if params.get("action") in GROUP_ACTIONS:
+                    messages = self._on_postback(session, None, event)
+                else:  # ask an officer, a district, the survey: personal, so never in a group
+                    self._log_in(session, None, meta, kind="postback", text=event.data[:300],
+                                 outcome="group-private", detail=meta.chat_type)
+                    messages = [Message(PRIVATE_CHAT_TH)]
+            case _:
+                return None  # unmentioned text, stickers, photos: the group's own conversation
+        if not meta.reply_token or not messages:
+            return Outgoing(None, None, (), (), leave) if leave else None
+        messages = messages[:MESSAGES_PER_CALL]
+        ids = tuple(self._log_out(session, None, meta, m) for m in messages)
+        return Outgoing(None, meta.reply_token, tuple(messages), ids, leave)
+
+    def _group_question(self, session: Session, meta: EventMeta, text: str) -> list[Message]:
+        """A question asked in a group: the public answer, a choice, or the way to the private chat."""
+        found = self.directory.read(session, text)
+        if found is not None and found[1]:
+            request, missions = found
+            english = bool(getattr(request, "english", False))
+            row = self._log_in(session, None, meta, kind="text", outcome="answer" if len(missions) == 1 else "suggest",
+                               entry_id=f"mission:{missions[0].key}" if len(missions) == 1 else None,
+                               category="directory", answered_by="bot", detail=meta.chat_type)
+            if len(missions) == 1:
+                return [self._mission_message(missions[0], row.id, english=english)]
+            lines = "\n".join(f"{i}. {choice_label(m, english=english)}" for i, m in enumerate(missions[:12], 1))
+            buttons = tuple(QuickReply(label=short_label(f"{i}. {m.city}"), data=postback(action="mission", key=m.key),
+                                       display_text=choice_label(m, english=english))
+                            for i, m in enumerate(missions[:12], 1))
+            return [Message(f"มีหลายแห่งค่ะ หมายถึงแห่งใด?\n{lines}\n\nกดเลือกด้านล่าง "
+                            "หรือแท็ก @IAO แล้วพิมพ์ชื่อเมืองค่ะ", buttons)]
+        decision = self.decide(text)
+        entry = decision.entry
+        public = decision.outcome in ("answer", "suggest", "greeting", "thanks", "empty")
+        row = self._log_in(session, None, meta, kind="text", outcome=decision.outcome if public else "group-private",
+                           entry_id=entry.id if entry and public else None,
+                           category=entry.category if entry and public else None, score=round(decision.score, 4),
+                           answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
+                           detail=meta.chat_type)
+        if decision.outcome == "answer" and entry is not None:
+            return [self._entry_message(entry, row.id, english=wants_english(decision.normalized))]
+        if decision.outcome == "suggest":
+            shown = decision.alternatives[:3]
+            lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(shown, 1))
+            buttons = tuple(QuickReply(label=short_label(e.title_th), data=postback(action="entry", id=e.id),
+                                       display_text=e.title_th) for e, _ in shown)
+            return [Message(f"หมายถึงเรื่องใดคะ?\n{lines}\n\nกดเลือกด้านล่าง หรือแท็ก @IAO "
+                            "แล้วพิมพ์ชื่อเรื่องค่ะ", buttons)]
+        if public:
+            return self._decision_messages(decision, row.id, meta)[:1]
+        return [Message(f"@IAO ยังตอบเรื่องนี้ในกลุ่มไม่ได้ค่ะ {PRIVATE_CHAT_TH}")]
 
     # ----------------------------------------------------------------- users
     def _user(self, session: Session, meta: EventMeta) -> LineUser | None:
@@ -409,9 +509,9 @@ class Conversation:
     def _menu_for(self, session: Session, user: LineUser | None, meta: EventMeta) -> Message:
         """The menu, with its numbered categories remembered so a typed number opens one."""
         prompts.remember(session, user, "menu", self._menu_options(), meta.occurred_at)
-        return self._menu()
+        return self._menu(shared=meta.shared)
 
-    def _menu(self) -> Message:
+    def _menu(self, shared: bool = False) -> Message:
         """The topic menu: one quick reply per category (fits a rich menu's postbacks too)."""
         categories = [c for c in self.kb.categories if any(e.kind == "faq" for e in self.kb.by_category(c.id))]
         buttons = (
@@ -420,8 +520,9 @@ class Conversation:
                          display_text=c.title_th) for c in categories[:12]),
         )
         lines = "\n".join(f"{i}. {c.title_th}" for i, c in enumerate(categories, 1))
-        return Message(f"หัวข้อที่ @IAO ตอบได้:\n{lines}\n\nเลือกหัวข้อด้านล่าง พิมพ์หมายเลขหัวข้อ "
-                       "หรือพิมพ์คำถามได้เลยค่ะ", buttons)
+        how = ("เลือกหัวข้อด้านล่าง หรือแท็ก @IAO แล้วพิมพ์คำถามค่ะ" if shared
+               else "เลือกหัวข้อด้านล่าง พิมพ์หมายเลขหัวข้อ หรือพิมพ์คำถามได้เลยค่ะ")
+        return Message(f"หัวข้อที่ @IAO ตอบได้:\n{lines}\n\n{how}", buttons)
 
     def _menu_options(self) -> list[str]:
         """The postback data of the menu's numbered categories, in the order the menu lists them."""
@@ -481,8 +582,9 @@ class Conversation:
             lines = "\n".join(f"{i}. {e.title_th}" for i, e in enumerate(entries, 1))
             prompts.remember(session, user, "category", [postback(action="entry", id=e.id) for e in entries],
                              meta.occurred_at)
-            return [Message(f"{lines}\n\nเลือกเรื่องด้านล่าง พิมพ์หมายเลข 1–{len(entries)} "
-                            "หรือพิมพ์คำถามได้เลยค่ะ", buttons)]
+            how = ("เลือกเรื่องด้านล่าง หรือแท็ก @IAO แล้วพิมพ์คำถามค่ะ" if meta.shared
+                   else f"เลือกเรื่องด้านล่าง พิมพ์หมายเลข 1–{len(entries)} หรือพิมพ์คำถามได้เลยค่ะ")
+            return [Message(f"{lines}\n\n{how}", buttons)]
         if action == "entry":
             entry = self.kb.get(params.get("id", ""))
             if entry is None:

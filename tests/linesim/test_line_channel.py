@@ -54,3 +54,25 @@ def test_typed_numbers_work_without_quick_replies(bot_app: tuple[Flask, Server],
     handed = texts_after(sim, uid, 2)
     assert handed and "ส่งเรื่องให้เจ้าหน้าที่" in handed[0]
     assert all(d["via"] == "reply" for d in sim.messages(uid)) and sim.state()["consumption"] == 0
+
+
+def test_a_group_through_the_sdk_mention_only_and_leave(bot_app: tuple[Flask, Server], sim: SimClient) -> None:
+    uid = sim.add_user("เจ้าหน้าที่เขตบางรัก", follow=True)["userId"]
+    group = sim.join()["events"][0]["source"]["groupId"]
+    greeting = texts_after(sim, group, 0)
+    assert greeting and "แท็ก @IAO" in greeting[0]
+    sim.send_text(uid, "ตม.30 คืออะไร", groupId=group)  # the group's own talk: no answer
+    sim.send_text(uid, "ตม.30 คืออะไร ต้องแจ้งภายในกี่ชั่วโมง", groupId=group, mention=True)
+    answer = texts_after(sim, group, 1)
+    assert len(answer) == 1 and "24 ชั่วโมง" in answer[0]
+    assert len(sim.messages(group)) == 2  # the unmentioned message got nothing
+    assert sim.messages(uid) == []  # nothing went to the member's own chat either
+    sim.send_text(uid, "ออกจากกลุ่ม", groupId=group, mention=True)
+    goodbye = texts_after(sim, group, 2)
+    assert goodbye and "ขอบคุณ" in goodbye[0]
+    deadline = time.monotonic() + 10
+    while not sim.requests(path=f"/v2/bot/group/{group}/leave") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    leaves = sim.requests(path=f"/v2/bot/group/{group}/leave")
+    assert [r["status"] for r in leaves] == [200]
+    assert sim.state()["consumption"] == 0
