@@ -1,4 +1,4 @@
-"""the LINE channel as it is really used: typed choices (chat_prompts)
+"""the LINE channel as it is really used: typed choices (chat_prompts), officers' claims (handoff_claims)
 
 Revision ID: 0007
 Revises: 0006
@@ -27,7 +27,17 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["line_users.id"]),
         sa.PrimaryKeyConstraint("user_id"),
     )
+    op.create_table(
+        "handoff_claims",
+        sa.Column("question_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("officer_id", sa.Integer(), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["question_id"], ["interactions.id"]),
+        sa.ForeignKeyConstraint(["officer_id"], ["officers.id"]),
+        sa.PrimaryKeyConstraint("question_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("handoff_claims")
     op.drop_table("chat_prompts")
