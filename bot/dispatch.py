@@ -76,6 +76,15 @@ class EventDispatcher:
             return
         if outgoing is not None and outgoing.reply_token:
             self._deliver(outgoing, key_seed)
+        if outgoing is not None and outgoing.leave is not None:
+            self._leave(*outgoing.leave)
+
+    def _leave(self, chat_type: str, chat_id: str) -> None:
+        """Leave a group or room someone asked @IAO to leave (after saying goodbye; the event is done)."""
+        try:
+            self._messenger.leave(chat_type, chat_id)
+        except DeliveryError as error:
+            log.warning("could not leave a %s: %s", chat_type, error)
 
     def _retry_later(self, row_id: int, reason: str) -> None:
         """Record the failure on the queue row (the database itself may be what failed)."""

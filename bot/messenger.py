@@ -85,6 +85,13 @@ class LineMessenger:
                 return
             raise
 
+    def leave(self, chat_type: str, chat_id: str) -> None:
+        """Leave a group or room (POST /v2/bot/group/{id}/leave or /room/{id}/leave)."""
+        if chat_type == "group":
+            self._call("leave", lambda: self._api().leave_group(chat_id, _request_timeout=self._timeout))
+        elif chat_type == "room":
+            self._call("leave", lambda: self._api().leave_room(chat_id, _request_timeout=self._timeout))
+
     def profile(self, line_user_id: str) -> Profile | None:
         """The user's display name and language, or None if LINE cannot say right now."""
         try:

@@ -9,6 +9,7 @@ from typing import Any
 from linebot.v3.webhooks import (
     Event,
     FollowEvent,
+    JoinEvent,
     MessageEvent,
     PostbackEvent,
     TextMessageContent,
@@ -19,6 +20,7 @@ from handlers.events import (
     BotEvent,
     EventMeta,
     Followed,
+    Joined,
     MediaReceived,
     OtherEvent,
     PostbackReceived,
@@ -53,13 +55,33 @@ def _meta(raw: dict[str, Any]) -> EventMeta:
     token = raw.get("replyToken") if isinstance(raw.get("replyToken"), str) else None
     if raw.get("mode") == "standby":  # another channel owns the chat: never reply
         token = None
+    chat_type, chat_id = "user", None
+    if source.get("type") in ("group", "room"):
+        chat_type = str(source["type"])
+        found = source.get("groupId" if chat_type == "group" else "roomId")
+        chat_id = clean(found[:64]) if isinstance(found, str) else None
     return EventMeta(
         event_id=clean(event_id[:64]) if event_id else None,
         occurred_at=occurred,
         user_id=clean(user_id[:64]) if user_id else None,
         reply_token=token,
         redelivery=bool(context.get("isRedelivery", False)),
+        chat_type=chat_type,
+        chat_id=chat_id,
     )
+
+
+def _without_self_mention(message: TextMessageContent) -> tuple[str, bool]:
+    """The text with the mentions of this bot (isSelf) cut out, and whether there was one."""
+    text = message.text or ""
+    mentionees = message.mention.mentionees if message.mention and message.mention.mentionees else []
+    spans = sorted(((m.index, m.length) for m in mentionees if getattr(m, "is_self", None) is True
+                    and isinstance(m.index, int) and isinstance(m.length, int)), reverse=True)
+    for index, length in spans:  # LINE counts index and length in UTF-16 units
+        units = text.encode("utf-16-le", "surrogatepass")
+        if 0 <= index and index + length <= len(units) // 2:
+            text = (units[:index * 2] + units[(index + length) * 2:]).decode("utf-16-le", "replace")
+    return " ".join(text.split()), bool(spans)
 
 
 def to_bot_event(raw: Any) -> BotEvent | None:
@@ -75,6 +97,9 @@ def to_bot_event(raw: Any) -> BotEvent | None:
         return OtherEvent(meta, event_type)
     if isinstance(event, MessageEvent):
         if isinstance(event.message, TextMessageContent):
+            if meta.shared:
+                text, mentioned = _without_self_mention(event.message)
+                return TextReceived(meta, clean(text), mentioned)
             return TextReceived(meta, clean(event.message.text or ""))
         return MediaReceived(meta, clean(str(getattr(event.message, "type", "unknown"))[:32]))
     if isinstance(event, PostbackEvent):
@@ -83,4 +108,6 @@ def to_bot_event(raw: Any) -> BotEvent | None:
         return Followed(meta)
     if isinstance(event, UnfollowEvent):
         return Unfollowed(meta)
+    if isinstance(event, JoinEvent):
+        return Joined(meta)
     return OtherEvent(meta, event_type)

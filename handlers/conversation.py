@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handlers import prompts
 from handlers.answers import answer_text, wants_english
 from handlers.directory.models import Mission
 from handlers.directory.service import DirectoryLookup, card_text, choice_label
@@ -18,6 +19,7 @@ from handlers.events import (
     BotEvent,
     EventMeta,
     Followed,
+    Joined,
     MediaReceived,
     OtherEvent,
     PostbackReceived,
@@ -30,6 +32,7 @@ from handlers.limits import MESSAGES_PER_CALL
 from handlers.models import District, Interaction, LineUser, ProcessedEvent, bangkok_day, utcnow
 from handlers.office_hours import HOURS_TH, expected_answer_th
 from handlers.ports import Messenger, Profile
+from handlers.prompts import officer_request, typed_number
 from handlers.replies import Message, Outgoing, QuickReply, short_label
 from handlers.satisfaction import record_survey_answer, survey_offer, take_survey_comment
 from handlers.tips import tips_on_demand_message
@@ -42,6 +45,11 @@ MAX_STORED_TEXT = 5000
 CHANGE_DISTRICT_WORDS = ("เปลี่ยนเขต", "แก้เขต", "ย้ายเขต", "changedistrict")
 MENU_WORDS = ("เมนู", "menu", "หัวข้อ", "หมวด", "หมวดหมู่")
 TIPS_WORDS = ("เกร็ดความรู้", "tips", "tip", "ความรู้ใหม่")
+LEAVE_WORDS = ("ออกจากกลุ่ม", "ออกจากห้อง", "ออกไป", "leave", "leavegroup", "bye")
+# Postbacks that answer from public knowledge: the only ones a group or room may use.
+GROUP_ACTIONS = ("menu", "tips", "category", "entry", "mission", "feedback")
+PRIVATE_CHAT_TH = ("เพื่อความเป็นส่วนตัว คำถามที่ต้องให้เจ้าหน้าที่ตอบ กรุณาพิมพ์ในแชตส่วนตัวกับ @IAO "
+                   "(แตะชื่อ @IAO แล้วเลือก \"แชต\") เจ้าหน้าที่จะตอบในแชตนั้นเท่านั้น ไม่ตอบในกลุ่มค่ะ")
 
 
 def postback(**params: str | int) -> str:
@@ -50,6 +58,9 @@ def postback(**params: str | int) -> str:
 
 
 ASK_OFFICER = "ถามเจ้าหน้าที่"
+TYPE_OFFICER = f"พิมพ์หรือกด \"{ASK_OFFICER}\""
+# Outcomes of a typed question that an officer request right after it refers to.
+QUESTION_OUTCOMES = ("answer", "suggest", "off_topic", "handoff", "empty")
 
 
 @dataclass
@@ -100,6 +111,8 @@ class Conversation:
         if event.meta.event_id and not claim_event(session, event.meta.event_id):
             log.info("skip duplicate webhook event %s", event.meta.event_id)
             return None
+        if event.meta.shared:
+            return self._in_group(session, event)
         user = self._user(session, event.meta)
         match event:
             case Followed():
@@ -113,8 +126,9 @@ class Conversation:
                 messages = self._on_postback(session, user, event)
             case MediaReceived():
                 messages = self._on_media(session, user, event)
-            case OtherEvent():
-                self._log_in(session, user, event.meta, kind=event.event_type, outcome="skipped")
+            case Joined() | OtherEvent():
+                kind = event.event_type if isinstance(event, OtherEvent) else "join"
+                self._log_in(session, user, event.meta, kind=kind, outcome="skipped")
                 log.info("skipped event type %s", event.event_type)
                 return None
         if not messages or not event.meta.reply_token:
@@ -126,6 +140,97 @@ class Conversation:
         held, held_ids = pending_answers_for(session, user, MESSAGES_PER_CALL - len(messages))
         return Outgoing(user.line_user_id if user else None, event.meta.reply_token,
                         tuple(held + messages), ids + held_ids)
+
+    # ----------------------------------------------------------------- groups and rooms
+    def _in_group(self, session: Session, event: BotEvent) -> Outgoing | None:
+        """A group or room: speak only when mentioned, from public knowledge only, to nobody in particular.
+
+        No LINE user is looked up or created, no district is asked, nothing is handed to an officer, and no
+        held answer is ever released (they belong to one person's own chat). Messages that do not mention
+        @IAO are not logged at all: they are the group's conversation, not questions to @IAO.
+        """
+        meta = event.meta
+        messages: list[Message] = []
+        leave: tuple[str, str] | None = None
+        match event:
+            case Joined():
+                self._log_in(session, None, meta, kind="join", outcome="group-join", detail=meta.chat_type)
+                messages = [Message(
+                    "สวัสดีค่ะ @IAO สำนักงานการต่างประเทศ กรุงเทพมหานคร ยินดีช่วยเรื่องงานที่เกี่ยวกับชาวต่างชาติค่ะ 🙏\n"
+                    "• ในกลุ่มนี้ @IAO จะตอบเฉพาะข้อความที่แท็ก @IAO เช่น \"@IAO ตม.30 คืออะไร\"\n"
+                    f"• {PRIVATE_CHAT_TH}\n"
+                    "• ให้ @IAO ออกจากกลุ่ม: แท็ก @IAO แล้วพิมพ์ \"ออกจากกลุ่ม\"")]
+            case TextReceived(mentioned=True):
+                text = event.text[:MAX_STORED_TEXT]
+                compact = "".join(text.lower().split())
+                if compact in LEAVE_WORDS:
+                    self._log_in(session, None, meta, kind="text", outcome="group-leave", detail=meta.chat_type)
+                    messages = [Message("ขอบคุณที่ใช้ @IAO ค่ะ 🙏 ถามต่อได้ในแชตส่วนตัวกับ @IAO เสมอ")]
+                    leave = (meta.chat_type, meta.chat_id) if meta.chat_id else None
+                elif compact in MENU_WORDS:
+                    self._log_in(session, None, meta, kind="text", outcome="menu", detail=meta.chat_type)
+                    messages = [self._menu(shared=True)]
+                elif compact in TIPS_WORDS:
+                    self._log_in(session, None, meta, kind="text", outcome="menu", detail=meta.chat_type)
+                    messages = [self._tips(session, meta)]
+                elif officer_request(text) is not None:
+                    self._log_in(session, None, meta, kind="text", outcome="group-private", detail=meta.chat_type)
+                    messages = [Message(PRIVATE_CHAT_TH)]
+                else:
+                    messages = self._group_question(session, meta, text)
+            case PostbackReceived():
+                params = {k: v[0] for k, v in parse_qs(event.data[:300]).items()}
+                if params.get("action") in GROUP_ACTIONS:
+                    messages = self._on_postback(session, None, event)
+                else:  # ask an officer, a district, the survey: personal, so never in a group
+                    self._log_in(session, None, meta, kind="postback", text=event.data[:300],
+                                 outcome="group-private", detail=meta.chat_type)
+                    messages = [Message(PRIVATE_CHAT_TH)]
+            case _:
+                return None  # unmentioned text, stickers, photos: the group's own conversation
+        if not meta.reply_token or not messages:
+            return Outgoing(None, None, (), (), leave) if leave else None
+        messages = messages[:MESSAGES_PER_CALL]
+        ids = tuple(self._log_out(session, None, meta, m) for m in messages)
+        return Outgoing(None, meta.reply_token, tuple(messages), ids, leave)
+
+    def _group_question(self, session: Session, meta: EventMeta, text: str) -> list[Message]:
+        """A question asked in a group: the public answer, a choice, or the way to the private chat."""
+        found = self.directory.read(session, text)
+        if found is not None and found[1]:
+            request, missions = found
+            english = bool(getattr(request, "english", False))
+            row = self._log_in(session, None, meta, kind="text", outcome="answer" if len(missions) == 1 else "suggest",
+                               entry_id=f"mission:{missions[0].key}" if len(missions) == 1 else None,
+                               category="directory", answered_by="bot", detail=meta.chat_type)
+            if len(missions) == 1:
+                return [self._mission_message(missions[0], row.id, english=english)]
+            lines = "\n".join(f"{i}. {choice_label(m, english=english)}" for i, m in enumerate(missions[:12], 1))
+            buttons = tuple(QuickReply(label=short_label(f"{i}. {m.city}"), data=postback(action="mission", key=m.key),
+                                       display_text=choice_label(m, english=english))
+                            for i, m in enumerate(missions[:12], 1))
+            return [Message(f"มีหลายแห่งค่ะ หมายถึงแห่งใด?\n{lines}\n\nกดเลือกด้านล่าง "
+                            "หรือแท็ก @IAO แล้วพิมพ์ชื่อเมืองค่ะ", buttons)]
+        decision = self.decide(text)
+        entry = decision.entry
+        public = decision.outcome in ("answer", "suggest", "greeting", "thanks", "empty")
+        row = self._log_in(session, None, meta, kind="text", outcome=decision.outcome if public else "group-private",
+                           entry_id=entry.id if entry and public else None,
+                           category=entry.category if entry and public else None, score=round(decision.score, 4),
+                           answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
+                           detail=meta.chat_type)
+        if decision.outcome == "answer" and entry is not None:
+            return [self._entry_message(entry, row.id, english=wants_english(decision.normalized))]
+        if decision.outcome == "suggest":
+            shown = decision.alternatives[:3]
+            lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(shown, 1))
+            buttons = tuple(QuickReply(label=short_label(e.title_th), data=postback(action="entry", id=e.id),
+                                       display_text=e.title_th) for e, _ in shown)
+            return [Message(f"หมายถึงเรื่องใดคะ?\n{lines}\n\nกดเลือกด้านล่าง หรือแท็ก @IAO "
+                            "แล้วพิมพ์ชื่อเรื่องค่ะ", buttons)]
+        if public:
+            return self._decision_messages(decision, row.id, meta)[:1]
+        return [Message(f"@IAO ยังตอบเรื่องนี้ในกลุ่มไม่ได้ค่ะ {PRIVATE_CHAT_TH}")]
 
     # ----------------------------------------------------------------- users
     def _user(self, session: Session, meta: EventMeta) -> LineUser | None:
@@ -223,13 +328,28 @@ class Conversation:
             info = match_district(text)
             if info is not None:
                 return self._register(session, user, info, event.meta, text)
+        prompt = prompts.current(session, user, event.meta.occurred_at)
+        kind, options, asked = ((prompt.kind, prompts.options_of(prompt), prompt.question_id) if prompt
+                                else ("", [], None))
+        prompts.forget(session, user)  # any new message makes the old choices stale
+        wants = officer_request(text)
+        if wants is not None:
+            return self._typed_officer(session, user, event.meta, text, wants, asked)
+        number = typed_number(text)
+        if number is not None and options:
+            if not 1 <= number <= len(options):
+                prompts.remember(session, user, kind, options, event.meta.occurred_at, asked)
+                self._log_in(session, user, event.meta, kind="text", text=text, outcome="choice-invalid")
+                return [Message(f"กรุณาพิมพ์หมายเลข 1 ถึง {len(options)} ตามรายการค่ะ "
+                                f"หรือ{TYPE_OFFICER} หากต้องการให้เจ้าหน้าที่ตอบ")]
+            return self._on_postback(session, user, PostbackReceived(event.meta, options[number - 1]))
         comment_reply = take_survey_comment(session, user, text, event.meta.occurred_at)
         if comment_reply is not None:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="survey-comment")
             return [comment_reply]
         if compact in MENU_WORDS:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="menu")
-            return [self._menu()]
+            return [self._menu_for(session, user, event.meta)]
         if compact in TIPS_WORDS:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="menu")
             return [self._tips(session, event.meta)]
@@ -261,8 +381,10 @@ class Conversation:
             officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=row.id),
                                  display_text=ASK_OFFICER)
             head = "Which one do you mean?" if english else "มีหลายแห่งค่ะ หมายถึงแห่งใด?"
-            tail = "Tap one below, or ask an officer." if english else "เลือกด้านล่างได้เลยค่ะ"
+            tail = (f"Tap one below or type its number (1–{len(shown)}), or type \"officer\"." if english
+                    else f"เลือกด้านล่าง หรือพิมพ์หมายเลข 1–{len(shown)} ได้เลยค่ะ ({TYPE_OFFICER} หากไม่พบ)")
             messages = [Message(f"{head}\n{lines}\n\n{tail}", (*buttons, officer))]
+            prompts.remember(session, user, "mission", [b.data or "" for b in buttons], meta.occurred_at, row.id)
         else:
             self._log_in(session, user, meta, kind="text", text=text, outcome="handoff", category="directory",
                          handoff=True)
@@ -300,6 +422,12 @@ class Conversation:
             answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
         )
         messages = self._decision_messages(decision, row.id, meta)
+        if decision.outcome == "suggest":
+            prompts.remember(session, user, "suggest",
+                             [postback(action="entry", id=e.id, q=row.id) for e, _ in decision.alternatives[:3]],
+                             meta.occurred_at, row.id)
+        elif decision.outcome in QUESTION_OUTCOMES:  # "ถามเจ้าหน้าที่" typed next refers to this question
+            prompts.remember(session, user, "question", [], meta.occurred_at, row.id)
         if decision.outcome == "thanks":
             self._offer_survey(session, user, meta, messages)
         if user is not None and user.district_id is None and decision.outcome != "empty":
@@ -324,7 +452,9 @@ class Conversation:
                     for e, _ in decision.alternatives[:3]
                 )
                 lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(decision.alternatives[:3], 1))
-                return [Message(f"หมายถึงเรื่องใดคะ?\n{lines}\n\nถ้าไม่ใช่ กด \"{ASK_OFFICER}\" ได้เลยค่ะ",
+                n = len(decision.alternatives[:3])
+                return [Message(f"หมายถึงเรื่องใดคะ?\n{lines}\n\nกดเลือก หรือพิมพ์หมายเลข 1–{n} "
+                                f"ถ้าไม่ใช่ {TYPE_OFFICER} ได้เลยค่ะ",
                                 (*choices, officer))]
             case "greeting":
                 return [Message("สวัสดีค่ะ 🙏 @IAO พร้อมช่วยเรื่องงานที่เกี่ยวกับชาวต่างชาติที่สำนักงานเขต "
@@ -337,7 +467,7 @@ class Conversation:
             case "off_topic":
                 return [Message("ขออภัยค่ะ เรื่องนี้อยู่นอกขอบเขตของ @IAO ซึ่งให้คำปรึกษางานที่เกี่ยวกับชาวต่างชาติ"
                                 "และการต่างประเทศของสำนักงานเขต หากต้องการให้เจ้าหน้าที่ช่วย "
-                                f"กด \"{ASK_OFFICER}\" ค่ะ", (officer, menu))]
+                                f"{TYPE_OFFICER} ค่ะ", (officer, menu))]
         # handoff: a domestic look-alike topic, or nothing close enough to answer honestly
         note = ""
         if decision.entry is not None and decision.entry.kind == "out_of_scope":
@@ -376,7 +506,12 @@ class Conversation:
                                   display_text=ASK_OFFICER))
         return Message(answer_text(entry, english), tuple(buttons))
 
-    def _menu(self) -> Message:
+    def _menu_for(self, session: Session, user: LineUser | None, meta: EventMeta) -> Message:
+        """The menu, with its numbered categories remembered so a typed number opens one."""
+        prompts.remember(session, user, "menu", self._menu_options(), meta.occurred_at)
+        return self._menu(shared=meta.shared)
+
+    def _menu(self, shared: bool = False) -> Message:
         """The topic menu: one quick reply per category (fits a rich menu's postbacks too)."""
         categories = [c for c in self.kb.categories if any(e.kind == "faq" for e in self.kb.by_category(c.id))]
         buttons = (
@@ -384,8 +519,15 @@ class Conversation:
             *(QuickReply(label=short_label(c.title_th), data=postback(action="category", id=c.id),
                          display_text=c.title_th) for c in categories[:12]),
         )
-        lines = "\n".join(f"• {c.title_th}" for c in categories)
-        return Message(f"หัวข้อที่ @IAO ตอบได้:\n{lines}\n\nเลือกหัวข้อด้านล่าง หรือพิมพ์คำถามได้เลยค่ะ", buttons)
+        lines = "\n".join(f"{i}. {c.title_th}" for i, c in enumerate(categories, 1))
+        how = ("เลือกหัวข้อด้านล่าง หรือแท็ก @IAO แล้วพิมพ์คำถามค่ะ" if shared
+               else "เลือกหัวข้อด้านล่าง พิมพ์หมายเลขหัวข้อ หรือพิมพ์คำถามได้เลยค่ะ")
+        return Message(f"หัวข้อที่ @IAO ตอบได้:\n{lines}\n\n{how}", buttons)
+
+    def _menu_options(self) -> list[str]:
+        """The postback data of the menu's numbered categories, in the order the menu lists them."""
+        return [postback(action="category", id=c.id) for c in self.kb.categories
+                if any(e.kind == "faq" for e in self.kb.by_category(c.id))]
 
     def _tips(self, session: Session, meta: EventMeta) -> Message:
         """Tips on demand, free by reply: how the 6-a-month target is met when broadcasts do not fit."""
@@ -400,6 +542,7 @@ class Conversation:
         params = {k: v[0] for k, v in parse_qs(event.data[:300]).items()}
         action = params.get("action", "")
         meta = event.meta
+        prompts.forget(session, user)  # a tap answers (or replaces) whatever was offered before
         if action == "district-group":
             group = params.get("group", "")
             self._log_in(session, user, meta, kind="postback", text=event.data, outcome="registration")
@@ -421,7 +564,7 @@ class Conversation:
             return [self._ask_district("ต้องการเปลี่ยนเป็นสำนักงานเขตใดคะ?")]
         if action == "menu":
             self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu")
-            return [self._menu()]
+            return [self._menu_for(session, user, meta)]
         if action == "tips":
             self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu")
             return [self._tips(session, meta)]
@@ -430,25 +573,29 @@ class Conversation:
                          category=params.get("id"))
             entries = [e for e in self.kb.by_category(params.get("id", "")) if e.kind == "faq"]
             if not entries:
-                return [self._menu()]
+                return [self._menu_for(session, user, meta)]
             buttons = tuple(
                 QuickReply(label=short_label(e.title_th), data=postback(action="entry", id=e.id),
                            display_text=e.title_th)
                 for e in entries[:13]
             )
             lines = "\n".join(f"{i}. {e.title_th}" for i, e in enumerate(entries, 1))
-            return [Message(f"{lines}\n\nเลือกเรื่องด้านล่าง หรือพิมพ์คำถามได้เลยค่ะ", buttons)]
+            prompts.remember(session, user, "category", [postback(action="entry", id=e.id) for e in entries],
+                             meta.occurred_at)
+            how = ("เลือกเรื่องด้านล่าง หรือแท็ก @IAO แล้วพิมพ์คำถามค่ะ" if meta.shared
+                   else f"เลือกเรื่องด้านล่าง พิมพ์หมายเลข 1–{len(entries)} หรือพิมพ์คำถามได้เลยค่ะ")
+            return [Message(f"{lines}\n\n{how}", buttons)]
         if action == "entry":
             entry = self.kb.get(params.get("id", ""))
             if entry is None:
-                return [self._menu()]
+                return [self._menu_for(session, user, meta)]
             row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
                                entry_id=entry.id, category=entry.category, answered_by="bot")
             return [self._entry_message(entry, row.id, english=params.get("lang") == "en")]
         if action == "mission":
             mission = session.scalars(select(Mission).where(Mission.key == params.get("key", "")[:64])).first()
             if mission is None:
-                return [self._menu()]
+                return [self._menu_for(session, user, meta)]
             asked = session.get(Interaction, _int(params.get("q")) or 0)
             row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
                                entry_id=f"mission:{mission.key}", category="directory", answered_by="bot",
@@ -462,7 +609,9 @@ class Conversation:
                 return self._offer_survey(session, user, meta, [Message("ขอบคุณสำหรับความคิดเห็นค่ะ 🙏")])
             officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=params.get("q", "")),
                                  display_text=ASK_OFFICER)
-            return [Message("ขออภัยที่คำตอบยังไม่ตรงค่ะ ต้องการให้เจ้าหน้าที่ตอบไหมคะ?", (officer,))]
+            prompts.remember(session, user, "question", [], meta.occurred_at, _int(params.get("q")))
+            return [Message(f"ขออภัยที่คำตอบยังไม่ตรงค่ะ ต้องการให้เจ้าหน้าที่ตอบไหมคะ? {TYPE_OFFICER} ได้เลย",
+                            (officer,))]
         if action == "officer":
             return self._hand_over(session, user, meta, _int(params.get("q")), event.data)
         if action == "survey":
@@ -470,7 +619,7 @@ class Conversation:
             survey_reply = record_survey_answer(session, user, event.data, meta.occurred_at)
             return [survey_reply] if survey_reply else []
         self._log_in(session, user, meta, kind="postback", text=event.data, outcome="unknown-postback")
-        return [self._menu()]
+        return [self._menu_for(session, user, meta)]
 
     def _offer_survey(self, session: Session, user: LineUser | None, meta: EventMeta,
                       messages: list[Message]) -> list[Message]:
@@ -478,18 +627,34 @@ class Conversation:
         offer = survey_offer(session, user, meta.occurred_at)
         if offer is not None:
             messages.append(offer)
+            prompts.remember(session, user, "survey", [f"action=survey&score={n}" for n in range(1, 6)],
+                             meta.occurred_at)
         return messages
 
+    def _typed_officer(self, session: Session, user: LineUser | None, meta: EventMeta, text: str, wants: str,
+                       asked: int | None) -> list[Message]:
+        """A typed "ถามเจ้าหน้าที่": hands over the question just asked, or this message when it says more."""
+        if wants == "only" and asked is None and user is not None:
+            recent = session.scalars(
+                select(Interaction).where(Interaction.user_id == user.id, Interaction.direction == "in",
+                                          Interaction.kind == "text", Interaction.outcome.in_(QUESTION_OUTCOMES),
+                                          Interaction.occurred_at >= meta.occurred_at - prompts.PROMPT_TTL)
+                .order_by(Interaction.id.desc()).limit(1)).first()
+            asked = recent.id if recent is not None else None
+        if wants == "with-text":
+            asked = None  # the message carries its own question
+        return self._hand_over(session, user, meta, asked, text, kind="text")
+
     def _hand_over(self, session: Session, user: LineUser | None, meta: EventMeta, question_id: int | None,
-                   data: str) -> list[Message]:
+                   data: str, *, kind: str = "postback") -> list[Message]:
         """The user asked for an officer: flag their question (or this request) for the inbox."""
         question = session.get(Interaction, question_id) if question_id else None
         if question is not None and user is not None and question.user_id == user.id:
             question.handoff = True
-            self._log_in(session, user, meta, kind="postback", text=data, outcome="ask-officer",
+            self._log_in(session, user, meta, kind=kind, text=data, outcome="ask-officer",
                          in_reply_to_id=question.id)
         else:
-            self._log_in(session, user, meta, kind="postback", text=data, outcome="ask-officer", handoff=True)
+            self._log_in(session, user, meta, kind=kind, text=data, outcome="ask-officer", handoff=True)
         return [Message("ส่งเรื่องให้เจ้าหน้าที่สำนักงานการต่างประเทศแล้วค่ะ 📨\n"
                         f"{expected_answer_th(meta.occurred_at)} ({HOURS_TH}) "
                         "พิมพ์รายละเอียดเพิ่มเติมได้เลยนะคะ")]
@@ -501,7 +666,7 @@ class Conversation:
         if event.message_type == "sticker":
             return [Message("😊 หากมีคำถามเรื่องงานที่เกี่ยวกับชาวต่างชาติ พิมพ์มาได้เลยค่ะ")]
         return [Message("ขออภัยค่ะ @IAO อ่านได้เฉพาะข้อความตัวอักษร กรุณาพิมพ์คำถาม "
-                        f"หรือกด \"{ASK_OFFICER}\" เพื่อให้เจ้าหน้าที่ดูไฟล์ของท่าน",
+                        f"หรือ{TYPE_OFFICER} เพื่อให้เจ้าหน้าที่ดูไฟล์ของท่าน",
                         (QuickReply(label=ASK_OFFICER, data=postback(action="officer"), display_text=ASK_OFFICER),))]
 
     # ----------------------------------------------------------------- log

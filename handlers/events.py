@@ -15,6 +15,13 @@ class EventMeta:
     user_id: str | None
     reply_token: str | None = None
     redelivery: bool = False
+    chat_type: str = "user"  # "user" (one-to-one), "group" or "room": where a reply goes
+    chat_id: str | None = None  # the group or room id; None in a one-to-one chat
+
+    @property
+    def shared(self) -> bool:
+        """Whether the chat has other people in it: nothing personal may be said there."""
+        return self.chat_type != "user"
 
 
 @dataclass(frozen=True)
@@ -22,7 +29,8 @@ class TextReceived:
     """A text message typed by a user."""
 
     meta: EventMeta
-    text: str
+    text: str  # in a group or room, without the "@IAO" mention itself
+    mentioned: bool = False  # the message mentions @IAO (LINE's mention object with isSelf)
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,13 @@ class Unfollowed:
 
 
 @dataclass(frozen=True)
+class Joined:
+    """@IAO was added to a group or room."""
+
+    meta: EventMeta
+
+
+@dataclass(frozen=True)
 class MediaReceived:
     """A non-text message (sticker, image, video, audio, file, location) the bot cannot read."""
 
@@ -63,4 +78,4 @@ class OtherEvent:
     event_type: str
 
 
-BotEvent = TextReceived | PostbackReceived | Followed | Unfollowed | MediaReceived | OtherEvent
+BotEvent = TextReceived | PostbackReceived | Followed | Unfollowed | Joined | MediaReceived | OtherEvent

@@ -12,6 +12,8 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from handlers.answers import answer_text
+from handlers.library import Library
 from handlers.limits import MESSAGES_PER_CALL, TEXT_MAX, split, utf16_len
 from handlers.models import Base, BigId, District, Interaction, LineUser, UtcDateTime, bangkok_day, utcnow
 from handlers.officers import Officer, audit
@@ -67,6 +69,16 @@ class HandoffResolution(Base):
     note: Mapped[str | None] = mapped_column(String(500))
 
 
+class HandoffClaim(Base):
+    """An officer has taken a question: the others see who, so two people do not answer it at once."""
+
+    __tablename__ = "handoff_claims"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("interactions.id"), primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    claimed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class InboxError(ValueError):
     """An inbox action that cannot be done; the message is Thai for the officer."""
 
@@ -82,6 +94,9 @@ class InboxItem:
     context: tuple[str, ...]
     waiting: dt.timedelta
     undelivered: bool = False  # an earlier answer could not be delivered: it needs an officer
+    claimed_by: str | None = None  # the username of the officer who took the question
+    claimed_by_id: int | None = None
+    claimed_at: dt.datetime | None = None
 
     @property
     def waiting_th(self) -> str:
@@ -189,10 +204,75 @@ def _item(session: Session, row: Interaction, users: dict[int, LineUser], distri
     district = districts.get(district_id) if district_id else None
     if district is None and district_id:
         district = session.get(District, district_id)
-    context = _context(session, row) if row.kind != "text" else ()
+    context = _context(session, row) if row.kind != "text" or row.outcome == "ask-officer" else ()
     undelivered = session.scalar(select(HandoffAnswer.id).where(
         HandoffAnswer.question_id == row.id, HandoffAnswer.status == "undelivered").limit(1)) is not None
-    return InboxItem(row, user, district, question_text(row), context, now - row.occurred_at, undelivered)
+    claim = session.execute(select(HandoffClaim, Officer.username).join(Officer, Officer.id == HandoffClaim.officer_id)
+                            .where(HandoffClaim.question_id == row.id)).first()
+    return InboxItem(row, user, district, question_text(row), context, now - row.occurred_at, undelivered,
+                     claim[1] if claim else None, claim[0].officer_id if claim else None,
+                     claim[0].claimed_at if claim else None)
+
+
+@dataclass(frozen=True)
+class CannedReply:
+    """A knowledge-base answer an officer can insert into an answer and edit before sending."""
+
+    entry_id: str
+    title: str
+    text: str
+
+
+def canned_replies(library: Library, question: str, limit: int = 5) -> list[CannedReply]:
+    """The knowledge base's answers closest to the question (approved or draft faq entries), best first."""
+    matcher = library.current()[1]
+    found = [e for e, _ in matcher.search(question[:2000], k=limit * 2) if e.kind == "faq"][:limit]
+    return [CannedReply(e.id, e.title_th, answer_text(e)[:ANSWER_MAX]) for e in found]
+
+
+# ----------------------------------------------------------------------------- claiming
+def claim_question(session: Session, question_id: int, officer: Officer, *, take_over: bool = False,
+                   remote_addr: str | None = None) -> HandoffClaim:
+    """Take a question; one held by another officer is taken only when the officer chose to take it over.
+
+    The claim's primary key is the question, so two officers claiming at once get one claim and one error.
+    """
+    question = session.get(Interaction, question_id)
+    if question is None or not question.handoff or question.direction != "in":
+        raise InboxError("ไม่พบคำถามนี้")
+    claim = session.get(HandoffClaim, question_id)
+    if claim is not None and claim.officer_id != officer.id:
+        holder = session.get(Officer, claim.officer_id)
+        if not take_over:
+            raise InboxError(f"เจ้าหน้าที่ {holder.username if holder else '?'} รับเรื่องนี้แล้ว "
+                             "หากต้องการรับต่อ ให้เลือก \"รับเรื่องแทน\"")
+        audit(session, officer, "claim-take-over", target=f"question:{question_id}",
+              detail=f"from:{holder.username if holder else claim.officer_id}", remote_addr=remote_addr)
+        claim.officer_id = officer.id
+        claim.claimed_at = utcnow()
+        session.flush()
+        return claim
+    if claim is not None:
+        return claim
+    try:
+        with session.begin_nested():
+            claim = HandoffClaim(question_id=question_id, officer_id=officer.id, claimed_at=utcnow())
+            session.add(claim)
+    except IntegrityError:
+        raise InboxError("เจ้าหน้าที่อีกท่านเพิ่งรับเรื่องนี้") from None
+    audit(session, officer, "claim", target=f"question:{question_id}", remote_addr=remote_addr)
+    return claim
+
+
+def release_claim(session: Session, question_id: int, officer: Officer, *, remote_addr: str | None = None) -> None:
+    """Give a question back to the inbox (only its holder, or an admin, may)."""
+    claim = session.get(HandoffClaim, question_id)
+    if claim is None:
+        return
+    if claim.officer_id != officer.id and officer.role != "admin":
+        raise InboxError("ปล่อยได้เฉพาะเรื่องที่ท่านรับไว้")
+    session.delete(claim)
+    audit(session, officer, "claim-release", target=f"question:{question_id}", remote_addr=remote_addr)
 
 
 # ----------------------------------------------------------------------------- answering
@@ -216,7 +296,8 @@ def _compose(text: str) -> list[Message]:
 
 
 def answer_question(sessions: sessionmaker[Session], messenger: Messenger, *, question_id: int, officer_id: int,
-                    text: str, mode: str, remote_addr: str | None = None, again: bool = False) -> HandoffAnswer:
+                    text: str, mode: str, remote_addr: str | None = None, again: bool = False,
+                    take_over: bool = False) -> HandoffAnswer:
     """Answer a handed-off question and close it: push now (costs quota), or hold for the user's next message.
 
     The answer, its log line and its retry key are committed before LINE is called, so a crash or a
@@ -241,6 +322,13 @@ def answer_question(sessions: sessionmaker[Session], messenger: Messenger, *, qu
         officer = session.get(Officer, officer_id)
         if user is None or officer is None:
             raise InboxError("ไม่พบผู้ใช้หรือเจ้าหน้าที่")
+        claim = session.get(HandoffClaim, question.id)
+        if claim is not None and claim.officer_id != officer.id and not take_over:
+            holder = session.get(Officer, claim.officer_id)
+            raise InboxError(f"เจ้าหน้าที่ {holder.username if holder else '?'} รับเรื่องนี้ไว้ "
+                             "หากต้องการตอบแทน ให้เลือก \"ตอบแทนเจ้าหน้าที่ที่รับเรื่อง\"")
+        if claim is None:
+            session.add(HandoffClaim(question_id=question.id, officer_id=officer.id, claimed_at=utcnow()))
         if session.get(HandoffResolution, question.id) is not None and not again:
             raise InboxError("คำถามนี้ตอบหรือปิดไปแล้ว หากต้องการส่งคำตอบเพิ่มเติม ให้เลือก \"ส่งคำตอบเพิ่มเติม\"")
         now = utcnow()

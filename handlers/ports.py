@@ -64,3 +64,6 @@ class Messenger(Protocol):
 
     def followers_reach(self) -> int | None:
         """Friends a broadcast would reach (insight targetedReaches), or None when LINE cannot say."""
+
+    def leave(self, chat_type: str, chat_id: str) -> None:
+        """Leave a group or room (chat_type "group" or "room"); raises DeliveryError."""

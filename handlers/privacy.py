@@ -24,6 +24,7 @@ from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import month_days
 from handlers.models import BANGKOK, District, Interaction, LineUser, bangkok_day, utcnow
 from handlers.officers import AuditLog, Officer, audit
+from handlers.prompts import forget as forget_prompt
 from handlers.satisfaction import SurveyResponse
 
 log = logging.getLogger(__name__)
@@ -195,6 +196,7 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli",
     records = _drop_comments_from_records(session, comments)
     queued = _blank_queue(session, _queue_table(session), contains=real_id)
 
+    forget_prompt(session, user)  # what was last offered them holds question ids: it goes with the person
     user.line_user_id = f"{FORGOTTEN_PREFIX}{uuid.uuid4().hex}"
     user.display_name = None
     user.language = None

@@ -66,3 +66,4 @@ class Outgoing:
     reply_token: str | None
     messages: tuple[Message, ...]
     log_ids: tuple[int, ...] = ()
+    leave: tuple[str, str] | None = None  # ("group" | "room", id): leave that chat once the reply went

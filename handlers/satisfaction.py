@@ -15,6 +15,7 @@ from handlers.replies import Message, QuickReply
 SCORES_TH = {5: "พอใจมาก", 4: "พอใจ", 3: "ปานกลาง", 2: "ไม่ค่อยพอใจ", 1: "ไม่พอใจ"}
 COMMENT_WINDOW = dt.timedelta(minutes=15)  # a text this soon after scoring is taken as the comment
 SKIP_COMMENT = "ไม่มีความคิดเห็นเพิ่มเติม"
+SKIP_WORDS = ("ข้าม", "skip", "ไม่มี", "ไม่มีค่ะ", "ไม่มีครับ", "".join(SKIP_COMMENT.split()))
 QUESTION = "แบบสอบถามความพึงพอใจ @IAO (เดือนละครั้ง): ท่านพอใจบริการของ @IAO เดือนนี้เพียงใดคะ?"
 # Only after these outcomes is a survey offered: the user just got something from the bot.
 OFFER_AFTER = ("answer", "menu-answer", "thanks", "feedback-up")
@@ -58,7 +59,8 @@ def survey_offer(session: Session, user: LineUser | None, now: dt.datetime) -> M
                    display_text=f"ความพึงพอใจ {score} - {SCORES_TH[score]}")
         for score in (5, 4, 3, 2, 1)
     )
-    return Message(QUESTION + "\n(5 = พอใจมาก … 1 = ไม่พอใจ) ข้อมูลนี้ใช้ประกอบรายงานผลการดำเนินงาน ไม่ระบุตัวบุคคล",
+    return Message(QUESTION + "\n(5 = พอใจมาก … 1 = ไม่พอใจ) กดปุ่ม หรือพิมพ์ตัวเลข 1 ถึง 5 "
+                   "ข้อมูลนี้ใช้ประกอบรายงานผลการดำเนินงาน ไม่ระบุตัวบุคคล",
                    buttons)
 
 
@@ -88,7 +90,7 @@ def record_survey_answer(session: Session, user: LineUser | None, data: str, now
     session.flush()
     skip = QuickReply(label="ข้าม", data=urlencode({"action": "survey", "skip": 1}), display_text=SKIP_COMMENT)
     return Message(f"ขอบคุณค่ะ บันทึกความพึงพอใจ {row.score} ({SCORES_TH[row.score]}) แล้ว 🙏\n"
-                   "มีข้อเสนอแนะเพิ่มเติมไหมคะ? พิมพ์สั้น ๆ ภายใน 15 นาที หรือกด \"ข้าม\"", (skip,))
+                   "มีข้อเสนอแนะเพิ่มเติมไหมคะ? พิมพ์สั้น ๆ ภายใน 15 นาที หรือพิมพ์/กด \"ข้าม\"", (skip,))
 
 
 def take_survey_comment(session: Session, user: LineUser | None, text: str, now: dt.datetime) -> Message | None:
@@ -99,8 +101,11 @@ def take_survey_comment(session: Session, user: LineUser | None, text: str, now:
     if (row is None or row.answered_at is None or row.comment is not None
             or not dt.timedelta(0) <= now - row.answered_at <= COMMENT_WINDOW):
         return None
-    row.comment = text.strip()[:2000]
     row.commented_at = now
+    if "".join(text.lower().split()) in SKIP_WORDS:
+        row.comment = ""
+        return Message("ขอบคุณที่ตอบแบบสอบถามค่ะ 🙏")
+    row.comment = text.strip()[:2000]
     return Message("ขอบคุณสำหรับข้อเสนอแนะค่ะ 🙏 ทีมงานจะนำไปปรับปรุงบริการ")
 
 

@@ -234,14 +234,19 @@ def _build(st: SimState, body: dict[str, Any]) -> tuple[list[dict[str, Any]], st
             return bad("unknown userId (create it with POST /_sim/users)", 404)
         if body.get("displayName"):
             user = st.add_user(str(body["displayName"]), uid if isinstance(uid, str) else None)
-    group = body.get("groupId")
+    group = body.get("groupId") or body.get("roomId")
+    where_type = "room" if (body.get("room") or body.get("roomId")) and not body.get("groupId") else "group"
+    where = "roomId" if where_type == "room" else "groupId"
     if kind == "join":
-        group = group or ids.group_id()
-        st.groups.setdefault(group, {"groupId": group})
-        source: dict[str, Any] = {"type": "group", "groupId": group}
+        group = group or (ids.room_id() if where_type == "room" else ids.group_id())
+        st.groups.setdefault(group, {where: group})
+        st.left_chats.discard(group)
+        source: dict[str, Any] = {"type": where_type, where: group}
     elif group:
-        st.groups.setdefault(group, {"groupId": group})
-        source = {"type": "group", "groupId": group, "userId": user.user_id}
+        if group in st.left_chats:
+            return bad("the bot left this chat; send a join first", 409)
+        st.groups.setdefault(group, {where: group})
+        source = {"type": where_type, where: group, "userId": user.user_id}
     else:
         source = {"type": "user", "userId": user.user_id}
     chat_id = group or user.user_id
@@ -250,6 +255,12 @@ def _build(st: SimState, body: dict[str, Any]) -> tuple[list[dict[str, Any]], st
     shown: dict[str, Any] = {"via": "user", "kind": kind}
     if event_type == "message":
         event["message"] = webhook.message_content(kind, body)
+        if kind == "text" and group and body.get("mention"):  # "@bot text", as LINE's app writes a mention
+            tag = f"@{st.config.bot_name}"
+            event["message"]["text"] = f"{tag} {event['message']['text']}"
+            event["message"]["mention"] = {"mentionees": [{"index": 0, "length": len(tag.encode("utf-16-le")) // 2,
+                                                           "type": "user", "userId": st.bot_user_id,
+                                                           "isSelf": True}]}
         shown["message"] = event["message"]
         if user and group:
             shown["from"] = user.display_name

@@ -382,6 +382,20 @@ def loading_start() -> Response:
     return resp
 
 
+@bp.post("/v2/bot/group/<chat_id>/leave")
+@bp.post("/v2/bot/room/<chat_id>/leave")
+def leave(chat_id: str) -> Response:
+    """Leave a group or room: 404 when the bot is not in it; afterwards pushes to it fail."""
+    st = state()
+    with st.lock:
+        if chat_id not in st.groups:
+            return error(404, "Not found")
+        del st.groups[chat_id]
+        st.left_chats.add(chat_id)
+        st.append(chat_id, {"via": "system", "text": "the bot left the chat"})
+    return jsonify({})
+
+
 @bp.get("/v2/bot/info")
 def bot_info() -> Response:
     """Return the bot's own info."""

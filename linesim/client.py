@@ -85,8 +85,10 @@ class SimClient:
         """Send an unfollow event (the user blocks the bot)."""
         return self.send(user_id, "unfollow")
 
-    def join(self, group_id: str | None = None) -> dict[str, Any]:
-        """Send a join event for a group (generated id unless given)."""
+    def join(self, group_id: str | None = None, *, room: bool = False) -> dict[str, Any]:
+        """Send a join event for a group, or a room with `room=True` (generated id unless given)."""
+        if room:
+            return self.send(None, "join", room=True, **({"roomId": group_id} if group_id else {}))
         return self.send(None, "join", **({"groupId": group_id} if group_id else {}))
 
     def send_raw(self, events: list[dict[str, Any]]) -> dict[str, Any]:

@@ -14,6 +14,11 @@ def user_id() -> str:
     return "U" + secrets.token_hex(16)
 
 
+def room_id() -> str:
+    """Return a new room id: R + 32 hex (a multi-person chat, LINE's older kind of group)."""
+    return "R" + secrets.token_hex(16)
+
+
 def group_id() -> str:
     """Return a LINE-like group id (C + 32 hex)."""
     return "C" + secrets.token_hex(16)

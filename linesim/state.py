@@ -131,7 +131,8 @@ class SimState:
     def _clear(self) -> None:
         """Forget every user, token, delivery and log entry."""
         self.users: dict[str, User] = {}
-        self.groups: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, dict[str, Any]] = {}  # groups and rooms the bot is in
+        self.left_chats: set[str] = set()  # groups and rooms the bot left (through the leave API)
         self.tokens: dict[str, ReplyToken] = {}
         self.retry_keys: dict[str, RetryRecord] = {}
         self.consumption: dict[str, int] = {}

@@ -62,6 +62,12 @@ class FakeMessenger:
     quota_used: int = 0
     followers: int | None = 0
     refused: list[tuple[str, list[str]]] = field(default_factory=list)
+    left: list[tuple[str, str]] = field(default_factory=list)
+
+    def leave(self, chat_type: str, chat_id: str) -> None:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        self.left.append((chat_type, chat_id))
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
         if self.fail_next:

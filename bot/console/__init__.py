@@ -237,7 +237,35 @@ def _register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
         lines = transcripts.transcript(db, item.question.user_id, limit=12) if item.question.user_id else []
         return render_template("console/question.html", item=item, lines=lines,
                                answers=inbox.answers_to(db, question_id),
-                               resolution=inbox.resolution_of(db, question_id), quota=quota())
+                               resolution=inbox.resolution_of(db, question_id), quota=quota(),
+                               canned=inbox.canned_replies(ctx.library, item.text), me=_officer())
+
+    @bp.post("/inbox/<int:question_id>/claim")
+    def claim(question_id: int) -> BaseResponse:
+        db = _db()
+        try:
+            inbox.claim_question(db, question_id, _officer(), take_over=request.form.get("take_over") == "1",
+                                 remote_addr=_remote())
+        except inbox.InboxError as error:
+            db.rollback()
+            flash(str(error), "error")
+        else:
+            db.commit()
+            flash("รับเรื่องนี้แล้ว เจ้าหน้าที่ท่านอื่นจะเห็นว่าท่านกำลังตอบ", "ok")
+        return redirect(url_for("console.question_view", question_id=question_id))
+
+    @bp.post("/inbox/<int:question_id>/release")
+    def release(question_id: int) -> BaseResponse:
+        db = _db()
+        try:
+            inbox.release_claim(db, question_id, _officer(), remote_addr=_remote())
+        except inbox.InboxError as error:
+            db.rollback()
+            flash(str(error), "error")
+        else:
+            db.commit()
+            flash("ปล่อยเรื่องกลับเข้ากล่องคำถามแล้ว", "ok")
+        return redirect(url_for("console.question_view", question_id=question_id))
 
     @bp.post("/inbox/<int:question_id>/answer")
     def answer(question_id: int) -> BaseResponse:
@@ -245,7 +273,8 @@ def _register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
         try:
             sent = inbox.answer_question(ctx.sessions, ctx.messenger, question_id=question_id,
                                          officer_id=_officer().id, text=request.form.get("text", ""), mode=mode,
-                                         remote_addr=_remote(), again=request.form.get("again") == "1")
+                                         remote_addr=_remote(), again=request.form.get("again") == "1",
+                                         take_over=request.form.get("take_over") == "1")
         except inbox.InboxError as error:
             flash(str(error), "error")
             return redirect(url_for("console.question_view", question_id=question_id))

@@ -113,3 +113,39 @@ def test_officer_answers_in_the_browser_and_the_push_reaches_line(stack: Stack, 
     assert len(pushes) == 1 and pushes[0]["status"] == 200
     assert pushes[0]["headers"].get("X-Line-Retry-Key")
     assert "ไม่มีคำถามค้างตอบ" in driver.page_source  # answered questions leave the inbox
+
+
+def test_officer_claims_inserts_a_canned_reply_edits_and_sends_it(stack: Stack, browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver: WebDriver = browser  # type: ignore[assignment]
+    wait = WebDriverWait(driver, 20)
+    _create_officer(stack)
+    sim = SimClient(stack.sim_url)
+    user = sim.add_user("เจ้าหน้าที่เขตบางรัก", follow=True)["userId"]
+    assert sim.send_text(user, HANDED_OFF)["status"] == 200
+    assert wait_for_texts(sim, user, 1)
+    driver.get(f"{stack.bot_url}/console/login")
+    wait.until(ec.presence_of_element_located((By.ID, "login-button")))
+    driver.find_element(By.ID, "username").send_keys("e2e.officer")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login-button").click()
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "a[id^='answer-']"))).click()
+
+    wait.until(ec.element_to_be_clickable((By.ID, "claim"))).click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "claim-state"), "ท่านรับเรื่องนี้ไว้"))
+    insert = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "button.insert-canned")))
+    canned = insert.get_attribute("data-text") or ""
+    assert canned
+    insert.click()
+    box = driver.find_element(By.ID, "answer-text")
+    assert box.get_attribute("value") == canned  # inserted whole, into the box the officer edits
+    box.send_keys(" (แก้ไขโดยเจ้าหน้าที่)")
+    assert driver.find_element(By.ID, "answer-count").text == str(len(canned) + len(" (แก้ไขโดยเจ้าหน้าที่)"))
+    driver.find_element(By.ID, "send-answer").click()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "ส่งคำตอบถึงผู้ใช้แล้ว"))
+    delivered = [t for t in sim.texts(user) if "(แก้ไขโดยเจ้าหน้าที่)" in t]
+    assert len(delivered) == 1 and canned.split("\n")[0] in delivered[0]

@@ -15,6 +15,17 @@ document.addEventListener("DOMContentLoaded", () => {
       form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
     });
   });
+  // Canned replies: insert a knowledge-base answer into the answer box, where the officer edits it.
+  document.querySelectorAll("button.insert-canned").forEach((button) => {
+    button.addEventListener("click", () => {
+      const area = document.getElementById(button.dataset.target);
+      if (!area) return;
+      const text = button.dataset.text || "";
+      area.value = area.value.trim() ? `${area.value.trimEnd()}\n\n${text}` : text;
+      area.dispatchEvent(new Event("input"));
+      area.focus();
+    });
+  });
   // Ask before a push: it spends one message of the monthly quota.
   const answer = document.getElementById("answer-form");
   if (answer) {
