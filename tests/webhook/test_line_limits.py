@@ -14,29 +14,43 @@ from hypothesis import strategies as st
 
 from app import create_app
 from handlers.replies import Message, QuickReply
+from knowledge.base import KnowledgeError, load_knowledge_base
 from tests.conftest import SMALL_KB, Line, make_settings
 from tests.fakes import FakeMessenger, line_refusals, postback_event, utf16_units
 
 USER = "U" + "b" * 32
 LONG_TITLE = "การแจ้งที่พักอาศัยของคนต่างด้าว " * 12  # about 400 characters, over displayText's 300
+LONGEST_TITLE = ("การแจ้งที่พักอาศัยของคนต่างด้าว " * 4)[:100]  # the loader's bound (knowledge/SCHEMA.md)
 
 
-@pytest.fixture
-def long_title_app(database_url: str, tmp_path: Path, messenger: FakeMessenger) -> Iterator[Flask]:
-    """The small knowledge base with one entry whose Thai title is longer than LINE allows in an action."""
+def _kb_with_title(tmp_path: Path, title: str) -> Path:
+    """The small knowledge base with its first immigration entry retitled."""
     kb = tmp_path / "kb"
     shutil.copytree(SMALL_KB, kb)
     path = kb / "immigration.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["entries"][0]["title_th"] = LONG_TITLE.strip()
+    data["entries"][0]["title_th"] = title
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return kb
+
+
+@pytest.fixture
+def long_title_app(database_url: str, tmp_path: Path, messenger: FakeMessenger) -> Iterator[Flask]:
+    """The small knowledge base with one entry whose Thai title is as long as the loader allows."""
+    kb = _kb_with_title(tmp_path, LONGEST_TITLE)
     application = create_app(make_settings(database_url, knowledge_dir=kb), messenger=messenger)
     yield application
     application.extensions["iao_worker"].stop()
     application.extensions["iao"].engine.dispose()
 
 
-def test_a_title_over_300_characters_still_gets_its_buttons_delivered(long_title_app: Flask,
+def test_a_title_over_lines_action_limit_never_loads(tmp_path: Path) -> None:
+    """A 400-character title (over displayText's 300) is refused where it enters, naming the entry."""
+    with pytest.raises(KnowledgeError, match="100"):
+        load_knowledge_base(_kb_with_title(tmp_path, LONG_TITLE.strip()))
+
+
+def test_the_longest_title_allowed_still_gets_its_buttons_delivered(long_title_app: Flask,
                                                                      messenger: FakeMessenger) -> None:
     line = Line(long_title_app.test_client(), messenger)
     listing = postback_event(USER, "action=category&id=immigration")
