@@ -94,9 +94,9 @@ def close_command(month_text: str, as_json: bool, quota_limit: int | None) -> No
     if as_json:
         click.echo(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"closed {counts.month} (FY {counts.fiscal_year}, version {version}): {counts.questions} questions, "
-               f"{counts.answered_by_bot} by the bot, {counts.handed_off} handed off, "
-               f"{counts.answered_by_officer} by officers; {counts.districts_active}/50 districts active; "
+    click.echo(f"closed {counts.month} (FY {counts.fiscal_year}, version {version}): {counts.questions} questions: "
+               + ", ".join(f"{n} {k}" for k, n in counts.outcomes.items())
+               + f"; {counts.districts_active}/50 districts active; "
                f"{counts.broadcasts_sent}/{counts.broadcast_target} tips; "
                f"{counts.messages_consumed}/{counts.quota_limit} messages")
 

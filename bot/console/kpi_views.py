@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from handlers import officers
 from handlers.kpi import MonthError, MonthlyCounts, close_month, compute_month, current_record, history, parse_month
+from handlers.kpi.counts import OUTCOMES, OUTCOMES_TH
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import fiscal_year_of
 from handlers.kpi.yearly import DISTRICT_COUNT, propose_interclinic
@@ -122,7 +123,8 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
             prev_month=_shift(year, month, -1), next_month=_shift(year, month, 1), answered_pct=answered_pct,
             categories=[(categories.get(k, k), n) for k, n in counts.by_category.items()],
             district_count=DISTRICT_COUNT, monthly_formats=MONTHLY_FORMATS, yearly_formats=YEARLY_FORMATS,
-            format_th=FORMAT_TH, sat=counts.satisfaction)
+            format_th=FORMAT_TH, sat=counts.satisfaction,
+            outcome_labels=[(k, OUTCOMES_TH[k]) for k in OUTCOMES])
 
     @bp.post("/kpi/close")
     def kpi_close() -> BaseResponse:
