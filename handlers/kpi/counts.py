@@ -13,8 +13,8 @@ from sqlalchemy import Table, and_, column, func, inspect, or_, select, table
 from sqlalchemy.orm import Session
 
 from handlers.kpi.models import MonthlyRecord
-from handlers.kpi.periods import fiscal_year_of, month_days, month_utc_bounds
-from handlers.models import NEAREST, District, Interaction, LineUser, bangkok_day
+from handlers.kpi.periods import QUOTA_BOUNDARY_TH, fiscal_year_of, month_days, month_utc_bounds, quota_month_bounds
+from handlers.models import BANGKOK, NEAREST, District, Interaction, LineUser, bangkok_day
 from handlers.satisfaction import month_satisfaction
 
 BROADCAST_TARGET = 6  # «เดือนละไม่น้อยกว่า 6 ครั้ง» (seed 001, component 4)
@@ -68,6 +68,10 @@ class MonthlyCounts:
     messages_consumed_push: int = 0
     quota_limit: int = DEFAULT_QUOTA_LIMIT
     quota_used_pct: float = 0.0
+    # messages_consumed* and quota_used_pct count LINE's quota month (Japan time), not the Bangkok month
+    quota_month_start: str = ""
+    quota_month_end: str = ""
+    quota_boundary_th: str = QUOTA_BOUNDARY_TH
     satisfaction: dict[str, Any] = field(default_factory=dict)
     by_category: dict[str, int] = field(default_factory=dict)
     by_district: list[dict[str, Any]] = field(default_factory=list)
@@ -99,7 +103,7 @@ def compute_month(session: Session, year: int, month: int, *, quota_limit: int |
     per_district = _questions(session, counts, in_month)
     _followers(session, counts, first, last, end_utc, per_district)
     _officer_answers(session, counts, in_month, first, last)
-    _quota(session, counts, in_month, start_utc, end_utc, quota_limit)
+    _quota(session, counts, start_utc, end_utc, quota_limit)
     counts.satisfaction = month_satisfaction(session, first, last, start_utc, end_utc).as_dict()
     return counts
 
@@ -345,18 +349,23 @@ def _find_broadcast_table(session: Session) -> tuple[Table, set[str]] | None:
     return None
 
 
-def _quota(session: Session, counts: MonthlyCounts, in_month: Any, start_utc: dt.datetime, end_utc: dt.datetime,
+def _quota(session: Session, counts: MonthlyCounts, start_utc: dt.datetime, end_utc: dt.datetime,
            quota_limit: int | None) -> None:
-    """Tips sent against the ≥ 6 target and quota use: broadcasts (if that table exists) plus pushes."""
+    """Tips sent in the Bangkok month against the ≥ 6 target; quota use in LINE's (Japan-time) quota month."""
+    year, month = (int(x) for x in counts.month.split("-"))
+    q_start, q_end = quota_month_bounds(year, month)
+    counts.quota_month_start = q_start.astimezone(BANGKOK).isoformat(timespec="minutes")
+    counts.quota_month_end = q_end.astimezone(BANGKOK).isoformat(timespec="minutes")
     found = _find_broadcast_table(session)
     if found is not None:
         sends, columns = found
         start, end = start_utc.replace(tzinfo=None), end_utc.replace(tzinfo=None)  # stored as naive UTC
         cost = sends.c.messages_consumed if "messages_consumed" in columns else sends.c.recipients
         where = and_(sends.c.status == "sent", sends.c.sent_at >= start, sends.c.sent_at < end)
-        n, consumed = session.execute(select(func.count(), func.coalesce(func.sum(cost), 0)).where(where)).one()
-        counts.broadcasts_sent = int(n or 0)
-        counts.messages_consumed_broadcast = int(consumed or 0)
+        counts.broadcasts_sent = int(session.scalar(select(func.count()).where(where)) or 0)
+        counts.messages_consumed_broadcast = int(session.scalar(select(func.coalesce(func.sum(cost), 0)).where(
+            sends.c.status == "sent", sends.c.sent_at >= q_start.replace(tzinfo=None),
+            sends.c.sent_at < q_end.replace(tzinfo=None))) or 0)
         label = next((c for c in ("title", "title_th", "topic", "name", "text", "entry_id") if c in columns), None)
         extra = [sends.c[label]] if label else []
         recipients = [sends.c.recipients] if "recipients" in columns else []
@@ -374,8 +383,10 @@ def _quota(session: Session, counts: MonthlyCounts, in_month: Any, start_utc: dt
         counts.sources["broadcasts"] = sends.name
     else:
         counts.sources["broadcasts"] = "none (no broadcast table yet: 0)"
+    in_quota_month = and_(Interaction.occurred_at >= q_start, Interaction.occurred_at < q_end,
+                          Interaction.bkk_day.between(bangkok_day(q_start), bangkok_day(q_end)))  # day: indexed
     counts.messages_consumed_push = session.scalar(select(func.count()).select_from(Interaction).where(
-        in_month, Interaction.direction == "out", Interaction.kind == "push",
+        in_quota_month, Interaction.direction == "out", Interaction.kind == "push",
         or_(Interaction.delivery.is_(None), Interaction.delivery == "sent"))) or 0
     counts.messages_consumed = counts.messages_consumed_broadcast + counts.messages_consumed_push
     counts.quota_limit = int(quota_limit or DEFAULT_QUOTA_LIMIT)

@@ -51,6 +51,17 @@ def monthly_report(session: Session, year: int, month: int, now: dt.datetime, *,
     return MonthlyReport(counts, record, titles or {}, category_titles or {}, now)
 
 
+def _quota_boundary(c: MonthlyCounts) -> str:
+    """Which month the quota figures count: LINE's, from midnight Japan time, with its Bangkok times."""
+    if not c.quota_month_start:  # closed by a version that counted the Bangkok month
+        return "ยอดการใช้โควตานับตามเดือนปฏิทินเวลากรุงเทพฯ (ปิดยอดก่อนปรับตามเดือนโควตาของ LINE)"
+    start = dt.datetime.fromisoformat(c.quota_month_start)
+    end = dt.datetime.fromisoformat(c.quota_month_end)
+    return (f"ยอดการใช้โควตานับตามเดือนของ LINE: {c.quota_boundary_th} คือช่วง {date_th(start.date())} "
+            f"เวลา {start:%H:%M} น. ถึงก่อน {date_th(end.date())} เวลา {end:%H:%M} น. (เวลากรุงเทพฯ) "
+            "ส่วนจำนวนการเผยแพร่และคำถามนับตามเดือนปฏิทินเวลากรุงเทพฯ")
+
+
 def _outcomes_table(c: MonthlyCounts) -> list[Table | Paragraph]:
     """Every question of the month in exactly one outcome, with the sum that must equal the questions."""
     if not c.outcomes:  # a month closed by a version that did not keep outcomes
@@ -201,7 +212,7 @@ def monthly_document(report: MonthlyReport, *, thai_digits: bool = False, suppor
             Section("1. สรุปผลการดำเนินงาน", [summary, Paragraph(
                 "ผลของคำถามแต่ละข้อ (แต่ละข้อนับในผลเดียว ผลรวมเท่ากับคำถามทั้งหมด)", bold=True), *outcomes]),
             Section("2. การเผยแพร่ข้อมูลด้านการต่างประเทศผ่านบัญชี @IAO (เป้าหมายเดือนละไม่น้อยกว่า 6 ครั้ง)", tips),
-            Section("3. การใช้โควตาข้อความ LINE Official Account", [quota]),
+            Section("3. การใช้โควตาข้อความ LINE Official Account", [quota, Paragraph(_quota_boundary(c))]),
             Section("4. ความพึงพอใจของผู้ใช้บริการ (แบบสอบถามความคิดเห็นออนไลน์)", satisfaction),
             Section("5. คำถามแยกตามหมวด", [categories]),
             Section("6. เรื่องที่ถามบ่อย", [top]),

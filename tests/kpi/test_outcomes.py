@@ -16,6 +16,7 @@ from sqlalchemy import select
 from handlers.directory.models import Mission
 from handlers.directory.service import seed_missions
 from handlers.kpi.counts import OUTCOMES, OUTCOMES_TH
+from handlers.kpi.periods import QUOTA_BOUNDARY_TH
 from handlers.models import Interaction, LineUser
 from tests.conftest import Line
 from tests.fakes import follow_event, postback_event, text_event
@@ -143,6 +144,7 @@ def _reports_show_the_breakdown(app: Flask, tmp_path: Path) -> None:
     page = out["html"].read_text(encoding="utf-8")
     for key in OUTCOMES:
         assert OUTCOMES_TH[key] in page
+    assert QUOTA_BOUNDARY_TH in page and "31 ตุลาคม 2569 เวลา 22:00 น." in page  # which month the quota counts
 
     assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is needed to read the PDF back"
     text = bare(pdf_text(out["pdf"]))
