@@ -17,6 +17,15 @@ from sqlalchemy.orm import Session
 
 from bot.cli import services
 from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
+from handlers.kpi.opendata import (
+    data_dictionary,
+    dictionary_html,
+    dictionary_markdown,
+    dictionary_xlsx,
+    open_data_csv,
+    open_data_json,
+    open_data_rows,
+)
 from handlers.kpi.periods import fiscal_year_bounds, fiscal_year_months, month_days
 from handlers.kpi.reference import (
     INTERCLINIC,
@@ -94,9 +103,9 @@ def close_command(month_text: str, as_json: bool, quota_limit: int | None) -> No
     if as_json:
         click.echo(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"closed {counts.month} (FY {counts.fiscal_year}, version {version}): {counts.questions} questions, "
-               f"{counts.answered_by_bot} by the bot, {counts.handed_off} handed off, "
-               f"{counts.answered_by_officer} by officers; {counts.districts_active}/50 districts active; "
+    click.echo(f"closed {counts.month} (FY {counts.fiscal_year}, version {version}): {counts.questions} questions: "
+               + ", ".join(f"{n} {k}" for k, n in counts.outcomes.items())
+               + f"; {counts.districts_active}/50 districts active; "
                f"{counts.broadcasts_sent}/{counts.broadcast_target} tips; "
                f"{counts.messages_consumed}/{counts.quota_limit} messages")
 
@@ -262,3 +271,29 @@ def register_kpi_commands(app: Flask) -> None:
     app.cli.add_command(kpi_group)
     app.cli.add_command(report_group)
 
+
+
+@report_group.command("open-data")
+@click.option("--year", "be_year", type=int, required=True, help="BE fiscal year, e.g. 2570.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def open_data_command(be_year: int, fmt: str, output: Path) -> None:
+    """Monthly aggregates per district for the BMA open-data portal (no personal data)."""
+    now = utcnow()
+    with services().sessions() as session:
+        rows = open_data_rows(session, be_year, now)
+    output.write_text(open_data_csv(rows) if fmt == "csv" else open_data_json(rows, be_year, now), encoding="utf-8")
+    click.echo(f"wrote {output} ({len(rows)} rows)")
+
+
+@report_group.command("data-dictionary")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "xlsx"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def data_dictionary_command(fmt: str, output: Path) -> None:
+    """Every table and column of the database, generated from the models."""
+    rows = data_dictionary()
+    if fmt == "xlsx":
+        output.write_bytes(dictionary_xlsx(rows))
+    else:
+        output.write_text(dictionary_markdown(rows) if fmt == "md" else dictionary_html(rows), encoding="utf-8")
+    click.echo(f"wrote {output} ({len(rows)} columns)")

@@ -25,7 +25,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, or_, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from handlers.kpi.periods import parse_month
+from handlers.kpi.periods import QUOTA_BOUNDARY_EN, QUOTA_BOUNDARY_TH, parse_month, quota_month_bounds
 from handlers.models import BANGKOK, Base, Interaction, LineUser, UtcDateTime, bangkok_day, utcnow
 from handlers.ports import DeliveryError, Messenger, Quota
 from handlers.replies import Message, QuickReply
@@ -692,6 +692,9 @@ class MonthPlan:
     max_broadcasts: int | None
     remedies: tuple[Remedy, ...]
     sends: tuple[dict[str, object], ...]
+    quota_month_start: str = ""  # LINE's quota month (Bangkok times): from 22:00 on the previous month's last day
+    quota_month_end: str = ""
+    quota_boundary_th: str = QUOTA_BOUNDARY_TH
 
     def as_dict(self) -> dict[str, object]:
         """Plain data for `plan --json` and the console."""
@@ -709,10 +712,20 @@ def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+def quota_month_window(month: str) -> tuple[dt.datetime, dt.datetime]:
+    """LINE's quota month "YYYY-MM" as [start, end) in Bangkok time: it turns at 00:00 Japan time (22:00 here)."""
+    start, end = quota_month_bounds(*parse_month(month))
+    return start.astimezone(BANGKOK), end.astimezone(BANGKOK)
+
+
 def plan_month(session: Session, month: str, *, quota: Quota | None, reach: int, now: dt.datetime,
                reserve: int = DEFAULT_RESERVE, target: int = MONTHLY_TARGET) -> MonthPlan:
-    """Planned tips × cost against the quota; flags the target and prices bundling, districts and on-demand."""
-    start, end = month_bounds(month)
+    """Planned tips × cost against the quota; flags the target and prices bundling, districts and on-demand.
+
+    The month is LINE's quota month (Japan time), so a send at 23:00 Bangkok on the last day is priced
+    against the next month's quota, where LINE counts it.
+    """
+    start, end = quota_month_window(month)
     current = start <= now < end
     used = quota.used if quota is not None and current else 0
     limit = quota.limit if quota is not None else None
@@ -755,7 +768,8 @@ def plan_month(session: Session, month: str, *, quota: Quota | None, reach: int,
                      districts=districts, target=target, tips_sent=tips_sent, planned_sends=len(sends),
                      planned_tips=planned_tips, planned_cost=planned_cost, planned_fits=fits, target_cost=target_cost,
                      target_fits=target_fits, max_broadcasts=max_broadcasts, remedies=tuple(remedies),
-                     sends=tuple(sends))
+                     sends=tuple(sends), quota_month_start=start.isoformat(timespec="minutes"),
+                     quota_month_end=end.isoformat(timespec="minutes"))
 
 
 def _remedies(tips: int, reach: int, districts: int, available: int | None,
@@ -796,7 +810,7 @@ def _remedies(tips: int, reach: int, districts: int, available: int | None,
 def apply_remedy(session: Session, month: str, remedy: str, *, now: dt.datetime, reach: int,
                  available: int | None) -> list[int]:
     """Carry out a remedy on the month's unsent sends; returns the ids of the sends that remain."""
-    start, end = month_bounds(month)
+    start, end = quota_month_window(month)  # the same window plan_month priced
     materialize(session, max(now, start), until=end)
     pending = [r for r in list_broadcasts(session, since=max(now, start))
                if r.scheduled_at < end and r.status in ("scheduled", "held_for_quota") and r.audience == "all"]
@@ -827,6 +841,7 @@ def render_plan(plan: MonthPlan) -> str:
     lines = [
         f"Plan for {plan.month}: quota {quota}, used {plan.used}, reserve {plan.reserve}, "
         f"available {plan.available if plan.available is not None else 'unlimited'}",
+        f"{QUOTA_BOUNDARY_EN}: {plan.quota_month_start} to {plan.quota_month_end} (Bangkok time)",
         f"One broadcast reaches {plan.reach} friend(s); {plan.districts} district(s) have a representative.",
         f"Planned: {plan.planned_sends} send(s), {plan.planned_tips} tip(s), cost {plan.planned_cost} → "
         + ("fits" if plan.planned_fits else "DOES NOT FIT: later sends will be held for quota"),

@@ -29,7 +29,7 @@ from handlers.events import (
 from handlers.inbox import pending_answers_for
 from handlers.library import Library
 from handlers.limits import MESSAGES_PER_CALL
-from handlers.models import District, Interaction, LineUser, ProcessedEvent, bangkok_day, utcnow
+from handlers.models import NEAREST, District, Interaction, LineUser, ProcessedEvent, bangkok_day, utcnow
 from handlers.office_hours import HOURS_TH, expected_answer_th
 from handlers.ports import Messenger, Profile
 from handlers.prompts import officer_request, typed_number
@@ -420,6 +420,9 @@ class Conversation:
             entry_id=entry.id if entry else None, category=entry.category if entry else None,
             score=round(decision.score, 4), handoff=handoff,
             answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
+            # the closest entry of a question handed over unmatched: the KPI's "what to write next" list
+            detail=f"{NEAREST}{decision.alternatives[0][0].id}" if handoff and entry is None
+            and decision.alternatives else None,
         )
         messages = self._decision_messages(decision, row.id, meta)
         if decision.outcome == "suggest":
@@ -589,8 +592,10 @@ class Conversation:
             entry = self.kb.get(params.get("id", ""))
             if entry is None:
                 return [self._menu_for(session, user, meta)]
+            asked = session.get(Interaction, _int(params.get("q")) or 0)  # a "did you mean" choice names it
             row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
-                               entry_id=entry.id, category=entry.category, answered_by="bot")
+                               entry_id=entry.id, category=entry.category, answered_by="bot",
+                               in_reply_to_id=asked.id if asked and user and asked.user_id == user.id else None)
             return [self._entry_message(entry, row.id, english=params.get("lang") == "en")]
         if action == "mission":
             mission = session.scalars(select(Mission).where(Mission.key == params.get("key", "")[:64])).first()

@@ -86,6 +86,10 @@ class LineUser(Base):
     district: Mapped[District | None] = relationship(lazy="joined")
 
 
+# `Interaction.detail` of a question handed over unmatched: "nearest:<entry id>", the matcher's closest entry.
+NEAREST = "nearest:"
+
+
 class Interaction(Base):
     """One line of the log: an inbound event or an outbound message, timed by LINE's own timestamp."""
 

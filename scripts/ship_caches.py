@@ -42,7 +42,9 @@ def main() -> None:
         vectors = np.vstack([index.vectors, index.extra_vectors]).astype(np.float32)
         unique = dict(zip(keys, vectors, strict=True))
         semantic.SHIPPED_CACHE.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(semantic.SHIPPED_CACHE, keys=np.array(list(unique)), vectors=np.stack(list(unique.values())))
+        np.savez_compressed(
+            semantic.SHIPPED_CACHE, keys=np.array(list(unique)), vectors=np.stack(list(unique.values()))
+        )
         SHIPPED_CLASSIFIER.unlink(missing_ok=True)
         # fitting with save_to the shipped file: the key hashes exactly these vectors, as a fresh install sees them
         fresh = Matcher(kb, semantic=True, cache_dir=Path(scratch) / "fit")

@@ -20,7 +20,17 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from handlers import officers
 from handlers.kpi import MonthError, MonthlyCounts, close_month, compute_month, current_record, history, parse_month
+from handlers.kpi.counts import OUTCOMES, OUTCOMES_TH
 from handlers.kpi.models import MonthlyRecord
+from handlers.kpi.opendata import (
+    data_dictionary,
+    dictionary_html,
+    dictionary_markdown,
+    dictionary_xlsx,
+    open_data_csv,
+    open_data_json,
+    open_data_rows,
+)
 from handlers.kpi.periods import fiscal_year_of
 from handlers.kpi.yearly import DISTRICT_COUNT, propose_interclinic
 from handlers.models import BANGKOK, utcnow
@@ -37,6 +47,9 @@ MIMETYPES = {
     "pdf": "application/pdf",
     "html": "text/html; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "md": "text/markdown; charset=utf-8",
 }
 MONTHLY_FORMATS = ("xlsx", "pdf", "html", "docx")
 YEARLY_FORMATS = ("xlsx", "pdf", "docx", "html")
@@ -122,7 +135,8 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
             prev_month=_shift(year, month, -1), next_month=_shift(year, month, 1), answered_pct=answered_pct,
             categories=[(categories.get(k, k), n) for k, n in counts.by_category.items()],
             district_count=DISTRICT_COUNT, monthly_formats=MONTHLY_FORMATS, yearly_formats=YEARLY_FORMATS,
-            format_th=FORMAT_TH, sat=counts.satisfaction)
+            format_th=FORMAT_TH, sat=counts.satisfaction,
+            outcome_labels=[(k, OUTCOMES_TH[k]) for k in OUTCOMES])
 
     @bp.post("/kpi/close")
     def kpi_close() -> BaseResponse:
@@ -209,6 +223,29 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
                        remote_addr=request.remote_addr)
         db.commit()
         return download(data, fmt, name)
+
+    @bp.get("/kpi/open-data/<int:be_year>.<fmt>")
+    def kpi_open_data(be_year: int, fmt: str) -> BaseResponse:
+        if fmt not in ("csv", "json") or not 2560 <= be_year <= 2700:
+            abort(404)
+        db = _db()
+        now = utcnow()
+        rows = open_data_rows(db, be_year, now)
+        data = (open_data_csv(rows) if fmt == "csv" else open_data_json(rows, be_year, now)).encode("utf-8")
+        db.rollback()
+        officers.audit(db, _officer(), "report-download", target=f"open-data:{be_year}", detail=f"format={fmt}",
+                       remote_addr=request.remote_addr)
+        db.commit()
+        return download(data, fmt, f"iao-open-data-FY{be_year}.{fmt}")
+
+    @bp.get("/kpi/data-dictionary.<fmt>")
+    def kpi_data_dictionary(fmt: str) -> BaseResponse:
+        if fmt not in ("md", "html", "xlsx"):
+            abort(404)
+        rows = data_dictionary()
+        data = dictionary_xlsx(rows) if fmt == "xlsx" else (
+            dictionary_markdown(rows) if fmt == "md" else dictionary_html(rows)).encode("utf-8")
+        return download(data, fmt, f"iao-data-dictionary.{fmt}")
 
 
 def _rendered(doc: Document, fmt: str, name: str) -> bytes:

@@ -9,18 +9,30 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, case, column, func, inspect, or_, select, table
+from sqlalchemy import Table, and_, column, func, inspect, or_, select, table
 from sqlalchemy.orm import Session
 
 from handlers.kpi.models import MonthlyRecord
-from handlers.kpi.periods import fiscal_year_of, month_days, month_utc_bounds
-from handlers.models import District, Interaction, LineUser, bangkok_day
+from handlers.kpi.periods import QUOTA_BOUNDARY_TH, fiscal_year_of, month_days, month_utc_bounds, quota_month_bounds
+from handlers.models import BANGKOK, NEAREST, District, Interaction, LineUser, bangkok_day
 from handlers.satisfaction import month_satisfaction
 
 BROADCAST_TARGET = 6  # «เดือนละไม่น้อยกว่า 6 ครั้ง» (seed 001, component 4)
 DEFAULT_QUOTA_LIMIT = 300  # LINE OA Thailand free plan today; FY2564's form says 1,000: configurable
 # Inbound text that is not a question: district registration, the menu, a survey comment.
 NOT_QUESTIONS = ("registration", "menu", "survey-comment")
+# Every question lands in exactly one of these, decided by the first rule that holds (see `outcome_of`).
+OUTCOMES = ("answered_by_bot", "did_you_mean_chosen", "did_you_mean_not_chosen", "handed_over",
+            "answered_by_officer", "off_topic", "other")
+OUTCOMES_TH = {
+    "answered_by_bot": "ระบบตอบอัตโนมัติ (รวมสมุดรายชื่อสถานทูต)",
+    "did_you_mean_chosen": "ระบบเสนอหัวข้อให้เลือก และผู้ใช้เลือกหัวข้อ",
+    "did_you_mean_not_chosen": "ระบบเสนอหัวข้อให้เลือก แต่ผู้ใช้ไม่ได้เลือก",
+    "handed_over": "ส่งต่อเจ้าหน้าที่ (ยังไม่ได้ตอบ)",
+    "answered_by_officer": "เจ้าหน้าที่ตอบแล้ว",
+    "off_topic": "นอกขอบเขตของ @IAO (ระบบแจ้งปฏิเสธ)",
+    "other": "อื่น ๆ (คำทักทาย ขอบคุณ ข้อความว่าง)",
+}
 _CHUNK = 500
 
 
@@ -37,8 +49,15 @@ class MonthlyCounts:
     districts_active: int = 0
     questions: int = 0
     answered_by_bot: int = 0
-    handed_off: int = 0
+    did_you_mean_chosen: int = 0
+    did_you_mean_not_chosen: int = 0
+    handed_over: int = 0
     answered_by_officer: int = 0
+    off_topic: int = 0
+    other: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)  # the seven keys above; values sum to `questions`
+    other_detail: dict[str, int] = field(default_factory=dict)  # what "other" was: greeting, thanks, empty ...
+    officer_answers_in_month: int = 0  # questions (of any month) whose first officer answer fell in this one
     officer_response_median_minutes: float | None = None
     broadcasts_sent: int = 0
     broadcast_target: int = BROADCAST_TARGET
@@ -49,12 +68,18 @@ class MonthlyCounts:
     messages_consumed_push: int = 0
     quota_limit: int = DEFAULT_QUOTA_LIMIT
     quota_used_pct: float = 0.0
+    # messages_consumed* and quota_used_pct count LINE's quota month (Japan time), not the Bangkok month
+    quota_month_start: str = ""
+    quota_month_end: str = ""
+    quota_boundary_th: str = QUOTA_BOUNDARY_TH
     satisfaction: dict[str, Any] = field(default_factory=dict)
     by_category: dict[str, int] = field(default_factory=dict)
     by_district: list[dict[str, Any]] = field(default_factory=list)
     questions_without_district: int = 0
     by_day: dict[str, int] = field(default_factory=dict)
     top_entries: list[dict[str, Any]] = field(default_factory=list)
+    # What to write next: topics handed over, declined as off-topic or marked 👎, most first.
+    topics_to_write: list[dict[str, Any]] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -78,7 +103,7 @@ def compute_month(session: Session, year: int, month: int, *, quota_limit: int |
     per_district = _questions(session, counts, in_month)
     _followers(session, counts, first, last, end_utc, per_district)
     _officer_answers(session, counts, in_month, first, last)
-    _quota(session, counts, in_month, start_utc, end_utc, quota_limit)
+    _quota(session, counts, start_utc, end_utc, quota_limit)
     counts.satisfaction = month_satisfaction(session, first, last, start_utc, end_utc).as_dict()
     return counts
 
@@ -112,32 +137,70 @@ def history(session: Session, month: str) -> list[MonthlyRecord]:
 
 
 # ----------------------------------------------------------------------------- questions
+def outcome_of(outcome: str | None, handoff: bool, answered_by: str | None, officer_answered: bool,
+               chosen: bool) -> str:
+    """The one outcome of a question: an officer's answer wins, then a hand-over, then what the bot did."""
+    if officer_answered or answered_by == "officer":
+        return "answered_by_officer"  # an officer's answer was written (not one LINE refused for good)
+    if handoff:
+        return "handed_over"  # the bot or the user sent it to an officer, not answered yet
+    if outcome == "suggest":
+        return "did_you_mean_chosen" if chosen else "did_you_mean_not_chosen"
+    if outcome == "answer" and answered_by == "bot":
+        return "answered_by_bot"  # knowledge base or directory of missions (category "directory")
+    if outcome == "off_topic":
+        return "off_topic"
+    return "other"  # greeting, thanks, empty, or an outcome this version does not know
+
+
 def _questions(session: Session, counts: MonthlyCounts, in_month: Any) -> Counter[int | None]:
-    """Questions, bot answers, hand-offs and the breakdowns in one grouped pass; returns per-district counts."""
+    """Questions, each in exactly one outcome, and the breakdowns; returns per-district counts."""
     is_question = and_(in_month, Interaction.direction == "in", Interaction.kind == "text",
                        or_(Interaction.outcome.is_(None), Interaction.outcome.not_in(NOT_QUESTIONS)))
-    by_bot = func.sum(case((Interaction.answered_by == "bot", 1), else_=0))
-    handed = func.sum(case((Interaction.handoff.is_(True), 1), else_=0))
     rows = session.execute(
-        select(Interaction.bkk_day, Interaction.district_id, Interaction.category, Interaction.entry_id,
-               func.count(), by_bot, handed)
+        select(Interaction.id, Interaction.bkk_day, Interaction.district_id, Interaction.category,
+               Interaction.entry_id, Interaction.outcome, Interaction.handoff, Interaction.answered_by,
+               Interaction.detail)
         .where(is_question)
-        .group_by(Interaction.bkk_day, Interaction.district_id, Interaction.category, Interaction.entry_id)
     ).all()
+    first, last = month_days(*map(int, counts.month.split("-")))
+    officer_answered, chosen = _replied(session, first, {row.id for row in rows})
     per_day: Counter[str] = Counter()
     per_district: Counter[int | None] = Counter()
     per_category: Counter[str] = Counter()
     per_entry: Counter[tuple[str, str | None]] = Counter()
-    for day, district_id, category, entry_id, n, bot, handoff in rows:
-        counts.questions += n
-        counts.answered_by_bot += int(bot or 0)
-        counts.handed_off += int(handoff or 0)
-        per_day[day.isoformat() if isinstance(day, dt.date) else str(day)] += n
-        per_district[district_id] += n
-        per_category[category or "(ไม่ระบุหมวด)"] += n
-        if entry_id:
-            per_entry[(entry_id, category)] += n
-    first, last = month_days(*map(int, counts.month.split("-")))
+    per_outcome: Counter[str] = Counter()
+    other: Counter[str] = Counter()
+    topics: dict[tuple[str | None, bool, str | None], Counter[str]] = {}
+    for row in rows:
+        counts.questions += 1
+        kind = outcome_of(row.outcome, bool(row.handoff), row.answered_by, row.id in officer_answered,
+                          row.id in chosen)
+        per_outcome[kind] += 1
+        if kind == "other":
+            other[row.outcome or "(none)"] += 1
+        if row.handoff or kind == "off_topic":
+            _topic(topics, row.entry_id, row.detail, row.category)["handed_over" if row.handoff else "off_topic"] += 1
+        day = row.bkk_day
+        per_day[day.isoformat() if isinstance(day, dt.date) else str(day)] += 1
+        per_district[row.district_id] += 1
+        per_category[row.category or "(ไม่ระบุหมวด)"] += 1
+        if row.entry_id:
+            per_entry[(row.entry_id, row.category)] += 1
+    for entry_id, category in session.execute(
+        select(Interaction.entry_id, Interaction.category).where(
+            in_month, Interaction.direction == "in", Interaction.outcome == "feedback-down")
+    ):
+        _topic(topics, entry_id, None, category)["thumbs_down"] += 1
+    counts.outcomes = {name: per_outcome.get(name, 0) for name in OUTCOMES}
+    for name, n in counts.outcomes.items():
+        setattr(counts, name, n)
+    counts.other_detail = dict(sorted(other.items(), key=lambda kv: (-kv[1], kv[0])))
+    counts.topics_to_write = sorted(
+        ({"entry_id": e, "nearest": near, "category": c, "handed_over": n["handed_over"],
+          "off_topic": n["off_topic"], "thumbs_down": n["thumbs_down"], "total": sum(n.values())}
+         for (e, near, c), n in topics.items()),
+        key=lambda t: (-t["total"], t["entry_id"] or "~", t["category"] or ""))[:20]
     counts.by_day = {(first + dt.timedelta(days=i)).isoformat(): per_day.get((first + dt.timedelta(days=i))
                                                                             .isoformat(), 0)
                      for i in range((last - first).days + 1)}
@@ -146,6 +209,38 @@ def _questions(session: Session, counts: MonthlyCounts, in_month: Any) -> Counte
     counts.questions_without_district = per_district.get(None, 0)
     counts.districts_active = sum(1 for d, n in per_district.items() if d is not None and n > 0)
     return per_district
+
+
+def _topic(topics: dict[tuple[str | None, bool, str | None], Counter[str]], entry_id: str | None,
+           detail: str | None, category: str | None) -> Counter[str]:
+    """The tally of one topic: the question's entry, else the nearest entry the matcher saw, else none."""
+    nearest = False
+    if not entry_id and detail and detail.startswith(NEAREST):
+        entry_id, nearest = detail[len(NEAREST):].split(";")[0][:100], True
+    return topics.setdefault((entry_id or None, nearest, category if entry_id else None), Counter())
+
+
+def _replied(session: Session, first: dt.date, question_ids: set[int]) -> tuple[set[int], set[int]]:
+    """Which questions an officer answered and which "did you mean" offers the user took, up to now.
+
+    A reply never precedes its question, so scanning from the month's first day (indexed) finds them all.
+    """
+    officer: set[int] = set()
+    chosen: set[int] = set()
+    if not question_ids:
+        return officer, chosen
+    for asked, answered_by, outcome, delivery in session.execute(
+        select(Interaction.in_reply_to_id, Interaction.answered_by, Interaction.outcome, Interaction.delivery)
+        .where(Interaction.bkk_day >= first, Interaction.in_reply_to_id.is_not(None),
+               or_(Interaction.answered_by == "officer", Interaction.outcome == "menu-answer"))
+    ):
+        if asked not in question_ids:
+            continue
+        if answered_by == "officer" and delivery != "failed":
+            officer.add(asked)
+        elif outcome == "menu-answer":
+            chosen.add(asked)
+    return officer, chosen
 
 
 # ----------------------------------------------------------------------------- followers and districts
@@ -220,7 +315,7 @@ def _officer_answers(session: Session, counts: MonthlyCounts, in_month: Any, fir
             answered += 1
             if question_id in asked and asked[question_id] is not None:
                 minutes.append((_aware(replied_at) - _aware(asked[question_id])).total_seconds() / 60)
-    counts.answered_by_officer = answered + unlinked
+    counts.officer_answers_in_month = answered + unlinked
     counts.officer_response_median_minutes = round(statistics.median(minutes), 1) if minutes else None
 
 
@@ -254,18 +349,23 @@ def _find_broadcast_table(session: Session) -> tuple[Table, set[str]] | None:
     return None
 
 
-def _quota(session: Session, counts: MonthlyCounts, in_month: Any, start_utc: dt.datetime, end_utc: dt.datetime,
+def _quota(session: Session, counts: MonthlyCounts, start_utc: dt.datetime, end_utc: dt.datetime,
            quota_limit: int | None) -> None:
-    """Tips sent against the ≥ 6 target and quota use: broadcasts (if that table exists) plus pushes."""
+    """Tips sent in the Bangkok month against the ≥ 6 target; quota use in LINE's (Japan-time) quota month."""
+    year, month = (int(x) for x in counts.month.split("-"))
+    q_start, q_end = quota_month_bounds(year, month)
+    counts.quota_month_start = q_start.astimezone(BANGKOK).isoformat(timespec="minutes")
+    counts.quota_month_end = q_end.astimezone(BANGKOK).isoformat(timespec="minutes")
     found = _find_broadcast_table(session)
     if found is not None:
         sends, columns = found
         start, end = start_utc.replace(tzinfo=None), end_utc.replace(tzinfo=None)  # stored as naive UTC
         cost = sends.c.messages_consumed if "messages_consumed" in columns else sends.c.recipients
         where = and_(sends.c.status == "sent", sends.c.sent_at >= start, sends.c.sent_at < end)
-        n, consumed = session.execute(select(func.count(), func.coalesce(func.sum(cost), 0)).where(where)).one()
-        counts.broadcasts_sent = int(n or 0)
-        counts.messages_consumed_broadcast = int(consumed or 0)
+        counts.broadcasts_sent = int(session.scalar(select(func.count()).where(where)) or 0)
+        counts.messages_consumed_broadcast = int(session.scalar(select(func.coalesce(func.sum(cost), 0)).where(
+            sends.c.status == "sent", sends.c.sent_at >= q_start.replace(tzinfo=None),
+            sends.c.sent_at < q_end.replace(tzinfo=None))) or 0)
         label = next((c for c in ("title", "title_th", "topic", "name", "text", "entry_id") if c in columns), None)
         extra = [sends.c[label]] if label else []
         recipients = [sends.c.recipients] if "recipients" in columns else []
@@ -283,8 +383,10 @@ def _quota(session: Session, counts: MonthlyCounts, in_month: Any, start_utc: dt
         counts.sources["broadcasts"] = sends.name
     else:
         counts.sources["broadcasts"] = "none (no broadcast table yet: 0)"
+    in_quota_month = and_(Interaction.occurred_at >= q_start, Interaction.occurred_at < q_end,
+                          Interaction.bkk_day.between(bangkok_day(q_start), bangkok_day(q_end)))  # day: indexed
     counts.messages_consumed_push = session.scalar(select(func.count()).select_from(Interaction).where(
-        in_month, Interaction.direction == "out", Interaction.kind == "push",
+        in_quota_month, Interaction.direction == "out", Interaction.kind == "push",
         or_(Interaction.delivery.is_(None), Interaction.delivery == "sent"))) or 0
     counts.messages_consumed = counts.messages_consumed_broadcast + counts.messages_consumed_push
     counts.quota_limit = int(quota_limit or DEFAULT_QUOTA_LIMIT)

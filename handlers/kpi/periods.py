@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from handlers.models import BANGKOK
 
@@ -50,6 +51,30 @@ def month_utc_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(first, dt.time(), BANGKOK)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), BANGKOK)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+# LINE counts the monthly message quota in Japan time: its statistics dates are UTC+9 ("Timezone: UTC+9",
+# developers.line.biz/en/reference/messaging-api/ §Get number of sent push messages), and LINE's help centre
+# says messages sent after 22:59 UTC+8 on a month's last day count in the next month's total
+# (help2.line.me/official_account_tw/android/categoryId/20006396/pc?lang=en), i.e. the month turns at
+# 00:00 JST = 22:00 Bangkok. No Thai-specific statement was found; see research/line_platform.md §1.12.
+JAPAN = ZoneInfo("Asia/Tokyo")
+QUOTA_BOUNDARY_TH = ("เดือนโควตาข้อความของ LINE เริ่มเวลา 00:00 น. ตามเวลาประเทศญี่ปุ่น "
+                     "(22:00 น. เวลากรุงเทพฯ ของวันสุดท้ายของเดือนก่อนหน้า)")
+QUOTA_BOUNDARY_EN = "LINE's quota month: from 00:00 Japan time (22:00 Bangkok on the previous month's last day)"
+
+
+def quota_month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) in UTC of LINE's quota month: midnight Japan time, two hours before Bangkok's midnight."""
+    start = dt.datetime(year, month, 1, tzinfo=JAPAN)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=JAPAN)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def quota_month_of(moment: dt.datetime) -> tuple[int, int]:
+    """The quota month (Japan calendar) a moment falls in: 30 Nov 22:30 Bangkok is already December."""
+    japan = moment.astimezone(JAPAN)
+    return japan.year, japan.month
 
 
 def parse_month(text: str) -> tuple[int, int]:

@@ -29,6 +29,11 @@ class YearFigures:
         return sum(int(getattr(m, name) or 0) for m in self.months)
 
     @property
+    def answered(self) -> int:
+        """Questions answered: by the bot, by a "did you mean" choice, or by an officer."""
+        return sum(self.total(k) for k in ("answered_by_bot", "did_you_mean_chosen", "answered_by_officer"))
+
+    @property
     def months_meeting_target(self) -> int:
         """Months with at least 6 tips broadcast."""
         return sum(1 for m in self.months if m.broadcasts_sent >= m.broadcast_target)
@@ -68,8 +73,8 @@ def interclinic_value(figures: YearFigures) -> float:
     tips = sum(min(m.broadcasts_sent, BROADCAST_TARGET) for m in figures.months) / (BROADCAST_TARGET *
                                                                                    len(figures.months))
     reach = figures.districts_registered / DISTRICT_COUNT
-    asked = figures.total("questions")
-    answered = (figures.total("answered_by_bot") + figures.total("answered_by_officer")) / asked if asked else 1.0
+    asked = figures.total("questions") - figures.total("other")  # greetings and thanks ask nothing
+    answered = figures.answered / asked if asked > 0 else 1.0
     return round(100 * (tips + reach + min(answered, 1.0)) / 3, 2)
 
 

@@ -8,18 +8,19 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from handlers.kpi.counts import MonthlyCounts, compute_month, current_record
+from handlers.kpi.counts import OUTCOMES, OUTCOMES_TH, MonthlyCounts, compute_month, current_record
 from handlers.kpi.models import IndicatorResult, MonthlyRecord
 from handlers.kpi.periods import month_key, month_utc_bounds
 from handlers.kpi.yearly import DISTRICT_COUNT, YearFigures, interclinic_value
 from handlers.models import BANGKOK
 from handlers.reports import charts
-from handlers.reports.document import Document, Field, Image, Paragraph, Section, Table
+from handlers.reports.document import Cell, Document, Field, Image, Paragraph, Section, Table
 from handlers.reports.thai import MONTHS_TH_SHORT, date_th, month_year_th, number
 
 UNIT_TH = "สำนักงานการต่างประเทศ สำนักปลัดกรุงเทพมหานคร"
 PROJECT_TH = "โครงการ BMA Online InterClinic กิจกรรม IAO Line Official (บัญชีไลน์ @IAO)"
 PROVISIONAL_TH = "ฉบับชั่วคราว"
+OTHER_TH = {"greeting": "คำทักทาย", "thanks": "คำขอบคุณ", "empty": "ข้อความที่ไม่มีคำถาม", "(none)": "ไม่ระบุ"}
 FLOOR_RULE_TH = "* กรณีผลการดำเนินงานต่ำกว่าค่าเป้าหมายระดับ 1 จะได้คะแนนเท่ากับค่าเป้าหมายระดับ 1"
 
 
@@ -48,6 +49,57 @@ def monthly_report(session: Session, year: int, month: int, now: dt.datetime, *,
     counts = (MonthlyCounts.from_dict(record.figures) if record is not None
               else compute_month(session, year, month, quota_limit=quota_limit))
     return MonthlyReport(counts, record, titles or {}, category_titles or {}, now)
+
+
+def _quota_boundary(c: MonthlyCounts) -> str:
+    """Which month the quota figures count: LINE's, from midnight Japan time, with its Bangkok times."""
+    if not c.quota_month_start:  # closed by a version that counted the Bangkok month
+        return "ยอดการใช้โควตานับตามเดือนปฏิทินเวลากรุงเทพฯ (ปิดยอดก่อนปรับตามเดือนโควตาของ LINE)"
+    start = dt.datetime.fromisoformat(c.quota_month_start)
+    end = dt.datetime.fromisoformat(c.quota_month_end)
+    return (f"ยอดการใช้โควตานับตามเดือนของ LINE: {c.quota_boundary_th} คือช่วง {date_th(start.date())} "
+            f"เวลา {start:%H:%M} น. ถึงก่อน {date_th(end.date())} เวลา {end:%H:%M} น. (เวลากรุงเทพฯ) "
+            "ส่วนจำนวนการเผยแพร่และคำถามนับตามเดือนปฏิทินเวลากรุงเทพฯ")
+
+
+def _outcomes_table(c: MonthlyCounts) -> list[Table | Paragraph]:
+    """Every question of the month in exactly one outcome, with the sum that must equal the questions."""
+    if not c.outcomes:  # a month closed by a version that did not keep outcomes
+        return [Paragraph("ยอดที่ปิดไว้ไม่มีการแยกผลของคำถาม กรุณาปิดยอดเดือนนี้ใหม่")]
+    total = sum(c.outcomes.values())
+    rows: list[list[Cell]] = [
+        [OUTCOMES_TH[k], c.outcomes.get(k, 0), round(100 * c.outcomes.get(k, 0) / total, 1) if total else 0]
+        for k in OUTCOMES]
+    rows.append(["รวม", total, 100 if total else 0])
+    blocks: list[Table | Paragraph] = [Table(["ผลของคำถาม", "จำนวน (ข้อ)", "ร้อยละ"], rows, total_row=True,
+                                             widths=[4, 1.2, 1])]
+    if c.other_detail:
+        blocks.append(Paragraph("อื่น ๆ ได้แก่ " + ", ".join(
+            f"{OTHER_TH.get(k, k)} {number(n)} ข้อ" for k, n in c.other_detail.items())))
+    return blocks
+
+
+def topic_title(report: MonthlyReport, topic: Mapping[str, object]) -> str:
+    """A topic as curators read it: the entry's title, a mission's key, or "matches nothing"."""
+    entry_id = topic.get("entry_id")
+    if not entry_id:
+        return "ไม่ใกล้เคียงหัวข้อใดในฐานความรู้"
+    entry_id = str(entry_id)
+    title = (f"สมุดรายชื่อสถานทูต: {entry_id[8:]}" if entry_id.startswith("mission:")
+             else report.titles.get(entry_id, entry_id))
+    return f"{title} (หัวข้อที่ใกล้เคียงที่สุด)" if topic.get("nearest") else title
+
+
+def _topics_table(report: MonthlyReport) -> list[Table | Paragraph]:
+    """What to write next: each topic with how often it was handed over, declined or marked 👎."""
+    topics = report.counts.topics_to_write
+    note = Paragraph("นับจากคำถามของเดือนที่ส่งต่อเจ้าหน้าที่ ที่ระบบแจ้งว่าอยู่นอกขอบเขต และคำตอบที่ผู้ใช้กด "
+                     "\"ไม่ตรง\" จัดตามหัวข้อในฐานความรู้ที่ระบบจับคู่ได้ (ไม่แสดงข้อความของผู้ใช้)")
+    if not topics:
+        return [note, Paragraph("ไม่มีในเดือนนี้")]
+    return [note, Table(["ลำดับ", "เรื่อง", "ส่งต่อเจ้าหน้าที่", "นอกขอบเขต", "กด \"ไม่ตรง\"", "รวม"], [
+        [i, topic_title(report, t), t["handed_over"], t["off_topic"], t["thumbs_down"], t["total"]]
+        for i, t in enumerate(topics, 1)], widths=[0.6, 4, 1.2, 1.1, 1.1, 0.8])]
 
 
 def _suggested_obstacles(c: MonthlyCounts) -> list[str]:
@@ -82,12 +134,11 @@ def monthly_document(report: MonthlyReport, *, thai_digits: bool = False, suppor
         ["สำนักงานเขตที่ลงทะเบียนแล้ว (จาก 50 เขต)", c.districts_registered],
         ["สำนักงานเขตที่ส่งคำถามในเดือน (จาก 50 เขต)", c.districts_active],
         ["คำถามทั้งหมด (ข้อ)", c.questions],
-        ["ตอบโดยระบบอัตโนมัติ (ข้อ)", c.answered_by_bot],
-        ["ร้อยละที่ระบบตอบได้", answered_pct],
-        ["ส่งต่อเจ้าหน้าที่ (ข้อ)", c.handed_off],
-        ["ตอบโดยเจ้าหน้าที่ (ข้อ)", c.answered_by_officer],
+        ["ร้อยละที่ระบบตอบได้เอง", answered_pct],
+        ["คำถามเดือนก่อน ๆ ที่เจ้าหน้าที่ตอบในเดือนนี้รวมด้วย (ข้อ)", c.officer_answers_in_month],
         ["ระยะเวลาตอบของเจ้าหน้าที่ (มัธยฐาน, นาที)", c.officer_response_median_minutes],
     ], widths=[3, 1])
+    outcomes = _outcomes_table(c)
     tips = [
         Table(["รายการ", "จำนวน"], [
             ["เผยแพร่เกร็ดความรู้ (ครั้ง)", c.broadcasts_sent],
@@ -127,6 +178,7 @@ def monthly_document(report: MonthlyReport, *, thai_digits: bool = False, suppor
                                                                                        t["category"] or "–"),
          t["count"]] for i, t in enumerate(c.top_entries, 1)] or [["–", "ยังไม่มีคำถามในเดือนนี้", "", 0]],
         widths=[0.6, 4, 1.6, 1])
+    to_write = _topics_table(report)
     districts = Table(["ลำดับ", "สำนักงานเขต", "กลุ่มเขต", "ผู้ใช้ที่ลงทะเบียน", "คำถาม"], [
         [i, d["name_th"], d["group_th"], d["registered_users"], d["questions"]]
         for i, d in enumerate(c.by_district, 1)] + [
@@ -157,17 +209,20 @@ def monthly_document(report: MonthlyReport, *, thai_digits: bool = False, suppor
         subtitle=[PROJECT_TH, UNIT_TH],
         header=header,
         sections=[
-            Section("1. สรุปผลการดำเนินงาน", [summary]),
+            Section("1. สรุปผลการดำเนินงาน", [summary, Paragraph(
+                "ผลของคำถามแต่ละข้อ (แต่ละข้อนับในผลเดียว ผลรวมเท่ากับคำถามทั้งหมด)", bold=True), *outcomes]),
             Section("2. การเผยแพร่ข้อมูลด้านการต่างประเทศผ่านบัญชี @IAO (เป้าหมายเดือนละไม่น้อยกว่า 6 ครั้ง)", tips),
-            Section("3. การใช้โควตาข้อความ LINE Official Account", [quota]),
+            Section("3. การใช้โควตาข้อความ LINE Official Account", [quota, Paragraph(_quota_boundary(c))]),
             Section("4. ความพึงพอใจของผู้ใช้บริการ (แบบสอบถามความคิดเห็นออนไลน์)", satisfaction),
             Section("5. คำถามแยกตามหมวด", [categories]),
             Section("6. เรื่องที่ถามบ่อย", [top]),
-            Section("7. คำถามแยกตามสำนักงานเขต (50 เขต)", [districts]),
-            Section("8. แผนภูมิ", [Image(chart_day, f"แผนภูมิที่ 1 จำนวนคำถามรายวัน เดือน{month_th}"),
+            Section("7. เรื่องที่ควรเขียนเพิ่มในฐานความรู้ (ส่งต่อเจ้าหน้าที่ นอกขอบเขต หรือผู้ใช้กด \"ไม่ตรง\")",
+                    to_write),
+            Section("8. คำถามแยกตามสำนักงานเขต (50 เขต)", [districts]),
+            Section("9. แผนภูมิ", [Image(chart_day, f"แผนภูมิที่ 1 จำนวนคำถามรายวัน เดือน{month_th}"),
                                    Image(chart_district, "แผนภูมิที่ 2 จำนวนคำถามแยกตามสำนักงานเขต", 150)]),
-            Section("9. ปัจจัยสนับสนุนการดำเนินงาน", [Field("ปัจจัยสนับสนุน", factors)]),
-            Section("10. อุปสรรคต่อการดำเนินงาน", [Field("อุปสรรค", problems)]),
+            Section("10. ปัจจัยสนับสนุนการดำเนินงาน", [Field("ปัจจัยสนับสนุน", factors)]),
+            Section("11. อุปสรรคต่อการดำเนินงาน", [Field("อุปสรรค", problems)]),
         ],
         thai_digits=thai_digits,
     )
@@ -186,7 +241,7 @@ def _explanation(figures: YearFigures, value: float) -> str:
         y1, m1 = (int(x) for x in first.split("-"))
         y2, m2 = (int(x) for x in last.split("-"))
         span = f"ตั้งแต่เดือน{month_year_th(y1, m1)} ถึงเดือน{month_year_th(y2, m2)} ({months} เดือน) "
-    answered = figures.total("answered_by_bot") + figures.total("answered_by_officer")
+    answered = figures.answered
     return (
         f"{UNIT_TH} ดำเนินโครงการ “BMA Online InterClinic” (คลินิกออนไลน์ให้คำปรึกษาด้านการต่างประเทศของ"
         "กรุงเทพมหานคร) เพื่อสนับสนุนการปฏิบัติงานด้านการต่างประเทศให้กับสำนักงานเขตทั้ง 50 เขต ผ่านกิจกรรม "
@@ -195,8 +250,9 @@ def _explanation(figures: YearFigures, value: float) -> str:
         f"ผลการดำเนินงาน{span}: มีผู้ติดตามบัญชี {number(figures.months[-1].followers_total if months else 0)} คน "
         f"จากสำนักงานเขตที่ลงทะเบียน {figures.districts_registered} เขต (จาก 50 เขต) "
         f"สำนักงานเขตที่ส่งคำถาม {figures.districts_active_any} เขต ได้รับคำถาม {number(questions)} ข้อ "
-        f"ระบบตอบอัตโนมัติ {number(figures.total('answered_by_bot'))} ข้อ ส่งต่อเจ้าหน้าที่ "
-        f"{number(figures.total('handed_off'))} ข้อ เจ้าหน้าที่ตอบ {number(figures.total('answered_by_officer'))} ข้อ "
+        f"ระบบตอบอัตโนมัติ {number(figures.total('answered_by_bot'))} ข้อ ผู้ใช้เลือกจากหัวข้อที่ระบบเสนอ "
+        f"{number(figures.total('did_you_mean_chosen'))} ข้อ เจ้าหน้าที่ตอบ "
+        f"{number(figures.total('answered_by_officer'))} ข้อ รอเจ้าหน้าที่ตอบ {number(figures.total('handed_over'))} ข้อ "
         f"(ตอบแล้วรวม {number(answered)} ข้อ) เผยแพร่ข้อมูล {number(tips)} ครั้ง "
         f"(เฉลี่ย {number(tips / months if months else 0)} ครั้งต่อเดือน; "
         f"บรรลุเป้าหมาย 6 ครั้ง {figures.months_meeting_target} จาก {months} เดือน) "
@@ -225,11 +281,11 @@ def yearly_document(result: IndicatorResult, figures: YearFigures, *, thai_digit
         notes.append(Paragraph(
             f"ปรับผลโดยเจ้าหน้าที่ ({result.overridden_by or 'ไม่ระบุชื่อ'}): เหตุผล {result.override_reason} "
             f"(ระบบเสนอ ระดับ {result.computed_level} คะแนน {number(result.computed_score)})", bold=True))
-    monthly = Table(["เดือน", "คำถาม", "ระบบตอบ", "ส่งต่อ", "เจ้าหน้าที่ตอบ", "เขตที่ถาม", "เผยแพร่", "ผู้ติดตาม"], [
+    monthly = Table(["เดือน", "คำถาม", "ระบบตอบ", "รอตอบ", "เจ้าหน้าที่ตอบ", "เขตที่ถาม", "เผยแพร่", "ผู้ติดตาม"], [
         [f"{MONTHS_TH_SHORT[int(m.month[5:]) - 1]} {int(m.month[:4]) + 543}", m.questions, m.answered_by_bot,
-         m.handed_off, m.answered_by_officer, m.districts_active, m.broadcasts_sent, m.followers_total]
+         m.handed_over, m.answered_by_officer, m.districts_active, m.broadcasts_sent, m.followers_total]
         for m in figures.months] + [["รวม", figures.total("questions"), figures.total("answered_by_bot"),
-                                    figures.total("handed_off"), figures.total("answered_by_officer"),
+                                    figures.total("handed_over"), figures.total("answered_by_officer"),
                                     figures.districts_active_any, figures.total("broadcasts_sent"),
                                     figures.months[-1].followers_total if figures.months else 0]],
         total_row=True)

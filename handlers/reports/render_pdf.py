@@ -1,4 +1,9 @@
-"""PDF (fpdf2) with Laksaman embedded and HarfBuzz shaping, so Thai vowels and tone marks sit right."""
+"""PDF (fpdf2) with Laksaman embedded and HarfBuzz shaping, so Thai vowels and tone marks sit right.
+
+Lines are broken here, at Thai word boundaries (handlers/reports/linebreak.py), and drawn left-aligned one
+cell per line: fpdf2's own wrapping breaks only at spaces (or mid-cluster) and its default justification
+stretches the few spaces Thai has.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,12 @@ from fpdf.fonts import FontFace
 
 from handlers.reports.document import Document, Field, Image, Paragraph, Table
 from handlers.reports.fonts import font_path
+from handlers.reports.linebreak import break_lines
 
 BODY = 14  # TH Sarabun documents use 16 pt; Laksaman is drawn larger, 14 pt matches it
 FAMILY = "Laksaman"
+CELL_PADDING = 1.5  # mm left and right inside a table cell
+SLACK = 0.6  # mm kept free at the end of a line, so rounding in fpdf2 never wraps a measured line again
 
 
 class _Pdf(FPDF):
@@ -38,41 +46,47 @@ def render_pdf(doc: Document, path: Path) -> None:
     pdf.add_page()
     width = pdf.epw
     pdf.set_font(FAMILY, "B", 18)
-    pdf.multi_cell(width, 9, doc.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    _lines(pdf, width, 9, doc.title, align="C")
     pdf.set_font(FAMILY, "", BODY)
     for line in doc.subtitle:
-        pdf.multi_cell(width, 7, line, align="C", new_x="LMARGIN", new_y="NEXT")
+        _lines(pdf, width, 7, line, align="C")
     pdf.ln(2)
     for label, value in doc.header:
         pdf.set_font(FAMILY, "B", BODY)
-        pdf.write(7, f"{label} : ")
+        head = f"{label} : "
+        indent = min(pdf.get_string_width(head) + SLACK, width / 2)
+        pdf.cell(indent, 7, head)
         pdf.set_font(FAMILY, "", BODY)
-        pdf.write(7, value)
-        pdf.ln(7)
+        for line in break_lines(value, width - indent - SLACK, pdf.get_string_width) or [""]:
+            pdf.set_x(pdf.l_margin + indent)
+            pdf.cell(width - indent, 7, line, align="L", new_x="LMARGIN", new_y="NEXT")
     for section in doc.sections:
         pdf.ln(3)
         pdf.set_font(FAMILY, "B", BODY + 1)
-        pdf.multi_cell(width, 8, section.heading, new_x="LMARGIN", new_y="NEXT")
+        if pdf.will_page_break(8 + 14):  # a heading never ends a page alone
+            pdf.add_page()
+        _lines(pdf, width, 8, section.heading)
         pdf.set_font(FAMILY, "", BODY)
         for block in section.blocks:
             if isinstance(block, Paragraph):
                 if block.text:
                     pdf.set_font(FAMILY, "B" if block.bold else "", BODY)
-                    pdf.multi_cell(width, 7, block.text, new_x="LMARGIN", new_y="NEXT")
+                    _lines(pdf, width, 7, block.text)
                     pdf.set_font(FAMILY, "", BODY)
             elif isinstance(block, Field):
                 if block.text:
-                    pdf.multi_cell(width, 7, block.text, new_x="LMARGIN", new_y="NEXT")
+                    _lines(pdf, width, 7, block.text)
                 else:
+                    dots = "." * int((width - SLACK) / pdf.get_string_width("."))  # to the margin, not past it
                     for _ in range(block.lines):
-                        pdf.cell(width, 9, "." * 150, new_x="LMARGIN", new_y="NEXT")
+                        pdf.cell(width, 9, dots, new_x="LMARGIN", new_y="NEXT")
             elif isinstance(block, Image):
                 if pdf.will_page_break(40):
                     pdf.add_page()
                 pdf.image(io.BytesIO(block.png), w=min(block.width_mm, width), x=pdf.l_margin + max(
                     0, (width - block.width_mm) / 2))
                 pdf.set_font(FAMILY, "", BODY - 2)
-                pdf.multi_cell(width, 6, block.caption, align="C", new_x="LMARGIN", new_y="NEXT")
+                _lines(pdf, width, 6, block.caption, align="C")
                 pdf.set_font(FAMILY, "", BODY)
             else:
                 _table(pdf, doc, block)
@@ -80,19 +94,34 @@ def render_pdf(doc: Document, path: Path) -> None:
     pdf.output(str(path))
 
 
+def _lines(pdf: FPDF, width: float, height: float, text: str, align: str = "L") -> None:
+    """Text broken at Thai word boundaries, one unjustified cell per line, in the current font."""
+    for line in break_lines(text, width - SLACK, pdf.get_string_width):
+        pdf.cell(width, height, line, align=align, new_x="LMARGIN", new_y="NEXT")
+
+
 def _table(pdf: FPDF, doc: Document, table: Table) -> None:
-    """A bordered table, header bold and shaded; numbers right-aligned."""
+    """A bordered table, header bold and shaded; numbers right-aligned; cell text broken at Thai words."""
     pdf.set_font(FAMILY, "", BODY - 1)
     widths = table.widths or [1.0] * len(table.headers)
+    inner = [pdf.epw * w / sum(widths) - 2 * CELL_PADDING - SLACK for w in widths]
     heading = FontFace(emphasis="BOLD", fill_color=(225, 232, 240))
+
+    def fitted(text: str, column: int, bold: bool) -> str:
+        pdf.set_font(FAMILY, "B" if bold else "", BODY - 1)
+        lines = break_lines(text, inner[column], pdf.get_string_width)
+        pdf.set_font(FAMILY, "", BODY - 1)
+        return "\n".join(lines)
+
     with pdf.table(col_widths=tuple(widths), headings_style=heading, line_height=6.5,
-                   text_align="LEFT", first_row_as_headings=True, padding=(1.2, 1.5)) as grid:
-        grid.row(table.headers)
+                   text_align="LEFT", first_row_as_headings=True, padding=(1.2, CELL_PADDING)) as grid:
+        grid.row([fitted(h, j, True) for j, h in enumerate(table.headers)])
         last = len(table.rows) - 1
         for i, row in enumerate(table.rows):
-            style = FontFace(emphasis="BOLD") if table.total_row and i == last else None
+            bold = table.total_row and i == last
+            style = FontFace(emphasis="BOLD") if bold else None
             cells = grid.row(style=style)
             for j, cell in enumerate(row):
                 align = "RIGHT" if isinstance(cell, int | float) and not isinstance(cell, bool) else "LEFT"
-                cells.cell(doc.text(cell, j, table), align=align)
+                cells.cell(fitted(doc.text(cell, j, table), j, bold), align=align)
     pdf.set_font(FAMILY, "", BODY)

@@ -86,3 +86,18 @@ def test_charts_and_downloads(app: Flask, officer_client: FlaskClient, october: 
     assert client.get("/console/kpi?month=bad").status_code == 400
     with app.extensions["iao"].sessions() as session:
         assert "report-download" in {r.action for r in recent_audit(session)}
+
+
+def test_open_data_and_data_dictionary_downloads(app: Flask, officer_client: FlaskClient, october: None) -> None:
+    page = officer_client.get("/console/kpi?month=2026-10").get_data(as_text=True)
+    assert "/console/kpi/open-data/2570.csv" in page and "/console/kpi/data-dictionary.xlsx" in page
+    csv_file = officer_client.get("/console/kpi/open-data/2570.csv")
+    assert csv_file.status_code == 200 and csv_file.mimetype == "text/csv"
+    lines = csv_file.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("month,fiscal_year_be,district_code") and len(lines) >= 1 + 50
+    assert officer_client.get("/console/kpi/open-data/2570.json").get_json()["rows"][0]["month"] == "2026-10"
+    dictionary = officer_client.get("/console/kpi/data-dictionary.md").get_data(as_text=True)
+    assert "## `interactions`" in dictionary
+    assert officer_client.get("/console/kpi/open-data/2570.exe").status_code == 404
+    with app.extensions["iao"].sessions() as session:
+        assert any(a.target == "open-data:2570" for a in recent_audit(session))

@@ -125,8 +125,9 @@ def test_month_closes_to_exact_counts_and_twice_keeps_history(line: Line, app: F
         assert take_survey_comment(session, user_a, "ไม่ใช่ความเห็น", bkk(3, 10, 6)) is None
 
     outcomes = {q: decide(app, q) for q in (Q_A1, Q_A2, Q_B, Q_C)}
-    by_bot = sum(1 for o in outcomes.values() if o in ("answer", "greeting", "thanks"))
+    by_bot = sum(1 for o in outcomes.values() if o == "answer")
     handed = sum(1 for o in outcomes.values() if o == "handoff")
+    assert outcomes[Q_B] == "off_topic"  # declined, then answered by an officer: that outcome wins
 
     runner = app.test_cli_runner()
     first = runner.invoke(args=["kpi", "close", "--month", "2026-11", "--json"])
@@ -141,8 +142,10 @@ def test_month_closes_to_exact_counts_and_twice_keeps_history(line: Line, app: F
     assert figures["questions"] == 4  # not the December one, registrations, menu or feedback
     assert figures["questions_without_district"] == 1
     assert figures["answered_by_bot"] == by_bot
-    assert figures["handed_off"] == handed
-    assert figures["answered_by_officer"] == 1
+    assert figures["handed_over"] == handed
+    assert figures["answered_by_officer"] == 1 and figures["officer_answers_in_month"] == 1
+    assert figures["off_topic"] == 0
+    assert sum(figures["outcomes"].values()) == figures["questions"]
     assert figures["officer_response_median_minutes"] == 90.0
     assert figures["broadcast_target"] == 6
     assert figures["satisfaction"]["feedback_up"] == 1
