@@ -74,6 +74,15 @@ def _create_officer(stack: Stack) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _a_handed_off_question(stack: Stack) -> tuple[SimClient, str]:
+    """An officer account, and a district user whose question the bot handed to an officer."""
+    _create_officer(stack)
+    sim = SimClient(stack.sim_url)
+    user = sim.add_user("เจ้าหน้าที่เขตบางรัก", follow=True)["userId"]
+    assert sim.send_text(user, HANDED_OFF)["status"] == 200
+    return sim, user
+
+
 def test_officer_answers_in_the_browser_and_the_push_reaches_line(stack: Stack, browser: object) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -82,10 +91,7 @@ def test_officer_answers_in_the_browser_and_the_push_reaches_line(stack: Stack, 
 
     driver: WebDriver = browser  # type: ignore[assignment]
     wait = WebDriverWait(driver, 20)
-    _create_officer(stack)
-    sim = SimClient(stack.sim_url)
-    user = sim.add_user("เจ้าหน้าที่เขตบางรัก", follow=True)["userId"]
-    assert sim.send_text(user, HANDED_OFF)["status"] == 200
+    sim, user = _a_handed_off_question(stack)
     # the bot answers after its 200: wait until it said it handed the question over
     assert wait_for_texts(sim, user, 1) and any("เจ้าหน้าที่" in t for t in sim.texts(user))
 
@@ -123,10 +129,7 @@ def test_officer_claims_inserts_a_canned_reply_edits_and_sends_it(stack: Stack, 
 
     driver: WebDriver = browser  # type: ignore[assignment]
     wait = WebDriverWait(driver, 20)
-    _create_officer(stack)
-    sim = SimClient(stack.sim_url)
-    user = sim.add_user("เจ้าหน้าที่เขตบางรัก", follow=True)["userId"]
-    assert sim.send_text(user, HANDED_OFF)["status"] == 200
+    sim, user = _a_handed_off_question(stack)
     assert wait_for_texts(sim, user, 1)
     driver.get(f"{stack.bot_url}/console/login")
     wait.until(ec.presence_of_element_located((By.ID, "login-button")))
