@@ -57,7 +57,7 @@ CLASSIFIER_SHARE = 0.25
 # With the classifier (calibrated on the blind tuning set, scripts/eval_blind.py): the fused scale is lower,
 # a clear lead is needed to answer, and a question the classifier calls off-topic is declined.
 CLASSIFIER_ANSWER_THRESHOLD = 0.33
-CLASSIFIER_SUGGEST_THRESHOLD = 0.30
+CLASSIFIER_SUGGEST_THRESHOLD = 0.32
 CLASSIFIER_OFF_TOPIC_THRESHOLD = 0.15
 CLASSIFIER_MARGIN = 0.05
 CLASSIFIER_CONFIDENT = 0.55

@@ -21,9 +21,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_blind import BLIND_DIR, SETS, load_items, run, seed_directory, summarise  # noqa: E402
 
-# Measured 2026-12-01 on the frozen set (see the README); floors a few points below.
-FROZEN_FLOORS = {"correct": 0.70, "correct_en": 0.55, "off_topic_declined": 0.90, "lookalike_safe": 0.85}
-FROZEN_CEILINGS = {"wrong_topic": 0.07}
+# Measured 2026-12-01 on the frozen set (README, Performance): correct 0.764, English 0.650, wrong topic 0.029,
+# off-topic declined 0.933, look-alikes safe 0.933. Floors a few points below, so a retrained fit may move an item.
+FROZEN_FLOORS = {"correct": 0.72, "correct_en": 0.58, "off_topic_declined": 0.86, "lookalike_safe": 0.86}
+FROZEN_CEILINGS = {"wrong_topic": 0.06}
 
 
 @pytest.fixture(scope="module")
