@@ -57,6 +57,8 @@ class Settings:
     semantic: bool | None = None
     log_level: str = "INFO"
     proxy_fix_x_for: int = 0
+    cache_dir: Path | None = None  # IAO_CACHE_DIR: the e5 vectors and classifier fits of edited entries
+    e5_threads: int = 1  # IAO_E5_THREADS: OpenMP threads of the e5 model (one is faster on a busy 2-core host)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -90,6 +92,13 @@ class Settings:
                 raise ValueError
         except ValueError:
             raise ConfigError("PROXY_FIX_X_FOR must be the number of reverse proxies in front (0 to 5)") from None
+        try:
+            e5_threads = int(env.get("IAO_E5_THREADS", "1").strip() or "1")
+            if not 1 <= e5_threads <= 16:
+                raise ValueError
+        except ValueError:
+            raise ConfigError("IAO_E5_THREADS must be a whole number from 1 to 16") from None
+        cache_dir = env.get("IAO_CACHE_DIR", "").strip()
         kb_dir = env.get("KNOWLEDGE_DIR")
         semantic_flag = env.get("IAO_SEMANTIC", "auto").strip().lower()
         if semantic_flag not in ("auto", "on", "off", "1", "0"):
@@ -107,6 +116,8 @@ class Settings:
             semantic=None if semantic_flag == "auto" else semantic_flag in ("on", "1"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             proxy_fix_x_for=proxies,
+            cache_dir=Path(cache_dir) if cache_dir else None,
+            e5_threads=e5_threads,
         )
 
 
@@ -141,7 +152,8 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
         upgrade_schema(engine)
     sessions = make_session_factory(engine)
 
-    library = Library(settings.knowledge_dir, settings.semantic)
+    library = Library(settings.knowledge_dir, settings.semantic, cache_dir=settings.cache_dir,
+                      e5_threads=settings.e5_threads)
     if not cli:
         library.current()  # a web process loads (and checks) the knowledge base before taking traffic
     messenger = messenger or LineMessenger(settings.line_channel_access_token, settings.line_api_base_url)

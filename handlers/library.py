@@ -17,9 +17,12 @@ log = logging.getLogger(__name__)
 class Library:
     """Holds the current (KnowledgeBase, Matcher) pair; a reload never leaves a half-built index."""
 
-    def __init__(self, directory: Path | None = None, semantic: bool | None = None) -> None:
+    def __init__(self, directory: Path | None = None, semantic: bool | None = None, *,
+                 cache_dir: Path | None = None, e5_threads: int = 1) -> None:
         self.directory = directory
         self.semantic = semantic  # None: the e5 channel when its optional extra is installed
+        self.cache_dir = cache_dir  # None: ~/.cache/iao-helpdesk
+        self.e5_threads = e5_threads
         self._lock = threading.Lock()
         self._current: tuple[KnowledgeBase, Matcher] | None = None
         self._fingerprint: tuple[Path, tuple[tuple[str, int, int], ...]] | None = None
@@ -72,14 +75,14 @@ class Library:
     def _load(self) -> tuple[KnowledgeBase, Matcher]:
         """Parse the files and build the matcher's index (shared by apps in one process while unchanged)."""
         scanned = self._scan()
-        built = _build(*scanned, self.semantic)
+        built = _build(*scanned, self.semantic, self.cache_dir, self.e5_threads)
         self._fingerprint = scanned
         return built
 
 
 @functools.lru_cache(maxsize=4)
-def _build(directory: Path, fingerprint: tuple[tuple[str, int, int], ...],
-           semantic: bool | None) -> tuple[KnowledgeBase, Matcher]:
+def _build(directory: Path, fingerprint: tuple[tuple[str, int, int], ...], semantic: bool | None,
+           cache_dir: Path | None, e5_threads: int) -> tuple[KnowledgeBase, Matcher]:
     """Build once per directory content: the index is immutable, so apps and tests can share it."""
     kb = load_knowledge_base(directory)
-    return kb, Matcher(kb, semantic=semantic)
+    return kb, Matcher(kb, semantic=semantic, cache_dir=cache_dir, e5_threads=e5_threads)

