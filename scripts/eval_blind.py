@@ -36,7 +36,8 @@ from knowledge.matcher import Matcher  # noqa: E402
 
 try:  # the directory of missions answers first, as in LINE and `flask ask` (absent in older checkouts)
     from handlers.directory.records import parse as parse_missions  # noqa: E402
-    from knowledge.missions import SEED_FILE, DirectoryMatcher, MissionRef  # noqa: E402
+    from handlers.directory.service import mission_ref  # noqa: E402
+    from knowledge.missions import SEED_FILE, DirectoryMatcher  # noqa: E402
 except ImportError:  # pragma: no cover - measuring a checkout from before the directory
     DirectoryMatcher = None  # type: ignore[assignment,misc]
 
@@ -96,13 +97,7 @@ def seed_directory():
     """The directory matcher over the shipped seed rows (what a fresh install answers from), or None."""
     if DirectoryMatcher is None:
         return None
-    records = parse_missions(SEED_FILE.read_bytes(), SEED_FILE.name)
-    refs = [
-        MissionRef(r.key, r.kind, r.city, tuple(n.strip() for n in (r.country_th, r.country_en, *r.aliases.split("|"))
-                                                 if n.strip()))
-        for r in records
-    ]
-    return DirectoryMatcher(refs)
+    return DirectoryMatcher(mission_ref(r) for r in parse_missions(SEED_FILE.read_bytes(), SEED_FILE.name))
 
 
 def run(matcher: Matcher, items: list[BlindItem], directory=None) -> list[Result]:

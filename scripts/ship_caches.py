@@ -35,10 +35,7 @@ def main() -> None:
         from knowledge.matcher import _classifier_extras  # noqa: PLC0415 - the same extras the matcher uses
 
         extra, _, _ = _classifier_extras(kb)
-        import hashlib  # noqa: PLC0415
-
-        texts = [*matcher._texts, *extra]
-        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        keys = [semantic.vector_key(t) for t in (*matcher._texts, *extra)]
         vectors = np.vstack([index.vectors, index.extra_vectors]).astype(np.float32)
         unique = dict(zip(keys, vectors, strict=True))
         semantic.SHIPPED_CACHE.parent.mkdir(parents=True, exist_ok=True)

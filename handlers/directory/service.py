@@ -184,7 +184,8 @@ def history(session: Session, mission_id: int) -> list[tuple[MissionChange, dict
 
 
 # ----------------------------------------------------------------------------- lookup and the card
-def mission_ref(mission: Mission) -> MissionRef:
+def mission_ref(mission: Mission | MissionRecord) -> MissionRef:
+    """What the matcher needs of a row or of a file record (they share these fields)."""
     names = (mission.country_th, mission.country_en, *(a for a in mission.aliases.split("|") if a.strip()))
     return MissionRef(mission.key, mission.kind, mission.city, tuple(n.strip() for n in names if n.strip()))
 
