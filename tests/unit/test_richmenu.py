@@ -8,9 +8,10 @@ from dataclasses import replace
 from urllib.parse import parse_qs
 
 import pytest
+from linebot.v3.messaging import RichMenuRequest
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from bot.richmenu import (
+from bot.line.richmenu_model import (
     CHAT_BAR_TEXT,
     MAX_IMAGE_BYTES,
     NAME_PREFIX,
@@ -22,7 +23,7 @@ from bot.richmenu import (
     definition,
     thai_font,
 )
-from handlers.conversation import Conversation
+from handlers.chat.conversation import Conversation
 from handlers.reports.fonts import font_path
 from linesim.richmenu import image_size, validate_rich_menu
 
@@ -40,7 +41,7 @@ def test_definition_is_a_valid_line_rich_menu(draft: RichMenuDraft) -> None:
     assert draft.name.startswith(NAME_PREFIX) and len(draft.name) <= 300
     assert 1 <= len(body["areas"]) <= 20
     assert validate_rich_menu(body) == []  # the simulator's LINE checks agree
-    draft.request()  # and the SDK's own model accepts it (max lengths are in its pydantic types)
+    RichMenuRequest.from_dict(body)  # and the SDK's own model accepts it (max lengths are in its pydantic types)
 
 
 def test_areas_cover_the_menu_without_gaps_or_overlaps(draft: RichMenuDraft) -> None:
@@ -57,7 +58,7 @@ def test_areas_cover_the_menu_without_gaps_or_overlaps(draft: RichMenuDraft) -> 
 
 def test_every_area_fires_a_postback_the_conversation_handles(draft: RichMenuDraft) -> None:
     actions = {parse_qs(a["action"]["data"])["action"][0]: a["action"] for a in draft.definition["areas"]}
-    # handlers/conversation.py `_on_postback` handles exactly these (menu, tips, change district, ask an officer)
+    # handlers/chat/conversation.py `_on_postback` handles exactly these (menu, tips, change district, ask an officer)
     assert set(actions) == {"menu", "tips", "change-district", "officer"}
     source = inspect.getsource(Conversation._on_postback)
     for action in actions:

@@ -1,4 +1,5 @@
-"""@IAO's rich menu: its definition, its image (Thai, shaped by HarfBuzz through libraqm) and an idempotent deploy.
+"""@IAO's rich menu as data: its definition and its image (Thai, shaped by HarfBuzz through libraqm); no SDK here,
+so the command line may use it (bot/line/richmenu.py deploys it through line-bot-sdk).
 
 LINE's documented limits this module keeps (checked where the menu is built, and again by linesim):
 - Rich menu object: `size` 2500x1686 or 2500x843 px; `name` at most 300 characters; `chatBarText` at most 14
@@ -19,22 +20,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linebot.v3.messaging import (
-    ApiClient,
-    ApiException,
-    Configuration,
-    MessagingApi,
-    MessagingApiBlob,
-    RichMenuRequest,
-)
 from PIL import Image, ImageDraw, ImageFont, features
 
-from handlers.conversation import ASK_OFFICER, postback
+from handlers.chat.conversation import ASK_OFFICER, postback
 from handlers.limits import DATA_MAX, LABEL_MAX
 from handlers.reports.fonts import font_path
 
@@ -45,7 +37,6 @@ MAX_AREAS = 20
 MAX_CHAT_BAR = 14
 MAX_NAME = 300
 CHAT_BAR_TEXT = "เมนู @IAO"
-TIMEOUT = (3.0, 30.0)  # connect, read seconds of every rich-menu call
 SCALE = 2  # drawn at twice the size and scaled down: smooth edges on shapes that PIL draws without antialiasing
 
 BACKGROUND = (11, 61, 92)
@@ -53,6 +44,10 @@ PANEL = (255, 255, 255)
 INK = (11, 61, 92)
 HINT = (84, 98, 112)
 ACCENTS = ((6, 199, 85), (240, 160, 20), (32, 128, 200), (220, 72, 72))
+
+
+class LineRefused(RuntimeError):
+    """LINE (or linesim) refused a rich-menu call: its status and LINE's own message, which names no user."""
 
 
 class ThaiShapingMissing(RuntimeError):
@@ -69,7 +64,7 @@ class Tile:
     icon: str
 
 
-# The postbacks that already work in handlers/conversation.py (`_on_postback`): the topic menu, the latest
+# The postbacks that already work in handlers/chat/conversation.py (`_on_postback`): the topic menu, the latest
 # tips, changing the district, and asking an officer (a bare "officer" postback hands over the last question).
 TILES: tuple[Tile, ...] = (
     Tile("เมนู", "เลือกหัวข้อคำถาม", postback(action="menu"), "menu"),
@@ -101,10 +96,6 @@ class RichMenuDraft:
     def name(self) -> str:
         """The rich menu's name: the prefix and the digest, so an identical menu is recognised on LINE."""
         return str(self.definition["name"])
-
-    def request(self) -> RichMenuRequest:
-        """The SDK's model of the definition."""
-        return RichMenuRequest.from_dict(self.definition)
 
 
 def _areas(tiles: Sequence[Tile], size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
@@ -230,23 +221,6 @@ def build(tiles: Sequence[Tile] = TILES, *, size: tuple[int, int] = (2500, 843),
     return RichMenuDraft(named, image, content_type, digest, texts)
 
 
-# ------------------------------------------------------------------------------------------------- deploy
-@dataclass(frozen=True)
-class LineApis:
-    """The two clients a deploy needs: the Messaging API host and the data host (images)."""
-
-    api: MessagingApi
-    blob: MessagingApiBlob
-
-
-@contextmanager
-def line_apis(access_token: str, base_url: str, data_url: str) -> Iterator[LineApis]:
-    """Real line-bot-sdk clients; the blob client gets its own host, as LINE serves images from api-data."""
-    with ApiClient(Configuration(access_token=access_token, host=base_url.rstrip("/"))) as main, \
-            ApiClient(Configuration(access_token=access_token, host=data_url.rstrip("/"))) as data:
-        yield LineApis(MessagingApi(main), MessagingApiBlob(data))
-
-
 @dataclass
 class DeployReport:
     """What a deploy did (or, dry, would do); nothing at all when the same menu is already the default."""
@@ -262,75 +236,3 @@ class DeployReport:
     def changed(self) -> bool:
         """Whether anything on LINE changed."""
         return self.created or self.uploaded or self.default_set or bool(self.deleted)
-
-
-def _status(exc: ApiException) -> int:
-    return int(exc.status or 0)
-
-
-def current_default(apis: LineApis) -> str | None:
-    """The default rich menu's id, or None (LINE answers 404 when there is none)."""
-    try:
-        return apis.api.get_default_rich_menu_id(_request_timeout=TIMEOUT).rich_menu_id
-    except ApiException as exc:
-        if _status(exc) == 404:
-            return None
-        raise
-
-
-def _image_of(apis: LineApis, rich_menu_id: str) -> bytes | None:
-    """The image attached to a rich menu, or None when none was uploaded (404)."""
-    try:
-        return bytes(apis.blob.get_rich_menu_image(rich_menu_id, _request_timeout=TIMEOUT))
-    except ApiException as exc:
-        if _status(exc) == 404:
-            return None
-        raise
-
-
-def deploy(apis: LineApis, draft: RichMenuDraft, *, dry_run: bool = False) -> DeployReport:
-    """Make `draft` the default rich menu: create and upload it unless it exists, delete @IAO's stale ones."""
-    menus = apis.api.get_rich_menu_list(_request_timeout=TIMEOUT).richmenus or []
-    ours = [m for m in menus if (m.name or "").startswith(NAME_PREFIX)]
-    others = [m.rich_menu_id for m in menus if not (m.name or "").startswith(NAME_PREFIX)]
-    same = next((m for m in ours if m.name == draft.name), None)
-    report = DeployReport(same.rich_menu_id if same else None, others=others)
-    if same is None:
-        report.created = report.uploaded = True
-        if not dry_run:
-            apis.api.validate_rich_menu_object(draft.request(), _request_timeout=TIMEOUT)
-            report.rich_menu_id = apis.api.create_rich_menu(draft.request(), _request_timeout=TIMEOUT).rich_menu_id
-    else:
-        image = _image_of(apis, same.rich_menu_id)  # an earlier deploy may have stopped before its upload
-        if image is not None and image != draft.image:
-            raise RuntimeError(f"rich menu {same.rich_menu_id} is named {draft.name} but holds another image")
-        report.uploaded = image is None
-    if report.uploaded and not dry_run:
-        assert report.rich_menu_id is not None
-        apis.blob.set_rich_menu_image(report.rich_menu_id, draft.image, _request_timeout=TIMEOUT,
-                                      _headers={"Content-Type": draft.content_type})
-    default = current_default(apis)
-    report.default_set = report.rich_menu_id is None or default != report.rich_menu_id
-    if report.default_set and not dry_run:
-        assert report.rich_menu_id is not None
-        apis.api.set_default_rich_menu(report.rich_menu_id, _request_timeout=TIMEOUT)
-    # Only after the new menu is the default, so users are never left without one.
-    for menu in ours:
-        if menu.rich_menu_id != report.rich_menu_id:
-            report.deleted.append(menu.rich_menu_id)
-            if not dry_run:
-                apis.api.delete_rich_menu(menu.rich_menu_id, _request_timeout=TIMEOUT)
-    return report
-
-
-def remove(apis: LineApis, *, dry_run: bool = False) -> list[str]:
-    """Take @IAO's rich menus off LINE: clear the default if it is ours, then delete each; returns their ids."""
-    menus = apis.api.get_rich_menu_list(_request_timeout=TIMEOUT).richmenus or []
-    ours = [m.rich_menu_id for m in menus if (m.name or "").startswith(NAME_PREFIX)]
-    if dry_run:
-        return ours
-    if current_default(apis) in ours:
-        apis.api.cancel_default_rich_menu(_request_timeout=TIMEOUT)
-    for rich_menu_id in ours:
-        apis.api.delete_rich_menu(rich_menu_id, _request_timeout=TIMEOUT)
-    return ours

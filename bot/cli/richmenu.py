@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
-from linebot.v3.messaging import ApiException
 
 from bot.cli import services
-from bot.richmenu import DeployReport, ThaiShapingMissing, build, deploy, line_apis, remove
+from bot.line.richmenu_model import DeployReport, LineRefused, RichMenuDraft, ThaiShapingMissing, build
 from handlers.reports.fonts import FontMissing
+
+
+class Deployer(Protocol):
+    """What app.py passes in (bot.line.richmenu.RichMenuDeployer): the command line never imports the SDK."""
+
+    def deploy(self, draft: RichMenuDraft, *, dry_run: bool = False) -> DeployReport: ...
+
+    def remove(self, *, dry_run: bool = False) -> list[str]: ...
+
 
 richmenu_group = AppGroup("richmenu", help="@IAO's rich menu on LINE: draw it, deploy it as the default, remove it.")
 
 
-def _draft():  # type: ignore[no-untyped-def]
+def _draft() -> RichMenuDraft:
     """The menu, or a usage error that says which font or library is missing."""
     try:
         return build()
@@ -24,18 +34,11 @@ def _draft():  # type: ignore[no-untyped-def]
         raise click.ClickException(str(exc)) from None
 
 
-def _apis():  # type: ignore[no-untyped-def]
-    """SDK clients from Settings (LINE_CHANNEL_ACCESS_TOKEN, LINE_API_BASE_URL, LINE_API_DATA_URL)."""
-    settings = services().settings
-    if not settings.line_channel_access_token:
+def _deployer() -> Deployer:
+    """The deployer app.py made from Settings (LINE_CHANNEL_ACCESS_TOKEN, LINE_API_BASE_URL, LINE_API_DATA_URL)."""
+    if not services().settings.line_channel_access_token:
         raise click.ClickException("missing setting LINE_CHANNEL_ACCESS_TOKEN (the channel's Messaging API token)")
-    return line_apis(settings.line_channel_access_token, settings.line_api_base_url, settings.line_api_data_url)
-
-
-def _line_error(exc: ApiException) -> click.ClickException:
-    """LINE's refusal as one line: status and LINE's own message (it names no user)."""
-    body = (exc.body or b"").decode("utf-8", "replace") if isinstance(exc.body, bytes) else str(exc.body or "")
-    return click.ClickException(f"LINE answered {exc.status} {exc.reason}: {body[:500]}")
+    return current_app.extensions["iao_richmenu"]()  # type: ignore[no-any-return]
 
 
 def _say(report: DeployReport, dry_run: bool) -> None:
@@ -53,7 +56,8 @@ def _say(report: DeployReport, dry_run: bool) -> None:
         for rich_menu_id in report.deleted:
             click.echo(f"stale rich menu {rich_menu_id} {verb} deleted")
     if report.others:
-        click.echo(f"left alone: {len(report.others)} rich menu(s) not made by this command: {', '.join(report.others)}")
+        click.echo(f"left alone: {len(report.others)} rich menu(s) not made by this command: "
+                   + ", ".join(report.others))
 
 
 @richmenu_group.command("draw")
@@ -71,10 +75,9 @@ def deploy_command(dry_run: bool) -> None:
     """Create and upload the menu unless LINE has it, make it the default, delete @IAO's stale menus."""
     draft = _draft()
     try:
-        with _apis() as apis:
-            report = deploy(apis, draft, dry_run=dry_run)
-    except ApiException as exc:
-        raise _line_error(exc) from None
+        report = _deployer().deploy(draft, dry_run=dry_run)
+    except LineRefused as exc:
+        raise click.ClickException(str(exc)) from None
     _say(report, dry_run)
 
 
@@ -83,10 +86,9 @@ def deploy_command(dry_run: bool) -> None:
 def remove_command(dry_run: bool) -> None:
     """Clear the default rich menu if it is @IAO's and delete every rich menu this command made."""
     try:
-        with _apis() as apis:
-            removed = remove(apis, dry_run=dry_run)
-    except ApiException as exc:
-        raise _line_error(exc) from None
+        removed = _deployer().remove(dry_run=dry_run)
+    except LineRefused as exc:
+        raise click.ClickException(str(exc)) from None
     verb = "would be" if dry_run else "was"
     for rich_menu_id in removed:
         click.echo(f"rich menu {rich_menu_id} {verb} deleted")
@@ -94,6 +96,7 @@ def remove_command(dry_run: bool) -> None:
         click.echo("no rich menu of @IAO's on LINE")
 
 
-def register_richmenu_commands(app: Flask) -> None:
-    """Attach `richmenu` to the app's command line."""
+def register_richmenu_commands(app: Flask, deployer: Callable[[], Deployer]) -> None:
+    """Attach `richmenu` to the app's command line, with the factory of its LINE deployer."""
+    app.extensions["iao_richmenu"] = deployer
     app.cli.add_command(richmenu_group)
