@@ -11,6 +11,7 @@ import pytest
 from linebot.v3.messaging import RichMenuRequest
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from app import Settings
 from bot.line.richmenu_model import (
     CHAT_BAR_TEXT,
     MAX_IMAGE_BYTES,
@@ -136,3 +137,9 @@ def test_thai_is_shaped_tone_marks_drop_where_no_upper_vowel() -> None:
     shaped, unshaped = _ink_top("จ้", ImageFont.Layout.RAQM), _ink_top("จ้", ImageFont.Layout.BASIC)
     assert shaped > unshaped + 15  # the mark is lower, resting on the consonant
     assert abs(_ink_top("ที่", ImageFont.Layout.RAQM) - _ink_top("ที่", ImageFont.Layout.BASIC)) <= 2
+
+
+def test_the_data_host_is_a_setting_with_lines_default() -> None:
+    assert Settings.from_env({"IAO_ENV": "development"}).line_api_data_url == "https://api-data.line.me"
+    custom = Settings.from_env({"IAO_ENV": "development", "LINE_API_DATA_URL": "http://127.0.0.1:8900/"})
+    assert custom.line_api_data_url == "http://127.0.0.1:8900"
