@@ -58,19 +58,28 @@ class ThaiShapingMissing(RuntimeError):
 class Tile:
     """One tappable area: the label drawn on the image is the label LINE reads out and the text the chat shows."""
 
-    label: str  # drawn large; the action's label (screen readers) and its displayText
+    label: str  # drawn large; the action's label (screen readers) and the text the chat shows after a tap
     hint: str  # drawn small under the label
-    data: str  # postback data, handled by Conversation._on_postback
     icon: str
+    data: str | None = None  # postback data for Conversation._on_postback; None: the label is sent as typed text
+
+    def action(self) -> dict[str, str]:
+        """LINE's action object for the area."""
+        if self.data is None:
+            return {"type": "message", "label": self.label, "text": self.label}
+        return {"type": "postback", "label": self.label, "data": self.data, "displayText": self.label}
 
 
-# The postbacks that already work in handlers/chat/conversation.py (`_on_postback`): the topic menu, the latest
-# tips, changing the district, and asking an officer (a bare "officer" postback hands over the last question).
+# What already works in handlers/chat/conversation.py: the postbacks of the topic menu, the latest tips and
+# changing the district (`_on_postback`), and "ถามเจ้าหน้าที่" as typed (`_on_text` -> `_typed_officer`). The
+# officer area sends that text, not the bare `action=officer` postback: typed, it hands over the question just
+# asked (or the one a "did you mean" was about), so the inbox and the KPI's `handed_over` see that question;
+# the bare postback would file a separate request. It is also what LINE PC users, who see no rich menu, type.
 TILES: tuple[Tile, ...] = (
-    Tile("เมนู", "เลือกหัวข้อคำถาม", postback(action="menu"), "menu"),
-    Tile("เกร็ดความรู้", "เรื่องน่ารู้ล่าสุด", postback(action="tips"), "tips"),
-    Tile("เปลี่ยนเขต", "เปลี่ยนสำนักงานเขต", postback(action="change-district"), "district"),
-    Tile(ASK_OFFICER, "ส่งคำถามให้เจ้าหน้าที่", postback(action="officer"), "officer"),
+    Tile("เมนู", "เลือกหัวข้อคำถาม", "menu", postback(action="menu")),
+    Tile("เกร็ดความรู้", "เรื่องน่ารู้ล่าสุด", "tips", postback(action="tips")),
+    Tile("เปลี่ยนเขต", "เปลี่ยนสำนักงานเขต", "district", postback(action="change-district")),
+    Tile(ASK_OFFICER, "ส่งคำถามให้เจ้าหน้าที่", "officer"),
 )
 
 
@@ -122,11 +131,9 @@ def definition(tiles: Sequence[Tile], size: tuple[int, int], chat_bar_text: str)
         raise ValueError(f"chatBarText must be 1 to {MAX_CHAT_BAR} characters: {chat_bar_text!r}")
     areas = []
     for tile, (x, y, w, h) in zip(tiles, _areas(tiles, size), strict=True):
-        if not 1 <= len(tile.label) <= LABEL_MAX or len(tile.data) > DATA_MAX:
+        if not 1 <= len(tile.label) <= LABEL_MAX or len(tile.data or "") > DATA_MAX:
             raise ValueError(f"label over {LABEL_MAX} or data over {DATA_MAX} characters: {tile.label!r}")
-        areas.append({"bounds": {"x": x, "y": y, "width": w, "height": h},
-                      "action": {"type": "postback", "label": tile.label, "data": tile.data,
-                                 "displayText": tile.label}})
+        areas.append({"bounds": {"x": x, "y": y, "width": w, "height": h}, "action": tile.action()})
     return {"size": {"width": size[0], "height": size[1]}, "selected": True, "chatBarText": chat_bar_text,
             "areas": areas}
 

@@ -1,5 +1,6 @@
 """In Debian's chromium: after `flask richmenu deploy`, linesim's chat page shows the menu under the chat, and a
-tap on its "ถามเจ้าหน้าที่" area reaches the real bot (gunicorn) as that postback and gets its answer."""
+tap on its "ถามเจ้าหน้าที่" area reaches the real bot (gunicorn) as that request and gets its answer; a tap on
+"เกร็ดความรู้" arrives as its postback."""
 
 from __future__ import annotations
 
@@ -73,11 +74,18 @@ def test_chat_page_shows_the_menu_and_a_tap_asks_an_officer(stack: Stack, browse
     wait.until(ec.visibility_of(image))
 
     seen = len(sim.texts(user))
+    driver.find_element(By.CSS_SELECTOR, "#richmenu-areas button[aria-label='เกร็ดความรู้']").click()
+    wait.until(lambda _: len(sim.texts(user)) == seen + 1)  # the bot's tips reply reached the chat
+    tips = sim.webhooks()[-1]
+    assert tips["status"] == 200 and tips["events"][0]["postback"]["data"] == "action=tips"
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".row.bot .bubble")) >= 2)
+    assert driver.find_elements(By.CSS_SELECTOR, ".row.user .bubble")[-1].text == "เกร็ดความรู้"  # displayText
+
+    seen = len(sim.texts(user))
     driver.find_element(By.CSS_SELECTOR, "#richmenu-areas button[aria-label='ถามเจ้าหน้าที่']").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "chat"), "ส่งเรื่องให้เจ้าหน้าที่"))
     users_said = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".row.user .bubble")]
-    assert users_said[-1] == "ถามเจ้าหน้าที่"  # the displayText, as LINE shows a postback tap
+    assert users_said[-1] == "ถามเจ้าหน้าที่"  # the area's text, sent as the user's message
     assert len(sim.texts(user)) == seen + 1
-    posted = [w for w in sim.webhooks() if w["events"] and w["events"][0]["type"] == "postback"]
-    assert [w["events"][0]["postback"]["data"] for w in posted] == ["action=officer"]
-    assert [w["status"] for w in posted] == [200]
+    last = sim.webhooks()[-1]
+    assert last["status"] == 200 and last["events"][0]["message"]["text"] == "ถามเจ้าหน้าที่"

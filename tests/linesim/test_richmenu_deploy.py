@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import create_app
 from bot.line.messenger import LineMessenger
 from bot.line.richmenu import RichMenuDeployer
-from bot.line.richmenu_model import NAME_PREFIX, build
+from bot.line.richmenu_model import build
 from handlers.models import Interaction
 from linesim.client import SimClient
 from tests.conftest import make_settings
@@ -65,8 +65,8 @@ def test_deploy_creates_uploads_to_the_data_host_and_sets_default_then_changes_n
     assert "created" in first and "set as the default" in first
     shown = sim.shown_rich_menu()
     assert shown is not None and shown["name"] == draft.name and shown["chatBarText"] == "เมนู @IAO"
-    assert [a["action"]["data"] for a in shown["areas"]] == [
-        "action=menu", "action=tips", "action=change-district", "action=officer"]
+    assert [a["action"].get("data") or a["action"]["text"] for a in shown["areas"]] == [
+        "action=menu", "action=tips", "action=change-district", "ถามเจ้าหน้าที่"]
     image = requests.get(f"{sim.base_url}/v2/bot/richmenu/{shown['richMenuId']}/content", headers=AUTH, timeout=5)
     assert image.content == draft.image
     upload = sim.requests(path=f"/v2/bot/richmenu/{shown['richMenuId']}/content", method="POST")
@@ -140,7 +140,7 @@ def _center(area: dict[str, Any]) -> tuple[int, int]:
     return b["x"] + b["width"] // 2, b["y"] + b["height"] // 2
 
 
-def test_tapping_each_area_reaches_the_bot_as_its_postback(bot_app: Flask, sim: SimClient) -> None:
+def test_tapping_each_area_reaches_the_bot_as_its_action(bot_app: Flask, sim: SimClient) -> None:
     run(bot_app, "deploy")
     areas = {a["action"]["label"]: a for a in sim.shown_rich_menu()["areas"]}
     uid = sim.add_user("เจ้าหน้าที่เขตบางรัก", follow=True)["userId"]
@@ -148,23 +148,30 @@ def test_tapping_each_area_reaches_the_bot_as_its_postback(bot_app: Flask, sim: 
     assert texts_after(sim, uid, 0)
     seen = len(sim.messages(uid))
 
-    expected = {"เมนู": "พิมพ์หมายเลข", "เกร็ดความรู้": "เกร็ดความรู้", "เปลี่ยนเขต": "สำนักงานเขตใด",
-                "ถามเจ้าหน้าที่": "ส่งเรื่องให้เจ้าหน้าที่"}
-    for label, answer in expected.items():
+    def tap(label: str, answer: str) -> dict[str, Any]:
+        nonlocal seen
         tapped = sim.tap_rich_menu(uid, *_center(areas[label]))
         assert tapped["status"] == 200 and tapped["action"]["label"] == label
-        event = tapped["events"][0]
-        assert event["type"] == "postback" and event["postback"]["data"] == areas[label]["action"]["data"]
         reply = texts_after(sim, uid, seen)
         assert reply and answer in reply[0], (label, reply)
         seen = len(sim.messages(uid))
-        if label == "เปลี่ยนเขต":
-            sim.send_text(uid, "เขตบางรัก")  # answer the district question before the next tap
-            assert texts_after(sim, uid, seen)
-            seen = len(sim.messages(uid))
+        return tapped["events"][0]  # type: ignore[no-any-return]
+
+    for label, answer in {"เมนู": "พิมพ์หมายเลข", "เกร็ดความรู้": "เกร็ดความรู้",
+                          "เปลี่ยนเขต": "สำนักงานเขตใด"}.items():
+        event = tap(label, answer)
+        assert event["type"] == "postback" and event["postback"]["data"] == areas[label]["action"]["data"]
+    sim.send_text(uid, "เขตบางรัก")  # answer the district question
+    assert texts_after(sim, uid, seen)
+    sim.send_text(uid, "ตม.30 คืออะไร ต้องแจ้งภายในกี่ชั่วโมง")
+    assert texts_after(sim, uid, seen + 1)
+    seen = len(sim.messages(uid))
+    event = tap("ถามเจ้าหน้าที่", "ส่งเรื่องให้เจ้าหน้าที่")
+    assert event["type"] == "message" and event["message"]["text"] == "ถามเจ้าหน้าที่"
     assert all(d["via"] == "reply" for d in sim.messages(uid)) and sim.state()["consumption"] == 0
 
     with bot_app.extensions["iao"].sessions() as session:
-        handed = session.scalars(select(Interaction).where(Interaction.outcome == "ask-officer")).all()
-    assert [(h.kind, h.text, h.handoff) for h in handed] == [("postback", "action=officer", True)]
-    assert NAME_PREFIX in sim.shown_rich_menu()["name"]
+        question = session.scalars(select(Interaction).where(Interaction.text.like("ตม.30%"))).one()
+        request = session.scalars(select(Interaction).where(Interaction.outcome == "ask-officer")).one()
+    # the tap handed over the question just asked, exactly as the typed request does
+    assert question.handoff is True and request.in_reply_to_id == question.id

@@ -24,7 +24,8 @@ from bot.line.richmenu_model import (
     definition,
     thai_font,
 )
-from handlers.chat.conversation import Conversation
+from handlers.chat.conversation import ASK_OFFICER, Conversation
+from handlers.chat.prompts import officer_request
 from handlers.reports.fonts import font_path
 from linesim.richmenu import image_size, validate_rich_menu
 
@@ -57,17 +58,21 @@ def test_areas_cover_the_menu_without_gaps_or_overlaps(draft: RichMenuDraft) -> 
     assert all(cell == 1 for row in covered[: height // 25] for cell in row)
 
 
-def test_every_area_fires_a_postback_the_conversation_handles(draft: RichMenuDraft) -> None:
-    actions = {parse_qs(a["action"]["data"])["action"][0]: a["action"] for a in draft.definition["areas"]}
-    # handlers/chat/conversation.py `_on_postback` handles exactly these (menu, tips, change district, ask an officer)
-    assert set(actions) == {"menu", "tips", "change-district", "officer"}
+def test_every_area_does_what_the_conversation_already_handles(draft: RichMenuDraft) -> None:
+    actions = [a["action"] for a in draft.definition["areas"]]
+    postbacks = {parse_qs(a["data"])["action"][0]: a for a in actions if a["type"] == "postback"}
+    # handlers/chat/conversation.py `_on_postback` handles these three
+    assert list(postbacks) == ["menu", "tips", "change-district"]
     source = inspect.getsource(Conversation._on_postback)
-    for action in actions:
+    for action in postbacks:
         assert f'action == "{action}"' in source
-    for action in actions.values():
-        assert action["type"] == "postback"
+    for action in postbacks.values():
         assert action["label"] == action["displayText"]  # what the chat shows is what the image says
         assert len(action["label"]) <= 20 and len(action["data"]) <= 300
+    # ask an officer: the typed request (hands over the question just asked), as LINE PC users type it
+    typed = [a for a in actions if a["type"] == "message"]
+    assert typed == [{"type": "message", "label": ASK_OFFICER, "text": ASK_OFFICER}]
+    assert officer_request(typed[0]["text"]) == "only"
 
 
 def test_the_labels_drawn_are_the_area_labels_inside_their_areas(draft: RichMenuDraft) -> None:
@@ -116,7 +121,7 @@ def test_limits_are_refused_where_the_menu_is_built() -> None:
     with pytest.raises(ValueError, match="size"):
         definition(TILES, (1200, 405), CHAT_BAR_TEXT)
     with pytest.raises(ValueError, match="label"):
-        definition([Tile("ก" * 21, "", "action=menu", "menu")], (2500, 843), CHAT_BAR_TEXT)
+        definition([Tile("ก" * 21, "", "menu", "action=menu")], (2500, 843), CHAT_BAR_TEXT)
 
 
 def _ink_top(text: str, layout: ImageFont.Layout) -> int:
