@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handlers import prompts
+from handlers import attachments, prompts
 from handlers.answers import answer_text, wants_english
 from handlers.directory.models import Mission
 from handlers.directory.service import DirectoryLookup, card_text, choice_label
@@ -71,6 +71,7 @@ class Conversation:
     messenger: Messenger
     retention_days: int = 365
     directory: DirectoryLookup = field(default_factory=DirectoryLookup)
+    attachment_max_bytes: int = attachments.DEFAULT_MAX_BYTES
 
     def __post_init__(self) -> None:
         self._decisions: dict[tuple[int, str], Decision] = {}
@@ -666,13 +667,52 @@ class Conversation:
 
     # ----------------------------------------------------------------- media
     def _on_media(self, session: Session, user: LineUser | None, event: MediaReceived) -> list[Message]:
-        """A sticker or file: thank the user and explain that questions must be typed."""
+        """A photo or file goes to an officer with its content; a sticker or location gets a friendly pointer."""
+        if event.message_type in attachments.CONTENT_KINDS:
+            return self._on_attachment(session, user, event)
         self._log_in(session, user, event.meta, kind=event.message_type, outcome="media")
         if event.message_type == "sticker":
             return [Message("😊 หากมีคำถามเรื่องงานที่เกี่ยวกับชาวต่างชาติ พิมพ์มาได้เลยค่ะ")]
         return [Message("ขออภัยค่ะ @IAO อ่านได้เฉพาะข้อความตัวอักษร กรุณาพิมพ์คำถาม "
-                        f"หรือ{TYPE_OFFICER} เพื่อให้เจ้าหน้าที่ดูไฟล์ของท่าน",
+                        f"หรือ{TYPE_OFFICER} เพื่อให้เจ้าหน้าที่ช่วยดูค่ะ",
                         (QuickReply(label=ASK_OFFICER, data=postback(action="officer"), display_text=ASK_OFFICER),))]
+
+    def _on_attachment(self, session: Session, user: LineUser | None, event: MediaReceived) -> list[Message]:
+        """Keep the file the worker fetched (checked and capped) with a hand-off, and say honestly what happens.
+
+        A file that could not be fetched is still handed over, marked, so the officer asks for it again; one
+        refused for its size or type is logged (the officer sees it in the transcript) and the user is told why.
+        """
+        row = self._log_in(session, user, event.meta, kind=event.message_type, outcome="attachment")
+        kept = attachments.record(session, interaction_id=row.id, user_id=user.id if user else None,
+                                  message_type=event.message_type, fetched=event.fetched,
+                                  max_bytes=self.attachment_max_bytes, file_name=event.file_name)
+        prompts.forget(session, user)
+        kind = attachments.KIND_TH.get(event.message_type, "ไฟล์")
+        if kept.status in (attachments.TOO_LARGE, attachments.UNSUPPORTED):
+            row.outcome = "attachment-refused"
+            limit_mb = self.attachment_max_bytes / 1024 / 1024
+            why = (f"มีขนาดเกิน {limit_mb:,.0f} MB" if kept.status == attachments.TOO_LARGE
+                   else f"ไม่ใช่{attachments.ACCEPTED_TH}")
+            return [Message(f"ขออภัยค่ะ {kind}นี้{why} ระบบจึงไม่ได้เก็บไว้และเจ้าหน้าที่จะไม่เห็น{kind}นี้\n"
+                            f"กรุณาส่งเป็น{attachments.ACCEPTED_TH} ขนาดไม่เกิน {limit_mb:,.0f} MB "
+                            f"หรือพิมพ์คำถามแล้ว{TYPE_OFFICER}ค่ะ",
+                            (QuickReply(label=ASK_OFFICER, data=postback(action="officer"),
+                                        display_text=ASK_OFFICER),))]
+        row.handoff = True
+        when = f"{expected_answer_th(event.meta.occurred_at)} ({HOURS_TH})"
+        if kept.status != attachments.STORED:
+            row.outcome = "attachment-failed"
+            return [Message(f"ได้รับข้อความของท่านแล้วค่ะ แต่ระบบดึง{kind}จาก LINE ไม่สำเร็จ "
+                            f"จึงยังไม่มี{kind}นี้ในระบบ 🙏\nเจ้าหน้าที่ได้รับแจ้งแล้ว "
+                            f"กรุณาส่ง{kind}อีกครั้ง หรือพิมพ์รายละเอียดแทนค่ะ {when}")]
+        return [Message(
+            f"ได้รับ{kind}ของท่านแล้วค่ะ 📎 ส่งให้เจ้าหน้าที่สำนักงานการต่างประเทศดูแล้ว\n{when}\n\n"
+            f"• {kind}นี้เปิดดูได้เฉพาะเจ้าหน้าที่ที่เข้าสู่ระบบของ @IAO ไม่มีลิงก์สาธารณะ และไม่ส่งต่อให้ผู้อื่น\n"
+            f"• ระบบเก็บ{kind}ไว้ไม่เกิน {self.retention_days} วันแล้วลบอัตโนมัติ ท่านขอให้ลบก่อนได้ "
+            "โดยแจ้งเจ้าหน้าที่ผ่านช่องทางนี้\n"
+            "• หากเป็นหนังสือเดินทางหรือเอกสารที่มีข้อมูลส่วนบุคคล กรุณาส่งเฉพาะหน้าที่จำเป็นค่ะ\n"
+            "พิมพ์คำถามเกี่ยวกับไฟล์นี้ต่อได้เลยนะคะ")]
 
     # ----------------------------------------------------------------- log
     def _log_in(self, session: Session, user: LineUser | None, meta: EventMeta, *, kind: str,

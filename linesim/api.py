@@ -396,6 +396,24 @@ def leave(chat_id: str) -> Response:
     return jsonify({})
 
 
+@bp.get("/v2/bot/message/<message_id>/content")
+def message_content(message_id: str) -> Response:
+    """The bytes a user sent (image, video, audio, file); 404 for an id LINE does not have, like LINE.
+
+    LINE serves this from its data host (api-data.line.me, "Get content" in the Messaging API reference's
+    domain-name table); linesim answers on the same port, so the bot's LINE_API_DATA_URL points here too.
+    """
+    st = state()
+    with st.lock:
+        found = st.contents.get(message_id)
+    if found is None:
+        return error(404, "Not found")
+    data, content_type = found
+    resp = Response(data, mimetype=content_type)
+    resp.headers["Content-Length"] = str(len(data))
+    return resp
+
+
 @bp.get("/v2/bot/info")
 def bot_info() -> Response:
     """Return the bot's own info."""

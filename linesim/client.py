@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import requests
@@ -73,9 +74,17 @@ class SimClient:
         """Send a sticker message event."""
         return self.send(user_id, "sticker", packageId=package_id, stickerId=sticker_id)
 
-    def send_image(self, user_id: str) -> dict[str, Any]:
-        """Send an image message event (content provider: line)."""
-        return self.send(user_id, "image")
+    def send_image(self, user_id: str, content: bytes = b"", content_type: str = "image/jpeg",
+                   **fields: Any) -> dict[str, Any]:
+        """Send an image message event (content provider: line); its bytes are then served by the content API."""
+        return self.send(user_id, "image", content=base64.b64encode(content).decode("ascii"),
+                         contentType=content_type, **fields)
+
+    def send_file(self, user_id: str, content: bytes, file_name: str,
+                  content_type: str = "application/octet-stream", **fields: Any) -> dict[str, Any]:
+        """Send a file message event (fileName, fileSize) whose bytes the content API serves."""
+        return self.send(user_id, "file", content=base64.b64encode(content).decode("ascii"), fileName=file_name,
+                         contentType=content_type, **fields)
 
     def follow(self, user_id: str) -> dict[str, Any]:
         """Send a follow event (adds friend / unblocks)."""

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.events import FetchedContent
 from handlers.ports import DeliveryError, Profile, Quota
 from handlers.replies import Message
 
@@ -119,6 +120,27 @@ class FakeMessenger:
         return [m.text for token, ms in self.replies if token == reply_token for m in ms]
 
 
+@dataclass
+class FakeFetcher:
+    """LINE's content API as a dict: message id -> bytes; an unknown id answers 404 like LINE; records calls."""
+
+    contents: dict[str, bytes] = field(default_factory=dict)
+    fail_next: list[str] = field(default_factory=list)  # reasons, e.g. "ReadTimeoutError"
+    calls: list[str] = field(default_factory=list)
+    max_bytes: int = 10 * 1024 * 1024
+
+    def fetch(self, message_id: str) -> FetchedContent:
+        self.calls.append(message_id)
+        if self.fail_next:
+            return FetchedContent(None, self.fail_next.pop(0))
+        if message_id not in self.contents:
+            return FetchedContent(None, "HTTP 404")
+        data = self.contents[message_id]
+        if len(data) > self.max_bytes:  # the real fetcher stops reading there
+            return FetchedContent(None, "too-large", len(data))
+        return FetchedContent(data, None, len(data))
+
+
 _counter = itertools.count(1)
 
 
@@ -161,6 +183,23 @@ def follow_event(user_id: str, **kw: Any) -> dict[str, Any]:
     """A follow (add friend) event."""
     event = base_event("follow", user_id, **kw)
     event["follow"] = {"isUnblocked": False}
+    return event
+
+
+def media_event(user_id: str, kind: str = "image", *, message_id: str | None = None, file_name: str = "doc.pdf",
+                file_size: int = 0, provider: str = "line", **kw: Any) -> dict[str, Any]:
+    """An image, video, audio or file message event, shaped as LINE sends it."""
+    event = base_event("message", user_id, **kw)
+    message: dict[str, Any] = {"type": kind, "id": message_id or str(10**17 + next(_counter)), "quoteToken": "q"}
+    if kind in ("image", "video", "audio"):
+        message["contentProvider"] = {"type": provider} if provider == "line" else {
+            "type": "external", "originalContentUrl": "https://example.invalid/x.jpg",
+            "previewImageUrl": "https://example.invalid/p.jpg"}
+        if kind != "image":
+            message["duration"] = 1000
+    else:
+        message.update(fileName=file_name, fileSize=file_size)
+    event["message"] = message
     return event
 
 

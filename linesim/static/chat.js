@@ -214,11 +214,25 @@
     }
   }
 
+  function mediaNode(entry) {
+    // The chat page's own copy of what the user sent (the bot fetches it through the authorised content API).
+    const box = el("div", "bubble media");
+    const id = entry.message && entry.message.id;
+    if (entry.kind === "image" && id) {
+      const img = el("img", "thumb");
+      img.src = "/_sim/content/" + encodeURIComponent(id);
+      img.alt = "[image]";
+      box.appendChild(img);
+    } else {
+      box.textContent = "📎 " + ((entry.message && entry.message.fileName) || "[" + entry.kind + "]");
+    }
+    return box;
+  }
+
   function userEntryText(entry) {
     switch (entry.kind) {
       case "text": return entry.message && entry.message.text;
       case "sticker": return "[sticker]";
-      case "image": return "[image]";
       case "postback": return entry.displayText || null;
       default: return null;
     }
@@ -226,7 +240,9 @@
 
   function render(entry) {
     const at = clock(entry.at);
-    if (entry.via === "user") {
+    if (entry.via === "user" && ["image", "video", "audio", "file"].includes(entry.kind)) {
+      row("user", mediaNode(entry), at);
+    } else if (entry.via === "user") {
       const text = userEntryText(entry);
       if (text !== null && text !== undefined) row("user", el("div", "bubble", text), at);
       else if (entry.kind === "postback") row("system", el("div", "bubble", "postback: " + entry.data));
@@ -295,6 +311,24 @@
       await loadUsers();
       selectUser(u.userId);
     } catch (e) { setStatus("create failed: " + e.message); }
+  });
+  $("file-input").addEventListener("change", () => {
+    const file = $("file-input").files[0];
+    $("file-input").value = "";
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      const data = String(reader.result || "");
+      const content = data.slice(data.indexOf(",") + 1); // base64 after "data:<type>;base64,"
+      const kind = /^image\//.test(file.type) ? "image" : /^video\//.test(file.type) ? "video"
+        : /^audio\//.test(file.type) ? "audio" : "file";
+      const payload = { type: kind, content: content, contentType: file.type || "application/octet-stream" };
+      if (kind === "file") payload.fileName = file.name;
+      quick.replaceChildren();
+      send(payload);
+    };
+    reader.onerror = () => setStatus("could not read the file");
+    reader.readAsDataURL(file);
   });
   $("composer").addEventListener("submit", (ev) => {
     ev.preventDefault();
