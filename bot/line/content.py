@@ -80,6 +80,7 @@ class LineContentFetcher:
     def __init__(self, access_token: str, data_host: str, max_bytes: int, *,
                  timeout: tuple[float, float] = TIMEOUT) -> None:
         self._configuration = Configuration(access_token=access_token, host=data_host.rstrip("/"))
+        self._configuration.retries = 1  # one more try of this GET, so the worst case is two timeouts, not four
         self._max_bytes = max_bytes
         self._timeout = timeout
         self._local = threading.local()
@@ -104,7 +105,9 @@ class LineContentFetcher:
         except ApiException as error:
             log.warning("LINE get content failed: HTTP %s", error.status)
             return FetchedContent(None, f"HTTP {error.status}")
-        except Exception as error:  # timeouts and connection errors from urllib3
-            log.warning("LINE get content failed: %s", type(error).__name__)
-            return FetchedContent(None, type(error).__name__[:60])
+        except Exception as error:  # timeouts and connection errors from urllib3 (inside a MaxRetryError)
+            cause = getattr(error, "reason", None)
+            name = type(cause if isinstance(cause, BaseException) else error).__name__
+            log.warning("LINE get content failed: %s", name)
+            return FetchedContent(None, name[:60])
         return FetchedContent(bytes(data), None, len(data))
