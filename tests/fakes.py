@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.events import FetchedContent
+from handlers.chat.events import FetchedContent
+from handlers.chat.replies import Message
 from handlers.ports import DeliveryError, Profile, Quota
-from handlers.replies import Message
 
 SECRET = "test-channel-secret"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApiBlob
 
-from handlers.events import FetchedContent
+from handlers.chat.events import FetchedContent
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from handlers.attachments import DELETED, FAILED, STORED, UNSUPPORTED, Attachment
+from handlers.inbox.attachments import DELETED, FAILED, STORED, UNSUPPORTED, Attachment
 from handlers.models import Interaction
 from handlers.privacy import export_user, purge_text
 from tests.conftest import Line

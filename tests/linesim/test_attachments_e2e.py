@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app import create_app
 from bot.line.content import LineContentFetcher
-from bot.messenger import LineMessenger
-from handlers.attachments import FAILED, STORED, Attachment
+from bot.line.messenger import LineMessenger
+from handlers.inbox.attachments import FAILED, STORED, Attachment
 from handlers.models import Interaction
 from linesim.client import SimClient
 from tests.conftest import make_settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import ConfigError, Settings
-from handlers.attachments import DEFAULT_MAX_BYTES, STORED, TOO_LARGE, UNSUPPORTED, check, sniff
+from handlers.inbox.attachments import DEFAULT_MAX_BYTES, STORED, TOO_LARGE, UNSUPPORTED, check, sniff
 from tests.images import HTML_AS_IMAGE, PDF, SVG, png
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20

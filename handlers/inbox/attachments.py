@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
-from handlers.events import FetchedContent
-from handlers.models import BANGKOK, Base, BigId, UtcDateTime, utcnow
+from handlers.chat.events import FetchedContent
+from handlers.clock import BANGKOK, utcnow
+from handlers.models import Base, BigId, UtcDateTime
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # ATTACHMENT_MAX_BYTES: a phone photo of a page is 1-4 MB
 CONTENT_KINDS = ("image", "file", "video", "audio")  # LINE message types whose content is on the data host
