@@ -28,7 +28,7 @@ from handlers.chat.replies import Message, Outgoing
 from handlers.inbox.attachments import CONTENT_KINDS
 from handlers.inbox.service import retry_due_answers, settle_held_answers
 from handlers.limits import MESSAGES_PER_CALL
-from handlers.models import Interaction
+from handlers.models import Interaction, ProcessedEvent
 from handlers.ports import DeliveryError, Messenger
 from handlers.webhook_queue import (
     QueuedEvent,
@@ -91,11 +91,14 @@ class EventDispatcher:
             with self._sessions() as session:
                 stored = session.get(QueuedEvent, row_id)
                 early = to_bot_event(json.loads(stored.payload)) if stored and stored.status == "pending" else None
+                seen = (early is not None and early.meta.event_id is not None
+                        and session.get(ProcessedEvent, early.meta.event_id) is not None)
             if early is not None:
                 self._conversation.prepare(early)
             # A photo or file is downloaded here, before the write transaction and with a timeout: a slow LINE
             # holds no lock, and a failed download is recorded with the message, never loses it.
-            fetched = fetch_content(self._fetcher, early) if wants_content(early) else None  # type: ignore[arg-type]
+            # A redelivery of an event already handled is skipped below: its file is not downloaded again.
+            fetched = fetch_content(self._fetcher, early) if wants_content(early) and not seen else None  # type: ignore[arg-type]
             with self._sessions.begin() as session:
                 row = claim(session, row_id)
                 if row is None:

@@ -178,3 +178,10 @@ def test_retention_deletes_old_files_and_keeps_new_ones(app: Flask, line: Line, 
         assert db.get_one(Attachment, row.id).data is None
     result = app.test_cli_runner().invoke(args=["privacy", "purge", "--days", "1", "--dry-run"])
     assert result.exit_code == 0 and re.search(r"0 photo\(s\) or file\(s\)", result.output)
+
+
+def test_a_redelivered_photo_is_neither_fetched_nor_kept_twice(app: Flask, line: Line, fetcher: FakeFetcher) -> None:
+    event = send_photo(line, fetcher)
+    assert line.post(dict(event, deliveryContext={"isRedelivery": True})) == 200
+    assert fetcher.calls == [event["message"]["id"]]
+    assert len(_rows(app)) == 1

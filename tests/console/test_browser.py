@@ -192,3 +192,37 @@ def test_the_inbox_shows_a_users_photo_to_a_signed_in_officer_and_refuses_a_stra
     driver.delete_all_cookies()
     driver.get(src)
     wait.until(ec.presence_of_element_located((By.ID, "login-button")))  # signed out: the login page, no image
+
+
+def test_a_person_sends_a_photo_from_the_chat_page_and_an_officer_gets_it(stack: Stack, browser: object,
+                                                                         tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.images import png
+
+    photo = tmp_path / "passport-page.png"
+    photo.write_bytes(png(9, 6, (200, 180, 20)))
+    driver: WebDriver = browser  # type: ignore[assignment]
+    wait = WebDriverWait(driver, 20)
+    driver.get(f"{stack.sim_url}/")
+    wait.until(ec.presence_of_element_located((By.ID, "new-name"))).send_keys("เจ้าหน้าที่เขตบางรัก")
+    driver.find_element(By.CSS_SELECTOR, "#new-user button[type=submit]").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "user-select"), "เจ้าหน้าที่เขตบางรัก"))
+    driver.find_element(By.ID, "follow-btn").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "chat"), "สำนักงานเขตใด"))  # the welcome arrived
+    driver.find_element(By.ID, "file-input").send_keys(str(photo))  # what the 📎 button's file picker does
+    wait.until(ec.text_to_be_present_in_element((By.ID, "chat"), "ได้รับรูปภาพของท่านแล้ว"))
+    thumb = driver.find_element(By.CSS_SELECTOR, "#chat img.thumb")
+    wait.until(lambda d: d.execute_script("return arguments[0].naturalWidth", thumb) == 9)
+
+    _create_officer(stack)
+    driver.get(f"{stack.bot_url}/console/login")
+    wait.until(ec.presence_of_element_located((By.ID, "login-button")))
+    driver.find_element(By.ID, "username").send_keys("e2e.officer")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login-button").click()
+    image = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "img.attachment-image")))
+    wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 9)
