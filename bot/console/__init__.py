@@ -115,6 +115,13 @@ def _remote() -> str | None:
     return request.remote_addr
 
 
+def _about(item: inbox.InboxItem) -> str:
+    """What a question is about, for canned replies: a photo's is what the user typed before sending it."""
+    if item.attachment is not None and item.context:
+        return " ".join(item.context)
+    return item.text
+
+
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and len(value) < 12 else None
@@ -242,7 +249,7 @@ def _register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
                                files=attachments.for_lines(db, {line.id for line in lines}),
                                answers=inbox.answers_to(db, question_id),
                                resolution=inbox.resolution_of(db, question_id), quota=quota(),
-                               canned=inbox.canned_replies(ctx.library, item.text), me=_officer())
+                               canned=inbox.canned_replies(ctx.library, _about(item)), me=_officer())
 
     @bp.post("/inbox/<int:question_id>/claim")
     def claim(question_id: int) -> BaseResponse:

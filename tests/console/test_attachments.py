@@ -64,6 +64,8 @@ def test_a_photo_is_kept_handed_over_and_the_user_told_honestly(app: Flask, line
     assert "no-store" in response.headers["Cache-Control"]
     transcript = officer_client.get(f"/console/conversations/{row.user_id}").get_data(as_text=True)
     assert f'src="{url}"' in transcript
+    question = officer_client.get(f"/console/inbox/{row.interaction_id}").get_data(as_text=True)
+    assert f'src="{url}"' in question and 'id="send-answer"' in question  # answered like any question
 
 
 def test_nobody_signed_out_gets_a_file(app: Flask, line: Line, fetcher: FakeFetcher, client: FlaskClient) -> None:
