@@ -121,3 +121,29 @@ def test_the_capped_sdk_client_stops_at_the_limit_and_maps_line_errors(servers: 
     assert fetcher.fetch(small).data == PHOTO
     assert fetcher.fetch("999999999999999999").error == "HTTP 404"  # LINE answers 404 for an unknown id
     assert LineContentFetcher("wrong-token", sim_url, 2048).fetch(small).error == "HTTP 401"
+
+
+def test_a_body_without_a_length_is_cut_off_at_the_cap_not_read_whole() -> None:
+    """A chunked answer (no Content-Length) stops being read past the cap: the sender never gets to the end."""
+    from flask import Response
+
+    sent: list[int] = []
+    streamer = Flask("chunked")
+
+    @streamer.get("/v2/bot/message/<message_id>/content")
+    def chunked(message_id: str) -> Response:
+        def body():  # type: ignore[no-untyped-def]
+            for i in range(400):  # 400 x 64 KB = 25 MB if read whole
+                sent.append(i)
+                yield PHOTO[:8] + b"\x00" * (64 * 1024 - 8) if i == 0 else b"\x00" * (64 * 1024)
+        return Response(body(), mimetype="image/png")
+
+    server = serve(streamer)
+    try:
+        result = LineContentFetcher(TOKEN, server.url, max_bytes=256 * 1024).fetch("1")
+        assert result.error == "too-large" and result.data is None
+        time.sleep(0.3)
+        assert len(sent) < 100, len(sent)  # the connection was dropped long before 25 MB
+        assert LineContentFetcher(TOKEN, server.url, max_bytes=30 * 1024 * 1024).fetch("2").size == 400 * 64 * 1024
+    finally:
+        server.stop()
