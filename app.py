@@ -16,10 +16,12 @@ from bot.cli import register_commands
 from bot.cli.directory import register_directory_commands
 from bot.cli.kpi import register_kpi_commands
 from bot.cli.privacy import register_privacy_commands
+from bot.cli.richmenu import register_richmenu_commands
 from bot.cli.tips import register_broadcast_commands
 from bot.console import register_console
 from bot.line.content import LineContentFetcher
 from bot.line.messenger import LineMessenger
+from bot.line.richmenu import RichMenuDeployer
 from bot.line.webhook import MAX_BODY_BYTES, create_webhook_blueprint
 from bot.line.worker import ContentFetcher, EventDispatcher, QueueWorker
 from handlers.chat.conversation import Conversation
@@ -52,7 +54,7 @@ class Settings:
     secret_key: str
     database_url: str = f"sqlite:///{ROOT / 'instance' / 'iao.db'}"
     line_api_base_url: str = "https://api.line.me"
-    line_api_data_url: str = "https://api-data.line.me"  # LINE_API_DATA_URL: where message content is fetched
+    line_api_data_url: str = "https://api-data.line.me"  # LINE_API_DATA_URL: the blob API (content, rich menus)
     attachment_max_bytes: int = DEFAULT_MAX_BYTES  # ATTACHMENT_MAX_BYTES: the largest photo or file kept
     environment: str = "production"
     auto_migrate: bool = True
@@ -208,5 +210,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     register_privacy_commands(app)
     register_directory_commands(app)
     register_broadcast_commands(app, run_clock)
+    register_richmenu_commands(app, lambda: RichMenuDeployer(settings.line_channel_access_token,
+                                                             settings.line_api_base_url, settings.line_api_data_url))
     register_console(app, sessions, library, messenger, settings.secret_key)
     return app
