@@ -36,3 +36,31 @@ def answer_text(entry: Entry, english: bool = False) -> str:
     if entry.status != "approved":
         text += "\n" + (UNDER_REVIEW_EN if english else UNDER_REVIEW_TH)
     return text
+
+
+BADGE_TH = "อยู่ระหว่างตรวจสอบ"
+BADGE_EN = "Under review · อยู่ระหว่างตรวจสอบ"
+
+
+def answer_parts(entry: Entry, english: bool = False) -> tuple[str, str, str, str]:
+    """The pieces a card shows: title, body, source line and the under-review note ("" when approved)."""
+    english = english and bool(entry.answer_en)
+    body = (entry.answer_en if english and entry.answer_en else entry.answer_th).strip()
+    title = entry.title_en if english else entry.title_th
+    note = "" if entry.status == "approved" else (UNDER_REVIEW_EN if english else UNDER_REVIEW_TH)
+    return title, body, source_line(entry, english), note
+
+
+def review_badge(entry: Entry, english: bool = False) -> str:
+    """The badge a draft entry's card carries, "" for an approved one."""
+    if entry.status == "approved":
+        return ""
+    return BADGE_EN if english and entry.answer_en else BADGE_TH
+
+
+def alt_text(entry: Entry, english: bool = False) -> str:
+    """What a notification shows for an answer card: always Thai words, then the start of the answer."""
+    _, body, _, _ = answer_parts(entry, english)
+    draft = f" ({BADGE_TH})" if entry.status != "approved" else ""
+    lang = " (ฉบับภาษาอังกฤษ)" if english and entry.answer_en else ""
+    return f"คำตอบจาก @IAO เรื่อง {entry.title_th}{lang}{draft}: {body}"

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers import prompts
-from handlers.answers import answer_text, wants_english
+from handlers.answers import alt_text, answer_parts, answer_text, review_badge, wants_english
 from handlers.directory.models import Mission
 from handlers.directory.service import DirectoryLookup, card_text, choice_label
 from handlers.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
@@ -33,7 +33,7 @@ from handlers.models import NEAREST, District, Interaction, LineUser, ProcessedE
 from handlers.office_hours import HOURS_TH, expected_answer_th
 from handlers.ports import Messenger, Profile
 from handlers.prompts import officer_request, typed_number
-from handlers.replies import Message, Outgoing, QuickReply, short_label
+from handlers.replies import AnswerCard, Message, Outgoing, QuickReply, short_label
 from handlers.satisfaction import record_survey_answer, survey_offer, take_survey_comment
 from handlers.tips import tips_on_demand_message
 from knowledge.base import Entry, KnowledgeBase
@@ -220,7 +220,7 @@ class Conversation:
                            answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
                            detail=meta.chat_type)
         if decision.outcome == "answer" and entry is not None:
-            return [self._entry_message(entry, row.id, english=wants_english(decision.normalized))]
+            return [self._entry_message(entry, row.id, english=wants_english(decision.normalized), shared=True)]
         if decision.outcome == "suggest":
             shown = decision.alternatives[:3]
             lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(shown, 1))
@@ -429,6 +429,8 @@ class Conversation:
             prompts.remember(session, user, "suggest",
                              [postback(action="entry", id=e.id, q=row.id) for e, _ in decision.alternatives[:3]],
                              meta.occurred_at, row.id)
+        elif decision.outcome == "answer" and messages and messages[0].card is not None:
+            self._remember_answer(session, user, meta, messages[0], row.id)
         elif decision.outcome in QUESTION_OUTCOMES:  # "ถามเจ้าหน้าที่" typed next refers to this question
             prompts.remember(session, user, "question", [], meta.occurred_at, row.id)
         if decision.outcome == "thanks":
@@ -482,32 +484,53 @@ class Conversation:
         )]
 
     def _entry_message(self, entry: Entry, question_id: int, english: bool = False,
-                       also: tuple[Entry, ...] = ()) -> Message:
-        """An answer with its source, and buttons for feedback, related topics and an officer."""
-        buttons: list[QuickReply] = [
+                       also: tuple[Entry, ...] = (), *, shared: bool = False) -> Message:
+        """An answer card: title, answer, source, a draft's badge, 👍 / 👎, related topics, the other language
+        and an officer. Its text says the same and what can be typed, for LINE PC and when the card won't fit."""
+        feedback = (
             QuickReply(label="👍 ตรงคำถาม", data=postback(action="feedback", v="up", q=question_id, e=entry.id),
                        display_text="👍"),
             QuickReply(label="👎 ไม่ตรง", data=postback(action="feedback", v="down", q=question_id, e=entry.id),
                        display_text="👎"),
-        ]
+        )
+        language: QuickReply | None = None
         if entry.answer_en and not english:
-            buttons.append(QuickReply(label="English", data=postback(action="entry", id=entry.id, lang="en"),
-                                      display_text="English version"))
+            language = QuickReply(label="English version", data=postback(action="entry", id=entry.id, lang="en"),
+                                  display_text="English version")
         elif entry.answer_en:
-            buttons.append(QuickReply(label="ภาษาไทย", data=postback(action="entry", id=entry.id, lang="th"),
-                                      display_text="ภาษาไทย"))
-        for other in also:
-            buttons.append(QuickReply(label=short_label(f"หรือ: {other.title_th}"),
-                                      data=postback(action="entry", id=other.id, q=question_id),
-                                      display_text=other.title_th))
-        for related_id in entry.related[:3]:
-            related = self.kb.get(related_id)
-            if related is not None:
-                buttons.append(QuickReply(label=short_label(related.title_th),
-                                          data=postback(action="entry", id=related.id), display_text=related.title_th))
-        buttons.append(QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=question_id),
-                                  display_text=ASK_OFFICER))
-        return Message(answer_text(entry, english), tuple(buttons))
+            language = QuickReply(label="ฉบับภาษาไทย", data=postback(action="entry", id=entry.id, lang="th"),
+                                  display_text="ภาษาไทย")
+        topics = [(other, f"หรือ: {other.title_th}", {"q": question_id}) for other in also]
+        topics += [(found, found.title_th, {}) for found in (self.kb.get(r) for r in entry.related[:3])
+                   if found is not None]
+        related = tuple(QuickReply(label=short_label(f"{i}. {label}"),
+                                   data=postback(action="entry", id=topic.id, **extra), display_text=topic.title_th)
+                        for i, (topic, label, extra) in enumerate(topics, 1))
+        officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=question_id),
+                             display_text=ASK_OFFICER)
+        if shared:
+            hint = "แตะปุ่มด้านล่าง หรือแท็ก @IAO แล้วพิมพ์คำถามต่อได้เลยค่ะ"
+        elif related:
+            hint = (f"พิมพ์หมายเลข 1–{len(related)} เพื่อดูเรื่องที่เกี่ยวข้อง "
+                    f"หรือพิมพ์ \"{ASK_OFFICER}\" หากคำตอบยังไม่ตรงคำถามค่ะ")
+        else:
+            hint = f"พิมพ์ \"{ASK_OFFICER}\" หากคำตอบยังไม่ตรงคำถามค่ะ"
+        title, body, source, note = answer_parts(entry, english)
+        card = AnswerCard(
+            title=title, body=body, alt_text=alt_text(entry, english), source=source,
+            badge=review_badge(entry, english), note=note, hint=hint, feedback=feedback, related=related,
+            language=language, officer=officer,
+        )
+        listing = "".join(f"\n{i}. {label}" for i, (_, label, _) in enumerate(topics, 1))
+        text = answer_text(entry, english) + (f"\n\nเรื่องที่เกี่ยวข้อง:{listing}" if listing else "") + f"\n\n{hint}"
+        buttons = (*feedback, *((language,) if language else ()), *related, officer)
+        return Message(text, buttons, card)
+
+    def _remember_answer(self, session: Session, user: LineUser | None, meta: EventMeta, message: Message,
+                         question_id: int | None) -> None:
+        """After an answer card, a typed number opens that related topic and "ถามเจ้าหน้าที่" hands over."""
+        options = [b.data or "" for b in message.card.related] if message.card else []
+        prompts.remember(session, user, "answer", options, meta.occurred_at, question_id)
 
     def _menu_for(self, session: Session, user: LineUser | None, meta: EventMeta) -> Message:
         """The menu, with its numbered categories remembered so a typed number opens one."""
@@ -596,7 +619,9 @@ class Conversation:
             row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
                                entry_id=entry.id, category=entry.category, answered_by="bot",
                                in_reply_to_id=asked.id if asked and user and asked.user_id == user.id else None)
-            return [self._entry_message(entry, row.id, english=params.get("lang") == "en")]
+            message = self._entry_message(entry, row.id, english=params.get("lang") == "en", shared=meta.shared)
+            self._remember_answer(session, user, meta, message, row.in_reply_to_id)
+            return [message]
         if action == "mission":
             mission = session.scalars(select(Mission).where(Mission.key == params.get("key", "")[:64])).first()
             if mission is None:
