@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers import prompts
-from handlers.answers import alt_text, answer_parts, answer_text, review_badge, wants_english
+from handlers.answers import ASK_OFFICER, answer_message, postback, wants_english
 from handlers.directory.models import Mission
 from handlers.directory.service import DirectoryLookup, card_text, choice_label
 from handlers.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
@@ -33,7 +33,7 @@ from handlers.models import NEAREST, District, Interaction, LineUser, ProcessedE
 from handlers.office_hours import HOURS_TH, expected_answer_th
 from handlers.ports import Messenger, Profile
 from handlers.prompts import officer_request, typed_number
-from handlers.replies import AnswerCard, Message, Outgoing, QuickReply, short_label
+from handlers.replies import Message, Outgoing, QuickReply, short_label
 from handlers.satisfaction import record_survey_answer, survey_offer, take_survey_comment
 from handlers.tips import tips_on_demand_message
 from knowledge.base import Entry, KnowledgeBase
@@ -52,12 +52,6 @@ PRIVATE_CHAT_TH = ("เพื่อความเป็นส่วนตัว
                    "(แตะชื่อ @IAO แล้วเลือก \"แชต\") เจ้าหน้าที่จะตอบในแชตนั้นเท่านั้น ไม่ตอบในกลุ่มค่ะ")
 
 
-def postback(**params: str | int) -> str:
-    """Encode postback data the same way everywhere (LINE allows 300 characters)."""
-    return urlencode(params)
-
-
-ASK_OFFICER = "ถามเจ้าหน้าที่"
 TYPE_OFFICER = f"พิมพ์หรือกด \"{ASK_OFFICER}\""
 # Outcomes of a typed question that an officer request right after it refers to.
 QUESTION_OUTCOMES = ("answer", "suggest", "off_topic", "handoff", "empty")
@@ -485,46 +479,9 @@ class Conversation:
 
     def _entry_message(self, entry: Entry, question_id: int, english: bool = False,
                        also: tuple[Entry, ...] = (), *, shared: bool = False) -> Message:
-        """An answer card: title, answer, source, a draft's badge, 👍 / 👎, related topics, the other language
-        and an officer. Its text says the same and what can be typed, for LINE PC and when the card won't fit."""
-        feedback = (
-            QuickReply(label="👍 ตรงคำถาม", data=postback(action="feedback", v="up", q=question_id, e=entry.id),
-                       display_text="👍"),
-            QuickReply(label="👎 ไม่ตรง", data=postback(action="feedback", v="down", q=question_id, e=entry.id),
-                       display_text="👎"),
-        )
-        language: QuickReply | None = None
-        if entry.answer_en and not english:
-            language = QuickReply(label="English version", data=postback(action="entry", id=entry.id, lang="en"),
-                                  display_text="English version")
-        elif entry.answer_en:
-            language = QuickReply(label="ฉบับภาษาไทย", data=postback(action="entry", id=entry.id, lang="th"),
-                                  display_text="ภาษาไทย")
-        topics = [(other, f"หรือ: {other.title_th}", {"q": question_id}) for other in also]
-        topics += [(found, found.title_th, {}) for found in (self.kb.get(r) for r in entry.related[:3])
-                   if found is not None]
-        related = tuple(QuickReply(label=short_label(f"{i}. {label}"),
-                                   data=postback(action="entry", id=topic.id, **extra), display_text=topic.title_th)
-                        for i, (topic, label, extra) in enumerate(topics, 1))
-        officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=question_id),
-                             display_text=ASK_OFFICER)
-        if shared:
-            hint = "แตะปุ่มด้านล่าง หรือแท็ก @IAO แล้วพิมพ์คำถามต่อได้เลยค่ะ"
-        elif related:
-            hint = (f"พิมพ์หมายเลข 1–{len(related)} เพื่อดูเรื่องที่เกี่ยวข้อง "
-                    f"หรือพิมพ์ \"{ASK_OFFICER}\" หากคำตอบยังไม่ตรงคำถามค่ะ")
-        else:
-            hint = f"พิมพ์ \"{ASK_OFFICER}\" หากคำตอบยังไม่ตรงคำถามค่ะ"
-        title, body, source, note = answer_parts(entry, english)
-        card = AnswerCard(
-            title=title, body=body, alt_text=alt_text(entry, english), source=source,
-            badge=review_badge(entry, english), note=note, hint=hint, feedback=feedback, related=related,
-            language=language, officer=officer,
-        )
-        listing = "".join(f"\n{i}. {label}" for i, (_, label, _) in enumerate(topics, 1))
-        text = answer_text(entry, english) + (f"\n\nเรื่องที่เกี่ยวข้อง:{listing}" if listing else "") + f"\n\n{hint}"
-        buttons = (*feedback, *((language,) if language else ()), *related, officer)
-        return Message(text, buttons, card)
+        """The answer card of an entry, with its related topics as the knowledge base in force has them."""
+        related = tuple(found for found in (self.kb.get(r) for r in entry.related[:3]) if found is not None)
+        return answer_message(entry, question_id, related=related, english=english, also=also, shared=shared)
 
     def _remember_answer(self, session: Session, user: LineUser | None, meta: EventMeta, message: Message,
                          question_id: int | None) -> None:

@@ -10,6 +10,7 @@ from handlers.limits import (
     CARD_TITLE_MAX,
     DATA_MAX,
     DISPLAY_TEXT_MAX,
+    FLEX_LABEL_MAX,
     LABEL_MAX,
     QUICK_REPLY_MAX,
     TEXT_MAX,
@@ -32,10 +33,12 @@ class QuickReply:
     text: str | None = None
     data: str | None = None
     display_text: str | None = None
+    label_max: int = LABEL_MAX  # 20 (quick replies); a card's button may take FLEX_LABEL_MAX (40)
 
     def __post_init__(self) -> None:
         """Every button is built here, so every button is within LINE's action limits."""
-        object.__setattr__(self, "label", short_label(self.label) or "…")
+        object.__setattr__(self, "label_max", min(self.label_max, FLEX_LABEL_MAX))
+        object.__setattr__(self, "label", short_label(self.label, self.label_max) or "…")
         if self.text is not None:
             object.__setattr__(self, "text", fit(self.text, ACTION_TEXT_MAX) or self.label)
         if self.data is not None:

@@ -93,6 +93,7 @@ BLOCKS = {"header": ("box",), "hero": ("box", "image", "video"), "body": ("box",
 IN_BOX = {"horizontal": {"box", "button", "image", "text", "separator", "filler"},
           "vertical": {"box", "button", "image", "text", "separator", "filler"},
           "baseline": {"icon", "text", "filler"}}
+COMPONENTS = {"box", "button", "image", "video", "icon", "text", "separator", "filler"}
 ACTION_TYPES = {"postback", "message", "uri", "datetimepicker", "clipboard", "richmenuswitch"}
 
 
@@ -157,6 +158,8 @@ def _component(node: Any, where: str, layout: str | None) -> list[dict[str, str]
     if not isinstance(node, dict):
         return [{"message": "must be an object", "property": where}]
     kind = node.get("type")
+    if kind not in COMPONENTS:
+        return [{"message": "Invalid component type", "property": f"{where}/type"}]
     if layout is not None and kind not in IN_BOX[layout]:
         return [{"message": f"{kind!s} is not allowed in a {layout} box", "property": f"{where}/type"}]
     details: list[dict[str, str]] = []
@@ -193,8 +196,6 @@ def _component(node: Any, where: str, layout: str | None) -> list[dict[str, str]
             details += _https_url(node.get(key), f"{where}/{key}")
         if not isinstance(node.get("altContent"), dict):
             details.append({"message": "must be specified", "property": f"{where}/altContent"})
-    elif kind not in ("separator", "filler"):
-        return [{"message": "Invalid component type", "property": f"{where}/type"}]
     if kind not in ("button", "separator", "filler") and node.get("action") is not None:
         details += _action(node["action"], f"{where}/action", label_required=False)
     return details

@@ -36,6 +36,13 @@ def line_refusals(messages: Sequence[Message]) -> list[str]:
             problems.append(f"messages[{i}].text")
         if len(message.quick_replies) > 13:
             problems.append(f"messages[{i}].quickReply.items")
+        card = message.card
+        if card is not None and (not card.alt_text or utf16_units(card.alt_text) > 1500):
+            problems.append(f"messages[{i}].altText")
+        for j, button in enumerate(card.buttons() if card is not None else ()):
+            if not button.label or utf16_units(button.label) > 40 or not button.data or utf16_units(button.data) > 300 \
+                    or (button.display_text is not None and utf16_units(button.display_text) > 300):
+                problems.append(f"messages[{i}].contents.footer.contents[{j}].action")
         for j, button in enumerate(message.quick_replies):
             where = f"messages[{i}].quickReply.items[{j}].action"
             limits = (("label", button.label, 20), ("displayText", button.display_text, 300),
