@@ -1,6 +1,6 @@
 """Answer cards as LINE Flex bubbles, drawn with the SDK's own models, or None where LINE would refuse one.
 
-Handlers say what a card holds (`handlers.replies.AnswerCard`); this decides how LINE shows it. LINE's limits
+Handlers say what a card holds (`handlers.chat.replies.AnswerCard`); this decides how LINE shows it. LINE's limits
 (Messaging API reference, "Flex Message", developers.line.biz/en/reference/messaging-api/#flex-message, read
 2026-12-01): altText at most 1,500 characters; "The maximum size of JSON data that defines a bubble is 30 KB";
 a flex button's label at most 40 characters, a postback's data and displayText 300 ("Action objects"). The
@@ -23,8 +23,8 @@ from linebot.v3.messaging import (
     PostbackAction,
 )
 
+from handlers.chat.replies import AnswerCard, QuickReply
 from handlers.limits import ALT_TEXT_MAX, BUBBLE_JSON_MAX, FLEX_LABEL_MAX, utf16_len
-from handlers.replies import AnswerCard, QuickReply
 
 HEADER_COLOR = "#0B5394"  # the IAO blue of the console
 BADGE_COLOR = "#B45F06"

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from linebot.v3.messaging import FlexMessage, TextMessage
 
 from bot.line.flex import bubble_size, card_bubble, card_message
-from bot.messenger import to_line_message
-from handlers.answers import BADGE_TH, answer_message
+from bot.line.messenger import to_line_message
+from handlers.chat.answers import BADGE_TH, answer_message
 from handlers.limits import BUBBLE_JSON_MAX, CARD_ALT_TEXT_MAX, utf16_len
 from knowledge.base import Entry, Source
 from linesim.client import readable_text

@@ -31,8 +31,8 @@ from linebot.v3.messaging import QuickReply as LineQuickReply
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from bot.line.flex import card_message
+from handlers.chat.replies import Message
 from handlers.ports import DeliveryError, Profile, Quota
-from handlers.replies import Message
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ TIMEOUT = (3.0, 10.0)  # connect, read seconds for every Messaging API call
 
 def to_line_message(message: Message) -> TextMessage | FlexMessage:
     """A handlers.Message as the SDK's message: its card as a Flex message where the card fits LINE's limits,
-    else its text with quick replies (handlers.replies already holds the text to LINE's limits)."""
+    else its text with quick replies (handlers.chat.replies already holds the text to LINE's limits)."""
     if message.card is not None:
         flex = card_message(message.card)
         if flex is not None:

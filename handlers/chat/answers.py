@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
+from handlers.chat.replies import AnswerCard, Message, QuickReply
 from handlers.limits import FLEX_LABEL_MAX, LABEL_MAX
-from handlers.replies import AnswerCard, Message, QuickReply
 from knowledge.base import Entry
 
 ASK_OFFICER = "ถามเจ้าหน้าที่"
