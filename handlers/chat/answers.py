@@ -110,7 +110,8 @@ def answer_message(entry: Entry, question_id: int, *, related: Sequence[Entry] =
     if shared:
         hint = "แตะปุ่มด้านล่าง หรือแท็ก @IAO แล้วพิมพ์คำถามต่อได้เลยค่ะ"
     elif buttons:
-        hint = (f"พิมพ์หมายเลข 1–{len(buttons)} เพื่อดูเรื่องที่เกี่ยวข้อง "
+        numbers = "1" if len(buttons) == 1 else f"1–{len(buttons)}"
+        hint = (f"พิมพ์หมายเลข {numbers} เพื่อดูเรื่องที่เกี่ยวข้อง "
                 f"หรือพิมพ์ \"{ASK_OFFICER}\" หากคำตอบยังไม่ตรงคำถามค่ะ")
     else:
         hint = f"พิมพ์ \"{ASK_OFFICER}\" หากคำตอบยังไม่ตรงคำถามค่ะ"

@@ -104,7 +104,7 @@ def test_the_answer_is_a_card_and_its_thumbs_up_is_recorded(bot_app: Flask, sim:
         "type": "bubble", "header": bubble["header"]}})
     body = readable_text({"type": "flex", "contents": {"type": "bubble", "body": bubble["body"]}})
     assert "24 ชั่วโมง" in body and "ที่มา: สำนักงานตรวจคนเข้าเมือง" in body
-    assert "พิมพ์หมายเลข 1–1" in body and "ถามเจ้าหน้าที่" in body  # what can be typed, for LINE PC
+    assert "พิมพ์หมายเลข 1 เพื่อดูเรื่องที่เกี่ยวข้อง" in body and "ถามเจ้าหน้าที่" in body  # what can be typed, for LINE PC
     assert "อยู่ระหว่างตรวจสอบ" not in readable_text(card)  # an approved entry has no badge
     tap = buttons(card)
     assert {"👍 ตรงคำถาม", "👎 ไม่ตรง", "English version", "ถามเจ้าหน้าที่"} <= set(tap)
