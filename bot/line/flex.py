@@ -54,7 +54,7 @@ def card_bubble(card: AnswerCard) -> FlexBubble:
         header.append(FlexBox(layout="baseline", margin="sm", contents=[
             _text(f"⚠ {card.badge}", size="xs", weight="bold", color="#FFFFFF")],
             backgroundColor=BADGE_COLOR, cornerRadius="md", paddingAll="4px"))
-    body: list[FlexComponent] = [_text(card.body, size="sm")]
+    body: list[FlexComponent] = [_text(card.body, size="sm")] if card.body else []  # LINE refuses an empty text
     if card.source:
         body += [FlexSeparator(margin="lg"), _text(card.source, size="xs", color=MUTED, margin="md")]
     if card.note:

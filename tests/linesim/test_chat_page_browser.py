@@ -9,8 +9,8 @@ from sqlalchemy import select
 from handlers.models import Interaction
 from linesim.client import SimClient
 from tests.console.test_browser import browser  # noqa: F401 - the headless chromium fixture
-from tests.linesim.test_answer_cards import QUESTION, bot_app, knowledge  # noqa: F401 - fixtures
 from tests.linesim.conftest import Server
+from tests.linesim.test_answer_cards import QUESTION, bot_app, knowledge  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
