@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.broadcast_cli import register_broadcast_commands
 from bot.cli import register_commands
+from bot.club_cli import register_club_commands
 from bot.console import register_console
 from bot.directory_cli import register_directory_commands
 from bot.dispatch import EventDispatcher, QueueWorker
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
 
     register_commands(app)
     register_kpi_commands(app)
+    register_club_commands(app)
     register_privacy_commands(app)
     register_directory_commands(app)
     register_broadcast_commands(app, run_clock)
