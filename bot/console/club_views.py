@@ -14,12 +14,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from handlers import officers
-from handlers.broadcasts import Broadcast
+from handlers.clock import BANGKOK, utcnow
 from handlers.club import service
 from handlers.club.figures import registered_count, session_state
 from handlers.club.models import ClubSession
 from handlers.kpi.periods import MonthError, parse_month
-from handlers.models import BANGKOK, District, utcnow
+from handlers.models import District
+from handlers.tips.broadcasts import Broadcast
 
 if TYPE_CHECKING:
     from bot.console import ConsoleContext

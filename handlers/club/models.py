@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from handlers.models import Base, UtcDateTime, utcnow
+from handlers.clock import utcnow
+from handlers.models import Base, UtcDateTime
 
 STATUSES = ("planned", "cancelled")
 

@@ -18,7 +18,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handlers.broadcasts import (
+from handlers.chat.districts import DISTRICTS, match_district
+from handlers.chat.replies import Message, QuickReply
+from handlers.clock import BANGKOK, utcnow
+from handlers.club.models import ClubAttendance, ClubRegistration, ClubSession
+from handlers.models import District, LineUser
+from handlers.reports.thai import MONTHS_TH
+from handlers.safe_text import safe_text
+from handlers.tips.broadcasts import (
     ENGLISH_CLUB_ENTRY,
     Broadcast,
     cancel,
@@ -26,12 +33,6 @@ from handlers.broadcasts import (
     nth_weekday,
     schedule,
 )
-from handlers.club.models import ClubAttendance, ClubRegistration, ClubSession
-from handlers.districts import DISTRICTS, match_district
-from handlers.models import BANGKOK, District, LineUser, utcnow
-from handlers.replies import Message, QuickReply
-from handlers.reports.thai import MONTHS_TH
-from handlers.safe_text import safe_text
 
 ACTION = "club-register"
 FRIDAY = 4

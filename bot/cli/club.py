@@ -15,11 +15,11 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from bot.cli import services as app_services
+from handlers.clock import BANGKOK, utcnow
 from handlers.club import service
 from handlers.club.figures import session_state
 from handlers.club.models import ClubSession
 from handlers.kpi.periods import MonthError, parse_month
-from handlers.models import BANGKOK, utcnow
 
 club_group = AppGroup("club", help="English Club Friday: sessions, the LINE reminder, registrations, attendance.")
 
@@ -116,7 +116,7 @@ def list_command(as_json: bool) -> None:
               help="all = broadcast; districts = multicast to one representative per district.")
 def remind_command(session_id: int, at: str | None, audience: str) -> None:
     """Schedule the LINE reminder with its register button (sent by the scheduler within the quota)."""
-    from bot.broadcast_cli import parse_when
+    from bot.cli.tips import parse_when
 
     when = parse_when(at) if at else None
     with app_services().sessions() as db:
