@@ -26,8 +26,8 @@ def _sessions_table(sessions: list[Mapping[str, Any]]) -> Table:
                      s["registrations"], attended, s["districts_attended"] if s["status"] == "held" else "–"])
     live = [s for s in sessions if s["status"] != "cancelled"]
     rows.append(["", "รวม", "", "", sum(s["registrations"] for s in live), sum(s["attendance"] for s in live), ""])
-    return Table(["ครั้งที่", "วันที่", "หัวข้อ", "สถานะ", "ลงทะเบียน (คน)", "เข้าร่วม (คน)", "เขตที่เข้าร่วม"],
-                 rows, total_row=True, widths=[0.7, 1.7, 3, 0.9, 1.1, 1.1, 1])
+    return Table(["ครั้งที่", "วันที่", "หัวข้อ", "สถานะ", "ลงทะเบียน (คน)", "เข้าร่วม (คน)", "เขตที่ร่วม"],
+                 rows, total_row=True, widths=[0.9, 1.7, 2.2, 1.0, 1.5, 1.3, 1.3])
 
 
 def _districts_table(club: Mapping[str, Any]) -> Table:
