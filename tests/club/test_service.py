@@ -15,8 +15,8 @@ from handlers.clock import BANGKOK
 from handlers.club import service
 from handlers.club.models import ClubRegistration, ClubSession
 from handlers.kpi import close_month
-from handlers.tips.broadcasts import Broadcast, SendPolicy, plan_month, send_due
 from handlers.ports import Quota
+from handlers.tips.broadcasts import Broadcast, SendPolicy, plan_month, send_due
 from tests.conftest import Line
 from tests.fakes import FakeMessenger, follow_event, postback_event, text_event
 
