@@ -21,8 +21,8 @@ from tests.console.conftest import app, kb_dir, officer_client, token_on  # noqa
 LINK = "https://meet.example.org/ecf"
 
 
-def _sessions(app: Flask) -> list[ClubSession]:
-    with app.extensions["iao"].sessions() as db:
+def _sessions(application: Flask) -> list[ClubSession]:
+    with application.extensions["iao"].sessions() as db:
         return list(db.scalars(select(ClubSession).order_by(ClubSession.held_on)))
 
 
@@ -79,7 +79,8 @@ def test_officer_runs_a_session_from_the_console(app: Flask, officer_client: Fla
     assert wrong.status_code == 400
     listing = io.BytesIO("district,attendees\nบางรัก,4\nสาทร,1\n".encode())
     response = client.post(f"/console/kpi/club/{held.id}/attendance/import",
-                           data={"csrf_token": token, "file": (listing, "zoom.csv")}, content_type="multipart/form-data")
+                           data={"csrf_token": token, "file": (listing, "zoom.csv")},
+                           content_type="multipart/form-data")
     assert response.status_code == 302
     with app.extensions["iao"].sessions() as db:
         assert service.attendance(db, held.id) == {"1004": 4, "1028": 1}
