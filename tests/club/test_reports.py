@@ -4,8 +4,10 @@ with registrations from LINE and attendance by district, in the monthly summary 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import subprocess
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
@@ -14,10 +16,12 @@ import pytest
 from flask import Flask
 
 from handlers.club import service
+from handlers.reports import linebreak
 from tests.club.test_service import at, join, ms
 from tests.conftest import Line
 from tests.fakes import postback_event
 from tests.kpi.test_reports import needs_poppler, pdf_text
+from tests.kpi.test_thai_pdf import check_lines
 
 USERS = [("U" + ch * 32, district) for ch, district in zip("abcd", ("บางรัก", "บางรัก", "ปทุมวัน", "สาทร"),
                                                            strict=True)]
@@ -117,3 +121,25 @@ def test_yearly_form_fy2564_counts_four_sessions_by_district(fy2564: None, app: 
     assert body[1][4:6] == ["4", "5"] and body[2][5] == "ยังไม่บันทึก" and body[-1][4:6] == ["7", "9"]
     rows = cells(tmp_path / "fy2564.xlsx")
     assert any("รวมทั้งสิ้น 3 ครั้ง" in str(c) for r in rows for c in r)
+
+
+@needs_poppler
+def test_club_tables_break_thai_between_words_in_their_boxes(fy2564: None, app: Flask, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    original = linebreak.break_lines
+
+    def recording(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+        lines = original(text, width, measure)
+        check_lines(text, lines, width, measure)  # every line fits, starts on a cluster, breaks between words
+        seen.append(text)
+        return lines
+
+    monkeypatch.setattr(importlib.import_module("handlers.reports.render_pdf"), "break_lines", recording)
+    runner = app.test_cli_runner()
+    for args in (["report", "monthly", "--month", "2021-06", "--thai-digits"],
+                 ["report", "yearly", "--fiscal-year", "2564", "--no-exports"]):
+        result = runner.invoke(args=[*args, "--format", "pdf", "--output", str(tmp_path / f"{args[1]}.pdf")])
+        assert result.exit_code == 0, result.output
+    assert any(t.startswith("กิจกรรม “English Club Friday” เพื่อให้ข้อมูล") for t in seen)
+    assert "ลงทะเบียน (คน)" in seen and any("ภาษาอังกฤษในชีวิตประจำวัน" in t for t in seen)
