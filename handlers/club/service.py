@@ -350,6 +350,16 @@ def registrations(session: Session, session_id: int) -> list[tuple[ClubRegistrat
             for reg, current in rows]
 
 
+def registrations_of_user(session: Session, user_id: int) -> list[dict[str, object]]:
+    """One person's English Club registrations, for `user export` (a PDPA access request)."""
+    rows = session.execute(select(ClubRegistration, ClubSession).join(ClubSession,
+                                                                     ClubSession.id == ClubRegistration.session_id)
+                           .where(ClubRegistration.user_id == user_id).order_by(ClubSession.held_on)).all()
+    return [{"session_date": club.held_on.isoformat(), "topic": club.topic, "via": reg.via,
+             "registered_at": reg.registered_at.astimezone(BANGKOK).isoformat(timespec="seconds")}
+            for reg, club in rows]
+
+
 # ----------------------------------------------------------------------------------------------- attendance
 def attendance(session: Session, session_id: int) -> dict[str, int]:
     """Attendees by district code, as recorded."""

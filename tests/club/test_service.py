@@ -189,3 +189,19 @@ def test_month_counts_sessions_registrations_attendance_and_districts(app: Flask
     assert club["registrations_by_district"] == {"1004": 2, "1007": 1}
     assert club["attendance_by_district"] == {"1004": 2, "1028": 1}
     assert club["sessions"][0]["note"].startswith("Zoom") and club["sessions"][0]["attendance_recorded"]
+
+
+def test_export_lists_registrations_and_forget_keeps_the_counts(app: Flask, line: Line) -> None:
+    day = dt.datetime.now(BANGKOK).date() + dt.timedelta(days=6)
+    session_id = add(app, day)
+    join(line, A, "บางรัก", dt.datetime.now(BANGKOK) - dt.timedelta(minutes=5))
+    assert line.post(postback_event(A, service.register_data(session_id))) == 200
+    runner = app.test_cli_runner()
+    exported = runner.invoke(args=["user", "export", A])
+    assert exported.exit_code == 0, exported.output
+    registrations = json.loads(exported.output)["english_club_registrations"]
+    assert [r["session_date"] for r in registrations] == [day.isoformat()]
+    assert runner.invoke(args=["user", "forget", A, "--yes"]).exit_code == 0
+    with app.extensions["iao"].sessions() as db:
+        club = close_month(db, day.year, day.month, dt.datetime.now(dt.UTC)).english_club
+    assert club["registrations"] == 1 and club["registrations_by_district"] == {"1004": 1}
