@@ -20,7 +20,6 @@ from handlers.club.figures import registered_count, session_state
 from handlers.club.models import ClubSession
 from handlers.kpi.periods import MonthError, parse_month
 from handlers.models import District
-from handlers.tips.broadcasts import Broadcast
 
 if TYPE_CHECKING:
     from bot.console import ConsoleContext
@@ -52,7 +51,7 @@ def register_club(bp: Blueprint, ctx: ConsoleContext) -> None:
                 by_district[district.id] = by_district.get(district.id, 0) + 1
         attended = service.attendance(db, row.id)
         districts = list(db.scalars(select(District).order_by(District.code)))
-        reminder = db.get(Broadcast, row.reminder_broadcast_id) if row.reminder_broadcast_id else None
+        reminder = service.reminder_send(db, row)
         when = service.default_reminder_time(row)
         return render_template(
             "console/club_session.html", row=row, state=session_state(row, service.today_bangkok()),

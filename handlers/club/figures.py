@@ -18,7 +18,21 @@ from handlers.club.models import ClubAttendance, ClubRegistration, ClubSession
 from handlers.models import District, LineUser
 
 # The reminder's send row, read by name: handlers.broadcasts imports the KPI package, which imports this module.
-_SENDS = table("broadcasts", column("id"), column("status"), column("recipients"))
+_SENDS = table("broadcasts", column("id"), column("status"), column("recipients"), column("reason"))
+BUNDLED = "bundled into send #"  # handlers.tips.broadcasts.apply_remedy's reason on a send merged into another
+
+
+def effective_send(session: Session, broadcast_id: int | None) -> int | None:
+    """The send that carries a reminder: itself, or the send a `broadcast plan --apply bundle` merged it into."""
+    for _ in range(5):
+        if broadcast_id is None:
+            return None
+        row = session.execute(select(_SENDS.c.status, _SENDS.c.reason).where(_SENDS.c.id == broadcast_id)).first()
+        if row is None or row.status != "cancelled" or not (row.reason or "").startswith(BUNDLED):
+            return broadcast_id
+        head = (row.reason or "")[len(BUNDLED):]
+        broadcast_id = int(head) if head.isdigit() else None
+    return broadcast_id
 
 
 def session_state(row: ClubSession, today: dt.date) -> str:
@@ -49,7 +63,8 @@ def club_month(session: Session, first: dt.date, last: dt.date, today: dt.date) 
                 .where(ClubAttendance.session_id.in_(ids))):
             if attendees > 0:
                 attended[session_id][codes[district]] += attendees
-    wanted = [r.reminder_broadcast_id for r in rows if r.reminder_broadcast_id is not None]
+    carried = {r.id: effective_send(session, r.reminder_broadcast_id) for r in rows}
+    wanted = [i for i in carried.values() if i is not None]
     reminders = {b.id: b for b in session.execute(select(_SENDS).where(_SENDS.c.id.in_(wanted)))} if wanted else {}
     recorded = set(session.scalars(select(ClubAttendance.session_id).where(ClubAttendance.session_id.in_(ids))
                                    .group_by(ClubAttendance.session_id))) if ids else set()
@@ -59,7 +74,7 @@ def club_month(session: Session, first: dt.date, last: dt.date, today: dt.date) 
     by_att: Counter[str] = Counter()
     for row in rows:
         state = session_state(row, today)
-        reminder = reminders.get(row.reminder_broadcast_id or 0)
+        reminder = reminders.get(carried[row.id] or 0)
         regs, atts = registered[row.id], attended[row.id]
         sessions.append({
             "id": row.id, "date": row.held_on.isoformat(), "starts_at": row.starts_at, "topic": row.topic,

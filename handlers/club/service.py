@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from handlers.chat.districts import DISTRICTS, match_district
 from handlers.chat.replies import Message, QuickReply
 from handlers.clock import BANGKOK, utcnow
+from handlers.club.figures import effective_send
 from handlers.club.models import ClubAttendance, ClubRegistration, ClubSession
 from handlers.models import District, LineUser
 from handlers.reports.thai import MONTHS_TH
@@ -248,6 +249,12 @@ def _starts(row: ClubSession) -> dt.datetime:
     return dt.datetime.combine(row.held_on + dt.timedelta(days=1), dt.time(0), BANGKOK)
 
 
+def reminder_send(session: Session, row: ClubSession) -> Broadcast | None:
+    """The send carrying the session's reminder (following a bundle it was merged into), if any."""
+    carried = effective_send(session, row.reminder_broadcast_id)
+    return session.get(Broadcast, carried) if carried is not None else None
+
+
 def schedule_reminder(session: Session, row: ClubSession, at: dt.datetime | None, *, audience: str = "all",
                       now: dt.datetime | None = None) -> Broadcast:
     """Schedule the session's reminder as a tip send (priced and held within the quota like every tip).
@@ -267,7 +274,7 @@ def schedule_reminder(session: Session, row: ClubSession, at: dt.datetime | None
         problems.append("เวลาส่งต้องก่อนเวลาเริ่มกิจกรรม")
     if audience not in ("all", "districts"):
         problems.append("ผู้รับต้องเป็น all (ผู้ติดตามทุกคน) หรือ districts (ผู้แทนเขตละ 1 คน)")
-    previous = session.get(Broadcast, row.reminder_broadcast_id) if row.reminder_broadcast_id else None
+    previous = reminder_send(session, row)
     if previous is not None and previous.status in ("sent", "sending"):
         problems.append("ส่งการแจ้งเตือนของกิจกรรมนี้ไปแล้ว")
     if problems:
