@@ -13,6 +13,7 @@ from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.cli import register_commands
+from bot.cli.club import register_club_commands
 from bot.cli.directory import register_directory_commands
 from bot.cli.kpi import register_kpi_commands
 from bot.cli.privacy import register_privacy_commands
@@ -207,6 +208,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
 
     register_commands(app)
     register_kpi_commands(app)
+    register_club_commands(app)
     register_privacy_commands(app)
     register_directory_commands(app)
     register_broadcast_commands(app, run_clock)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers.chat.prompts import forget as forget_prompt
 from handlers.chat.satisfaction import SurveyResponse
 from handlers.clock import BANGKOK, bangkok_day, utcnow
+from handlers.club.service import registrations_of_user
 from handlers.inbox.attachments import export_user_files, forget_user_files, purge_before
 from handlers.inbox.service import HandoffAnswer, HandoffResolution
 from handlers.kb.editor import forget_words
@@ -126,6 +127,7 @@ def export_user(session: Session, line_user_id: str) -> dict[str, Any]:
              "created_at": bkk_iso(a.created_at), "delivered_at": bkk_iso(a.delivered_at)}
             for a in answers
         ],
+        "english_club_registrations": registrations_of_user(session, user.id),
         # Photos and files they sent, with the content itself (base64) while it is kept.
         "attachments": export_user_files(session, user.id),
     }

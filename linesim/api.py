@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from linesim import ids
 from linesim.state import Fault, RetryRecord, SimState, jst_date
-from linesim.validation import validate_messages
+from linesim.validation import flex_problem, validate_messages
 
 bp = Blueprint("linesim_api", __name__)
 
@@ -142,6 +142,10 @@ def _check_messages(body: dict[str, Any]) -> Response | None:
     details = validate_messages(body.get("messages"))
     if details:
         return error(400, f"The request body has {len(details)} error(s)", details)
+    problem = flex_problem(body.get("messages"))
+    if problem is not None:
+        index, flex = problem
+        return error(400, f"A message (messages[{index}]) in the request body is invalid", flex)
     return None
 
 

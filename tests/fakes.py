@@ -29,6 +29,14 @@ def utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def seen_by_user(message: Message) -> str:
+    """The words of one message as LINE shows it: rendered by bot/ (a card, or its text), read like linesim."""
+    from bot.line.messenger import to_line_message  # the real renderer, so tests see what LINE receives
+    from linesim.client import readable_text
+
+    return readable_text(json.loads(to_line_message(message).to_json()))
+
+
 def line_refusals(messages: Sequence[Message]) -> list[str]:
     """What LINE's Messaging API would refuse in these messages (its documented limits), as property names."""
     problems = [] if 1 <= len(messages) <= 5 else ["messages: 1 to 5"]
@@ -37,6 +45,13 @@ def line_refusals(messages: Sequence[Message]) -> list[str]:
             problems.append(f"messages[{i}].text")
         if len(message.quick_replies) > 13:
             problems.append(f"messages[{i}].quickReply.items")
+        card = message.card
+        if card is not None and (not card.alt_text or utf16_units(card.alt_text) > 1500):
+            problems.append(f"messages[{i}].altText")
+        for j, button in enumerate(card.buttons() if card is not None else ()):
+            if not button.label or utf16_units(button.label) > 40 or not button.data or utf16_units(button.data) > 300 \
+                    or (button.display_text is not None and utf16_units(button.display_text) > 300):
+                problems.append(f"messages[{i}].contents.footer.contents[{j}].action")
         for j, button in enumerate(message.quick_replies):
             where = f"messages[{i}].quickReply.items[{j}].action"
             limits = (("label", button.label, 20), ("displayText", button.display_text, 300),
@@ -116,8 +131,9 @@ class FakeMessenger:
         return self.followers
 
     def texts_for(self, reply_token: str) -> list[str]:
-        """Texts of the reply sent with one token."""
-        return [m.text for token, ms in self.replies if token == reply_token for m in ms]
+        """What the user reads of the reply sent with one token: each message as bot/ sends it to LINE (an
+        answer card's texts and labels, or a text message's text), read as linesim's chat page shows it."""
+        return [seen_by_user(m) for token, ms in self.replies if token == reply_token for m in ms]
 
 
 @dataclass
