@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from bot.activity_cli import activity_group
 from bot.cli import services
 from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
 from handlers.kpi.opendata import (
@@ -268,6 +269,7 @@ def _write(doc, fmt: str, output: Path) -> None:  # type: ignore[no-untyped-def]
 
 def register_kpi_commands(app: Flask) -> None:
     """Attach the kpi and report command groups."""
+    kpi_group.add_command(activity_group)  # kpi activity kinds/add/list/delete/score (bot/activity_cli.py)
     app.cli.add_command(kpi_group)
     app.cli.add_command(report_group)
 
