@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from bot.activity_cli import activity_group
 from bot.cli import services
 from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
+from handlers.kpi.activities import rescore
+from handlers.kpi.models import FiscalYear
 from handlers.kpi.opendata import (
     data_dictionary,
     dictionary_html,
@@ -39,6 +41,7 @@ from handlers.kpi.reference import (
 from handlers.kpi.yearly import propose_interclinic
 from handlers.models import BANGKOK, Interaction, utcnow
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
+from handlers.reports.agreement import agreement_document, agreement_report, uses_agreement_forms, with_activities
 from handlers.safe_text import safe_row
 from handlers.satisfaction import SurveyResponse
 from handlers.transactions import conflicting_write, retrying_transaction
@@ -189,11 +192,20 @@ def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, 
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--thai-digits", is_flag=True)
 @click.option("--no-exports", is_flag=True, help="Do not write the evidence files next to the report.")
-def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_exports: bool) -> None:
-    """The seed-001 result form for InterClinic, with evidence exports (monthly reports, survey, chat log)."""
+@click.option("--arabic-digits", is_flag=True, help="Arabic digits even where the year's forms use Thai digits.")
+def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_exports: bool,
+                   arabic_digits: bool) -> None:
+    """The year's forms: FY2567-style summary and indicator forms scored from activities, else seed 001's
+    InterClinic result form with evidence exports (monthly reports, survey, chat log)."""
     now = utcnow()
     files: dict[str, list[str]] = {}
     with services().sessions.begin() as session:
+        if uses_agreement_forms(session, be_year):
+            year = session.get(FiscalYear, be_year)
+            thai = not arabic_digits and (thai_digits or (year is not None and year.numeral_style == "thai"))
+            doc = agreement_document(agreement_report(session, be_year, now), thai_digits=thai)
+            _write(doc, fmt, output)
+            return
         result, figures = propose_interclinic(session, be_year, now)
         if not no_exports:
             files = _evidence_exports(session, be_year, output, figures.months, thai_digits)
@@ -202,6 +214,7 @@ def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_e
                     item.file_uri = files[item.kind][0]
                     item.generated = True
         doc = yearly_document(result, figures, thai_digits=thai_digits, evidence_files=files)
+        with_activities(doc, rescore(session, result.indicator, be_year))
     _write(doc, fmt, output)
 
 

@@ -16,6 +16,7 @@ from fpdf.fonts import FontFace
 from handlers.reports.document import Document, Field, Image, Paragraph, Table
 from handlers.reports.fonts import font_path
 from handlers.reports.linebreak import break_lines
+from handlers.reports.thai import thai_digits
 
 BODY = 14  # TH Sarabun documents use 16 pt; Laksaman is drawn larger, 14 pt matches it
 FAMILY = "Laksaman"
@@ -24,18 +25,23 @@ SLACK = 0.6  # mm kept free at the end of a line, so rounding in fpdf2 never wra
 
 
 class _Pdf(FPDF):
-    """A4 with page numbers in the footer."""
+    """A4 with page numbers in the footer (Thai digits when the document uses them)."""
+
+    thai = False
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FAMILY, size=10)
-        self.cell(0, 8, f"หน้า {self.page_no()}/{{nb}}", align="C")
+        # fpdf2 fills the {nb} alias with Arabic digits, so a Thai-digit document shows the page alone
+        page = f"หน้า {thai_digits(str(self.page_no()))}" if self.thai else f"หน้า {self.page_no()}/{{nb}}"
+        self.cell(0, 8, page, align="C")
 
 
 def render_pdf(doc: Document, path: Path) -> None:
     """Write the document as a PDF."""
     doc = doc.localised()
     pdf = _Pdf(orientation="L" if doc.landscape else "P", format="A4")
+    pdf.thai = doc.thai_digits
     pdf.add_font(FAMILY, "", str(font_path()))
     pdf.add_font(FAMILY, "B", str(font_path(bold=True)))
     pdf.set_text_shaping(True)
@@ -63,9 +69,9 @@ def render_pdf(doc: Document, path: Path) -> None:
     for section in doc.sections:
         pdf.ln(3)
         pdf.set_font(FAMILY, "B", BODY + 1)
-        if pdf.will_page_break(8 + 14):  # a heading never ends a page alone
+        if section.new_page or pdf.will_page_break(8 + 14):  # a heading never ends a page alone
             pdf.add_page()
-        _lines(pdf, width, 8, section.heading)
+        _lines(pdf, width, 8, section.heading, align="C" if section.centered else "L")
         pdf.set_font(FAMILY, "", BODY)
         for block in section.blocks:
             if isinstance(block, Paragraph):
@@ -105,6 +111,7 @@ def _table(pdf: FPDF, doc: Document, table: Table) -> None:
     pdf.set_font(FAMILY, "", BODY - 1)
     widths = table.widths or [1.0] * len(table.headers)
     inner = [pdf.epw * w / sum(widths) - 2 * CELL_PADDING - SLACK for w in widths]
+    inner.append(pdf.epw - 2 * CELL_PADDING - SLACK)  # index -1: a row spanning the table
     heading = FontFace(emphasis="BOLD", fill_color=(225, 232, 240))
 
     def fitted(text: str, column: int, bold: bool) -> str:
@@ -116,11 +123,13 @@ def _table(pdf: FPDF, doc: Document, table: Table) -> None:
     with pdf.table(col_widths=tuple(widths), headings_style=heading, line_height=6.5,
                    text_align="LEFT", first_row_as_headings=True, padding=(1.2, CELL_PADDING)) as grid:
         grid.row([fitted(h, j, True) for j, h in enumerate(table.headers)])
-        last = len(table.rows) - 1
         for i, row in enumerate(table.rows):
-            bold = table.total_row and i == last
+            bold = table.bold(i)
             style = FontFace(emphasis="BOLD") if bold else None
             cells = grid.row(style=style)
+            if len(row) == 1 < len(widths):  # a heading row across the table
+                cells.cell(fitted(doc.text(row[0], 0, table), -1, bold), colspan=len(widths))
+                continue
             for j, cell in enumerate(row):
                 align = "RIGHT" if isinstance(cell, int | float) and not isinstance(cell, bool) else "LEFT"
                 cells.cell(fitted(doc.text(cell, j, table), j, bold), align=align)
