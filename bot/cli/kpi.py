@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot.activity_cli import activity_group
 from bot.cli import services
+from handlers.chat.satisfaction import SurveyResponse
+from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
 from handlers.kpi.activities import rescore
 from handlers.kpi.models import FiscalYear
@@ -39,11 +41,10 @@ from handlers.kpi.reference import (
     result_for,
 )
 from handlers.kpi.yearly import propose_interclinic
-from handlers.models import BANGKOK, Interaction, utcnow
+from handlers.models import Interaction
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.reports.agreement import agreement_document, agreement_report, uses_agreement_forms, with_activities
 from handlers.safe_text import safe_row
-from handlers.satisfaction import SurveyResponse
 from handlers.transactions import conflicting_write, retrying_transaction
 from handlers.webhook_queue import wait_until_handled
 
