@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.activity_cli import activity_group
 from bot.cli import services
+from bot.cli.activities import activity_group
 from handlers.chat.satisfaction import SurveyResponse
 from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
@@ -283,7 +283,7 @@ def _write(doc, fmt: str, output: Path) -> None:  # type: ignore[no-untyped-def]
 
 def register_kpi_commands(app: Flask) -> None:
     """Attach the kpi and report command groups."""
-    kpi_group.add_command(activity_group)  # kpi activity kinds/add/list/delete/score (bot/activity_cli.py)
+    kpi_group.add_command(activity_group)  # kpi activity kinds/add/list/delete/score (bot/cli/activities.py)
     app.cli.add_command(kpi_group)
     app.cli.add_command(report_group)
 

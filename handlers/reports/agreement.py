@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.clock import BANGKOK
 from handlers.kpi.activities import IndicatorScore, year_scores
 from handlers.kpi.models import Activity, Component
 from handlers.kpi.reference import reference_data
 from handlers.kpi.scoring import ACTIVITIES, NONE
-from handlers.models import BANGKOK
 from handlers.reports.document import Cell, Document, Paragraph, Section, Table
 from handlers.reports.thai import date_th, number
 

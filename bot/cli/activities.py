@@ -11,6 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from bot.cli import services
+from handlers.clock import BANGKOK, utcnow
 from handlers.kpi.activities import (
     FILE_MAX_BYTES,
     ActivityError,
@@ -22,7 +23,6 @@ from handlers.kpi.activities import (
     year_scores,
 )
 from handlers.kpi.scoring import ladder_for
-from handlers.models import BANGKOK, utcnow
 
 activity_group = AppGroup("activity", help="Activities of an indicator's fiscal year (the level is computed).")
 
