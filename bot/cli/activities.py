@@ -39,7 +39,7 @@ def parse_day(text: str) -> dt.date:
 def _file(path: Path) -> EvidenceInput:
     """A file given on the command line as evidence (its type guessed from its name)."""
     if path.stat().st_size > FILE_MAX_BYTES:
-        raise click.BadParameter(f"{path} is larger than {FILE_MAX_BYTES // (1024 * 1024)} MB", param_hint="--file")
+        raise click.BadParameter(f"{path} is larger than {FILE_MAX_BYTES / 1e6:g} MB", param_hint="--file")
     return EvidenceInput(filename=path.name, content_type=mimetypes.guess_type(path.name)[0], data=path.read_bytes())
 
 
@@ -75,7 +75,7 @@ def kinds_command(be_year: int, key: str) -> None:
 @click.option("--note", default=None)
 @click.option("--link", "links", multiple=True, help="Evidence link (http/https); repeatable.")
 @click.option("--file", "files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Evidence file (PDF, image, Word, Excel, CSV; 5 MB at most); repeatable.")
+              help="Evidence file (PDF, image, Word, Excel, CSV; 1.5 MB at most); repeatable.")
 @click.option("--by", default="cli", show_default=True, help="Officer's name.")
 def add_command(be_year: int, key: str, day: str, kind: str, count: int | None, title: str, note: str | None,
                 links: tuple[str, ...], files: tuple[Path, ...], by: str) -> None:

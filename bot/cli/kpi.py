@@ -21,7 +21,6 @@ from handlers.chat.satisfaction import SurveyResponse
 from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
 from handlers.kpi.activities import rescore
-from handlers.kpi.models import FiscalYear
 from handlers.kpi.opendata import (
     data_dictionary,
     dictionary_html,
@@ -43,7 +42,7 @@ from handlers.kpi.reference import (
 from handlers.kpi.yearly import propose_interclinic
 from handlers.models import Interaction
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
-from handlers.reports.agreement import agreement_document, agreement_report, uses_agreement_forms, with_activities
+from handlers.reports.agreement import agreement_forms, with_activities
 from handlers.safe_text import safe_row
 from handlers.transactions import conflicting_write, retrying_transaction
 from handlers.webhook_queue import wait_until_handled
@@ -201,11 +200,9 @@ def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_e
     now = utcnow()
     files: dict[str, list[str]] = {}
     with services().sessions.begin() as session:
-        if uses_agreement_forms(session, be_year):
-            year = session.get(FiscalYear, be_year)
-            thai = not arabic_digits and (thai_digits or (year is not None and year.numeral_style == "thai"))
-            doc = agreement_document(agreement_report(session, be_year, now), thai_digits=thai)
-            _write(doc, fmt, output)
+        forms = agreement_forms(session, be_year, now, thai_digits=False if arabic_digits else (thai_digits or None))
+        if forms is not None:
+            _write(forms, fmt, output)
             return
         result, figures = propose_interclinic(session, be_year, now)
         if not no_exports:

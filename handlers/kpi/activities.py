@@ -27,7 +27,7 @@ URL_MAX = 2000
 FILENAME_MAX = 200
 COUNT_MAX = 100_000
 EVIDENCE_PER_ACTIVITY = 10
-FILE_MAX_BYTES = 5 * 1024 * 1024  # a scanned letter or a few photos; larger files belong on a shared drive
+FILE_MAX_BYTES = 1_500_000  # a scanned letter or a photo, within the 2 MB request cap; larger ones go by link
 FILE_TYPES = {  # what the evidence of the forms is: letters, reports, photos, spreadsheets
     "application/pdf", "image/jpeg", "image/png", "text/plain", "text/csv",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -89,7 +89,7 @@ def _evidence(item: EvidenceInput) -> ActivityEvidence:
     if len(item.data) == 0:
         raise ActivityError("ไฟล์หลักฐานว่างเปล่า")
     if len(item.data) > FILE_MAX_BYTES:
-        raise ActivityError(f"ไฟล์หลักฐานใหญ่เกิน {FILE_MAX_BYTES // (1024 * 1024)} MB "
+        raise ActivityError(f"ไฟล์หลักฐานใหญ่เกิน {FILE_MAX_BYTES / 1e6:g} MB "
                             "กรุณาเก็บไฟล์ไว้ในไดรฟ์กลางและแนบเป็นลิงก์")
     content_type = (item.content_type or "").split(";")[0].strip().lower()
     if content_type not in FILE_TYPES:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from handlers.clock import BANGKOK
 from handlers.kpi.activities import IndicatorScore, year_scores
-from handlers.kpi.models import Activity, Component
+from handlers.kpi.models import Activity, Component, FiscalYear
 from handlers.kpi.reference import reference_data
 from handlers.kpi.scoring import ACTIVITIES, NONE
 from handlers.reports.document import Cell, Document, Paragraph, Section, Table
@@ -229,6 +229,20 @@ def agreement_document(report: AgreementReport, *, thai_digits: bool = True) -> 
         subtitle=[f"{UNIT_LINE_LABEL} {UNIT_NAME}"],
         header=[("ข้อมูล ณ วันที่", f"{date_th(as_of.date())} เวลา {as_of:%H:%M} น.")],
         sections=sections, thai_digits=thai_digits, landscape=True)
+
+
+def agreement_forms(session: Session, be_year: int, now: dt.datetime, *,
+                    thai_digits: bool | None = None) -> Document | None:
+    """The year's FY2567-style forms, or None for a year of the InterClinic form only (seed 001's layout).
+
+    Digits follow the year's forms (FY2567: Thai, as seed 002) unless `thai_digits` says otherwise.
+    """
+    if not uses_agreement_forms(session, be_year):
+        return None
+    if thai_digits is None:
+        year = session.get(FiscalYear, be_year)
+        thai_digits = year is not None and year.numeral_style == "thai"
+    return agreement_document(agreement_report(session, be_year, now), thai_digits=thai_digits)
 
 
 def with_activities(doc: Document, entry: IndicatorScore) -> Document:

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from handlers.kpi.activities import ActivityError, EvidenceInput, delete_activity, record_activity, year_scores
+from handlers.kpi.activities import (
+    FILE_MAX_BYTES,
+    ActivityError,
+    EvidenceInput,
+    delete_activity,
+    record_activity,
+    year_scores,
+)
 from handlers.kpi.reference import clear_override, find_indicator, override, result_for
 
 NOW = dt.datetime(2024, 9, 20, 3, 0, tzinfo=dt.UTC)  # FY2567 ends 30 September 2024
@@ -68,7 +75,8 @@ def test_evidence_is_a_web_link_or_a_small_allowed_file(app: Flask) -> None:
     with app.extensions["iao"].sessions.begin() as session:
         for bad in (EvidenceInput(url="javascript:alert(1)"), EvidenceInput(url="ftp://x/y"),
                     EvidenceInput(filename="a.exe", content_type="application/x-msdownload", data=b"MZ"),
-                    EvidenceInput(filename="big.pdf", content_type="application/pdf", data=b"x" * (5 * 2**20 + 1))):
+                    EvidenceInput(filename="big.pdf", content_type="application/pdf",
+                                  data=b"x" * (FILE_MAX_BYTES + 1))):
             with pytest.raises(ActivityError):
                 add(session, "2567-1.3-1", "plan", evidence=[bad])
         activity = add(session, "2567-1.3-1", "plan", evidence=[
