@@ -161,7 +161,7 @@ def activities_table(activities: list[Activity], entry: IndicatorScore) -> Table
         what = "\n".join(lines)
         rows.append([i, date_th(a.occurred_on), what, f"{number(a.count)} {kind.unit_th}" if a.count and kind else "–",
                      "\n".join(e.url or e.filename or "" for e in a.evidence) or "–"])
-    return Table(["ลำดับ", "วันที่", "กิจกรรม", "จำนวน", "หลักฐาน"], rows, widths=[0.8, 2.0, 5, 1.2, 3],
+    return Table(["ลำดับ", "วันที่", "กิจกรรม", "จำนวน", "หลักฐาน"], rows, widths=[0.8, 2.4, 5, 1.2, 3],
                  keep_digits=(4,))
 
 
@@ -174,10 +174,10 @@ def _outcome(entry: IndicatorScore) -> list[Table | Paragraph]:
     if entry.overridden:
         blocks.append(Paragraph(_override_note(entry), bold=True))
     if ladder is not None and entry.computed is not None:
-        counted = [f"{k.name_th} {number(entry.computed.have.get(k.code, 0))} {k.unit_th}"
+        counted = [f"- {k.name_th}: {number(entry.computed.have.get(k.code, 0))} {k.unit_th}"
                    for k in ladder.kinds if k.counted]
         if counted:
-            blocks.append(Paragraph("ยอดสะสมจากกิจกรรมที่บันทึก: " + "; ".join(counted)))
+            blocks.append(Paragraph("\n".join(["ยอดสะสมจากกิจกรรมที่บันทึก", *counted])))
         if ladder.kind == ACTIVITIES and entry.computed.missing:
             blocks.append(Paragraph(f"ระดับ {entry.computed.reached + 1} ยังต้องการ: "
                                     + ladder.needs_th(entry.computed.missing)))
@@ -193,12 +193,11 @@ def indicator_sections(report: AgreementReport, entry: IndicatorScore) -> list[S
     head: list[Table | Paragraph] = [
         Paragraph(f"{UNIT_LINE_LABEL} {UNIT_NAME}"),
         Paragraph(f"องค์ประกอบที่ {component.code} {component.name_th}", bold=True)]
-    if form:
-        head += [Paragraph(form[k]) for k in ("policy_th", "strategy_th", "substrategy_th", "objective_th",
-                                              "key_result_th")]
-    else:
-        head.append(Paragraph("ต้นฉบับ (seed 002) ไม่มีหน้าแรกของแบบวิเคราะห์ตัวชี้วัดนี้ "
-                              "จึงไม่มีข้อความด้านนโยบาย ยุทธศาสตร์ และนิยาม"))
+    policy = [form[k] for k in ("policy_th", "strategy_th", "substrategy_th", "objective_th", "key_result_th")
+              if form and form.get(k)]
+    head += [Paragraph(line) for line in policy] or [Paragraph(
+        f"แบบฟอร์มต้นฉบับ (ปีงบประมาณ พ.ศ. {report.be_year}) ไม่มีหน้าแรกของแบบวิเคราะห์ตัวชี้วัดนี้ "
+        "จึงไม่มีข้อความด้านนโยบายและยุทธศาสตร์ และนิยามมีเพียงส่วนที่ต่อจากหน้าก่อน")]
     baseline = baseline_lines((form or {}).get("baseline_th") or indicator.baseline_th)  # the analysis form's cell
     head.append(Table(["ที่", "ชื่อตัวชี้วัด", "ข้อมูลพื้นฐาน (Baseline Data)", "เป้าหมาย", "น้ำหนักคะแนน"], [[
         f"{indicator.number_label}.", indicator.name_th, baseline, f"ระดับ {indicator.target_level}",

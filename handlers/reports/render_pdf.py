@@ -21,6 +21,8 @@ from handlers.reports.thai import thai_digits
 BODY = 14  # TH Sarabun documents use 16 pt; Laksaman is drawn larger, 14 pt matches it
 FAMILY = "Laksaman"
 CELL_PADDING = 1.5  # mm left and right inside a table cell
+CELL_PADDING_Y = 1.2  # mm above and below
+LINE_HEIGHT = 6.5  # mm per line in a table cell
 SLACK = 0.6  # mm kept free at the end of a line, so rounding in fpdf2 never wraps a measured line again
 
 
@@ -106,6 +108,27 @@ def _lines(pdf: FPDF, width: float, height: float, text: str, align: str = "L") 
         pdf.cell(width, height, line, align=align, new_x="LMARGIN", new_y="NEXT")
 
 
+def _height(cells: list[str]) -> float:
+    """A row's height as fpdf2 draws it: its tallest cell's lines and the padding."""
+    return max(text.count("\n") + 1 for text in cells) * LINE_HEIGHT + 2 * CELL_PADDING_Y
+
+
+def _widow_split(pdf: FPDF, headers: list[str], rows: list[list[str]]) -> int | None:
+    """The row to start a new page at when the last (total) row would otherwise start a page alone."""
+    if len(rows) < 3:
+        return None
+    bottom = pdf.h - pdf.b_margin
+    y, page_of = pdf.get_y() + _height(headers), []
+    for cells in rows:
+        if y + _height(cells) > bottom:  # fpdf2 moves the row to a new page, under the repeated headings
+            y = pdf.t_margin + _height(headers)
+            page_of.append(len(page_of) and page_of[-1] + 1)
+        else:
+            page_of.append(page_of[-1] if page_of else 0)
+        y += _height(cells)
+    return len(rows) - 2 if page_of[-1] != page_of[-2] else None
+
+
 def _table(pdf: FPDF, doc: Document, table: Table) -> None:
     """A bordered table, header bold and shaded; numbers right-aligned; cell text broken at Thai words."""
     pdf.set_font(FAMILY, "", BODY - 1)
@@ -120,17 +143,29 @@ def _table(pdf: FPDF, doc: Document, table: Table) -> None:
         pdf.set_font(FAMILY, "", BODY - 1)
         return "\n".join(lines)
 
-    with pdf.table(col_widths=tuple(widths), headings_style=heading, line_height=6.5,
-                   text_align="LEFT", first_row_as_headings=True, padding=(1.2, CELL_PADDING)) as grid:
-        grid.row([fitted(h, j, True) for j, h in enumerate(table.headers)])
-        for i, row in enumerate(table.rows):
-            bold = table.bold(i)
-            style = FontFace(emphasis="BOLD") if bold else None
-            cells = grid.row(style=style)
-            if len(row) == 1 < len(widths):  # a heading row across the table
-                cells.cell(fitted(doc.text(row[0], 0, table), -1, bold), colspan=len(widths))
-                continue
-            for j, cell in enumerate(row):
-                align = "RIGHT" if isinstance(cell, int | float) and not isinstance(cell, bool) else "LEFT"
-                cells.cell(fitted(doc.text(cell, j, table), j, bold), align=align)
+    headers = [fitted(h, j, True) for j, h in enumerate(table.headers)]
+    texts: list[list[str]] = []  # each row's cells as drawn
+    for i, row in enumerate(table.rows):
+        if len(row) == 1 < len(widths):  # a heading row across the table
+            texts.append([fitted(doc.text(row[0], 0, table), -1, table.bold(i))])
+        else:
+            texts.append([fitted(doc.text(cell, j, table), j, table.bold(i)) for j, cell in enumerate(row)])
+    split = _widow_split(pdf, headers, texts) if table.total_row else None
+    parts = [range(len(texts))] if split is None else [range(split), range(split, len(texts))]
+    for n, part in enumerate(parts):
+        if n:
+            pdf.add_page()  # the total row never stands alone on a page: the row before it comes along
+        with pdf.table(col_widths=tuple(widths), headings_style=heading, line_height=LINE_HEIGHT,
+                       text_align="LEFT", first_row_as_headings=True,
+                       padding=(CELL_PADDING_Y, CELL_PADDING)) as grid:
+            grid.row(headers)
+            for i in part:
+                row = table.rows[i]
+                cells = grid.row(style=FontFace(emphasis="BOLD") if table.bold(i) else None)
+                if len(texts[i]) == 1 < len(widths):
+                    cells.cell(texts[i][0], colspan=len(widths))
+                    continue
+                for j, cell in enumerate(row):
+                    align = "RIGHT" if isinstance(cell, int | float) and not isinstance(cell, bool) else "LEFT"
+                    cells.cell(texts[i][j], align=align)
     pdf.set_font(FAMILY, "", BODY)

@@ -94,7 +94,7 @@ def test_fy2567_forms_in_xlsx_docx_pdf_with_thai_digits(fy2567: None, app: Flask
         text = "".join(subprocess.run(["pdftotext", "-raw", str(out["pdf"]), "-"], capture_output=True, check=True,
                                       text=True).stdout.split())  # poppler spaces out สำ and ดำ
         for needle in ("แบบสรุปตัวชี้วัดเจรจาตกลง", "พ.ศ.๒๕๖๗", "ระดับ๓", "ระดับ๒*", "รวม๗๐๒๒",
-                       "ระดับ๔ยังต้องการ", "ยอดสะสมจากกิจกรรมที่บันทึก"):
+                       "ระดับ๔ยังต้องการ", "ยอดสะสมจากกิจกรรมที่บันทึก", "เครือข่ายต่างประเทศ:๓๑ผลิตภัณฑ์"):
             assert needle in text, needle
 
 
