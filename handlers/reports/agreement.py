@@ -161,7 +161,7 @@ def activities_table(activities: list[Activity], entry: IndicatorScore) -> Table
         what = "\n".join(lines)
         rows.append([i, date_th(a.occurred_on), what, f"{number(a.count)} {kind.unit_th}" if a.count and kind else "–",
                      "\n".join(e.url or e.filename or "" for e in a.evidence) or "–"])
-    return Table(["ลำดับ", "วันที่", "กิจกรรม", "จำนวน", "หลักฐาน"], rows, widths=[0.8, 2.4, 5, 1.2, 3],
+    return Table(["ลำดับ", "วันที่", "กิจกรรม", "จำนวน", "หลักฐาน"], rows, widths=[1.1, 2.4, 4.6, 1.5, 3],
                  keep_digits=(4,))
 
 
