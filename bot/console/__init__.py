@@ -91,11 +91,8 @@ def create_console_blueprint(sessions: sessionmaker[Session], library: Library, 
     _register_conversations(bp, ctx)
     _register_kb(bp, ctx)
     _register_admin(bp, ctx)
-<<<<<<< HEAD
     from bot.console.activity_views import register_activities
-=======
     from bot.console.club_views import register_club
->>>>>>> main
     from bot.console.directory_views import register_directory  # imported here: they import ConsoleContext
     from bot.console.kpi_views import register_kpi
     from bot.console.tips_views import register_tips
