@@ -100,7 +100,8 @@ def _line(entry) -> str:  # type: ignore[no-untyped-def]
             f"{result.score if result.score is not None else '-'}, weighted "
             f"{result.weighted_score if result.weighted_score is not None else '-'}")
     if entry.overridden:
-        text += f" (override: {result.override_reason}; computed level {result.computed_level})"
+        computed = result.computed_level if result.computed_level is not None else "-"
+        text += f" (override: {result.override_reason}; computed level {computed})"
     elif entry.computed is not None and entry.computed.missing:
         text += " (next level needs " + ", ".join(f"{c} +{n}" for c, n in entry.computed.missing.items()) + ")"
     return text
