@@ -7,7 +7,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from pathlib import Path
 
 import click
@@ -26,6 +25,7 @@ from bot.webhook import MAX_BODY_BYTES, create_webhook_blueprint
 from handlers.conversation import Conversation
 from handlers.db import make_engine, make_session_factory, upgrade_schema
 from handlers.library import Library
+from handlers.notify.compose import sender_parts
 from handlers.notify.service import NoticeConfig
 from handlers.notify.smtp import SECURITY as SMTP_SECURITY
 from handlers.notify.smtp import SmtpConfig, SmtpMailer
@@ -173,7 +173,7 @@ def _mail_settings(env: Mapping[str, str]) -> tuple[SmtpConfig | None, str, str]
     if not mail_from:
         raise ConfigError("missing setting MAIL_FROM (SMTP_HOST is set: the notices need a sender)")
     try:
-        address = check_email(parseaddr(mail_from)[1])
+        address = check_email(sender_parts(mail_from)[1])
     except AccountError:
         address = None
     if not address or "\n" in mail_from or "\r" in mail_from:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import formataddr, format_datetime
 
 from handlers.models import BANGKOK
 from handlers.reports.thai import MONTHS_TH_SHORT, be
@@ -38,6 +39,17 @@ class MailDraft:
     questions: tuple[QuestionNote, ...]
     urgent: bool
     outside_hours: bool
+
+
+_NAMED = re.compile(r'^\s*"?([^"<>\r\n]*?)"?\s*<([^<>\s]+)>\s*$')
+
+
+def sender_parts(mail_from: str) -> tuple[str, str]:
+    """MAIL_FROM as (display name, address): `@IAO <iao@x.go.th>`, `"@IAO" <iao@x.go.th>` or `iao@x.go.th`."""
+    named = _NAMED.match(mail_from)
+    if named:
+        return named.group(1).strip(), named.group(2)
+    return "", mail_from.strip()
 
 
 def excerpt(text: str, limit: int = EXCERPT_MAX) -> str:
@@ -88,7 +100,8 @@ def build_message(draft: MailDraft, *, mail_from: str, base_url: str, now: dt.da
     """The e-mail itself; its Message-ID is the mail's own, so a retry is the same message."""
     message = EmailMessage()
     message["Subject"] = subject_th(draft)
-    message["From"] = mail_from
+    name, address = sender_parts(mail_from)
+    message["From"] = formataddr((name, address)) if name else address  # "@IAO" needs quoting: formataddr does
     message["To"] = draft.to_address
     message["Date"] = format_datetime(now.astimezone(BANGKOK))
     message["Message-ID"] = draft.message_id

@@ -6,6 +6,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from handlers.ports import MailError
 
@@ -48,8 +49,8 @@ class SmtpMailer:
 
     def send(self, message: EmailMessage) -> None:
         """Hand the message over; MailError says whether a retry is safe (nothing was taken) or not."""
-        sender = str(message["From"])
-        recipients = [str(message["To"])]
+        sender = parseaddr(str(message["From"]))[1]  # the envelope takes bare addresses
+        recipients = [parseaddr(str(message["To"]))[1]]
         body = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         smtp: smtplib.SMTP | None = None
         data_started = False
