@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, format_datetime
+from email.utils import format_datetime, formataddr
 
 from handlers.models import BANGKOK
 from handlers.reports.thai import MONTHS_TH_SHORT, be
