@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import email
-import email.policy
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import select
 
@@ -22,7 +17,7 @@ from handlers.notify.smtp import SmtpConfig
 from handlers.officers import create_officer, set_notice_contact
 from tests.conftest import Line, make_settings
 from tests.fakes import FakeMessenger, postback_event, text_event
-from tests.servers import free_port
+from tests.smtpd import SmtpServer, smtp_server_running
 
 MAIL_FROM = "@IAO <iao-noreply@bangkok.go.th>"
 CONSOLE_URL = "https://iao.example.go.th"
@@ -40,49 +35,11 @@ QUESTIONS = (  # nothing in the small test knowledge base answers these: each is
 )
 
 
-@dataclass
-class SmtpSink:
-    """What the aiosmtpd server received, and failures it was told to answer with."""
-
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-    refuse: list[str] = field(default_factory=list)  # replies to give to the next DATA commands, in order
-    stall: float = 0.0  # seconds to wait before answering a message (longer than the client's timeout)
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802 (aiosmtpd)
-        if self.refuse:
-            return self.refuse.pop(0)
-        if self.stall:
-            await asyncio.sleep(self.stall)
-        message = email.message_from_bytes(envelope.original_content or envelope.content,  # type: ignore[attr-defined]
-                                           policy=email.policy.default)
-        self.received.append((list(envelope.rcpt_tos), message))  # type: ignore[attr-defined]
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        """The messages that reached one recipient."""
-        return [m for rcpts, m in self.received if address in rcpts]
-
-
-@dataclass
-class SmtpServer:
-    """A running aiosmtpd on loopback."""
-
-    host: str
-    port: int
-    sink: SmtpSink
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """aiosmtpd listening on 127.0.0.1 for the duration of one test."""
-    sink = SmtpSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", port, sink)
-    finally:
-        controller.stop()
+    with smtp_server_running() as server:
+        yield server
 
 
 def smtp_config(server: SmtpServer) -> SmtpConfig:

@@ -15,7 +15,10 @@ from handlers.notify.models import HandoffNotice, NoticeMail
 from handlers.notify.service import NoticeConfig, send_due_notices
 from handlers.notify.smtp import SmtpConfig, SmtpMailer
 from handlers.officers import Officer
+from scheduler.jobs import JobDeps, install, run_installed_notices
+from scheduler.runner import NOTICE_JOB_ID, build_scheduler
 from tests.conftest import Line
+from tests.fakes import FakeMessenger
 from tests.notify.conftest import (
     CONSOLE_URL,
     QUESTIONS,
@@ -230,3 +233,30 @@ def test_an_emergency_topic_is_urgent_without_urgent_words() -> None:
     assert is_urgent(Interaction(text="ชาวต่างชาติประสบภัย", detail="nearest:emergency-disaster-foreigners"))
     assert not is_urgent(Interaction(text="ชาวต่างชาติจดทะเบียนสมรส", category="marriage"))
     assert is_urgent(Interaction(text="(postback)"), context=("ด่วนค่ะ มีเหตุที่เขต",))
+
+
+def test_the_clock_runs_the_notice_job_every_minute(
+        app: Flask, line: Line, smtp_server: SmtpServer, notice_config: NoticeConfig,
+        messenger: FakeMessenger) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    services = app.extensions["iao"]
+    deps = JobDeps(sessions=services.sessions, messenger=messenger, mailer=services.mailer, notices=notice_config)
+    scheduler = build_scheduler(services.engine, deps, scheduler_class=BackgroundScheduler)
+    scheduler.start(paused=True)
+    try:
+        job = scheduler.get_job(NOTICE_JOB_ID)
+        assert job is not None and job.trigger.interval == dt.timedelta(minutes=1)
+    finally:
+        scheduler.shutdown()
+    add_officer(app, "somchai", email="somchai@iao.example.go.th", on_duty=True)
+    # urgent, so the job (on the real clock) mails it at any hour
+    hand_off(app, line, USERS[0], "ถามเจ้าหน้าที่ ฉุกเฉินค่ะ ชาวต่างชาติหมดสติที่เขต", dt.datetime.now(dt.UTC))
+    install(deps)
+    try:
+        run_installed_notices()
+        run_installed_notices()
+    finally:
+        install(None)
+    assert len(smtp_server.sink.received) == 1
+    assert smtp_server.sink.received[0][1]["Subject"].startswith("[@IAO] ด่วน:")
