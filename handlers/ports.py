@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
-from handlers.replies import Message
+from handlers.chat.replies import Message
 
 
 @dataclass(frozen=True)

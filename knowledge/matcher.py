@@ -20,7 +20,7 @@ from knowledge import classifier as classifier_channel
 from knowledge import semantic as semantic_channel
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.index import SparseIndex, char_ngrams, word_features
-from knowledge.normalize import normalize, strip_tones
+from knowledge.normalize import THAI_CONSONANT_RE, normalize, strip_tones
 from knowledge.parties import mentions_foreign_person, mentions_foreign_side, names_only_thai_parties
 from knowledge.words import canonical_tokens, content_tokens
 
@@ -48,7 +48,6 @@ ANSWER_MARGIN = 0.02
 CONFIDENT = 0.60
 SEMANTIC_CONFIDENT = 0.60
 SUGGESTIONS = 3
-THAI_LETTER_RE = re.compile("[\u0e01-\u0e2e]")
 FRAMED_NEED_A_FOREIGNER = True  # a foreigner entry is answered only when the message has something foreign
 RELATED_TIES = True  # answer a near-tie between related entries (the runner-up is offered beside the answer)
 LOOKALIKE_WINDOW = 10  # how far down the ranking a domestic twin is looked for when only Thais are named
@@ -489,7 +488,7 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
         # the people are Thai: a foreigner answer would be wrong, the domestic twin (if close) says where to go
         twin = next((r for r in ranked[:LOOKALIKE_WINDOW] if r.entry.kind == "out_of_scope"), None)
         return Decision("handoff", twin.entry if twin else None, best, suggestions, normalized)
-    thai = bool(THAI_LETTER_RE.search(normalized))  # staff write English mostly when a foreigner is there
+    thai = bool(THAI_CONSONANT_RE.search(normalized))  # staff write English mostly when a foreigner is there
     if FRAMED_NEED_A_FOREIGNER and thai and _foreign_framed(top.entry) and not mentions_foreign_side(normalized):
         # a foreigner topic asked with nothing foreign in the message: likely the everyday case, so ask
         return Decision("suggest", top.entry, best, suggestions, normalized)

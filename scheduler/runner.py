@@ -15,9 +15,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.broadcasts import SendPolicy, release_lease
 from handlers.notify.service import NoticeConfig
 from handlers.ports import Mailer, Messenger
+from handlers.tips.broadcasts import SendPolicy, release_lease
 from scheduler.jobs import LEASE_NAME, JobDeps, install
 
 log = logging.getLogger(__name__)

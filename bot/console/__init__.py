@@ -39,13 +39,16 @@ from bot.console.security import (
     start_session,
 )
 from bot.ratelimit import RateLimiter
-from handlers import inbox, kb_editor, officers, transcripts
+from handlers import officers
+from handlers.chat.office_hours import is_open
+from handlers.clock import BANGKOK
+from handlers.inbox import service as inbox
+from handlers.inbox import transcripts
+from handlers.kb import editor as kb_editor
+from handlers.kb.library import Library
 from handlers.kpi.periods import MonthError, normalise_month
-from handlers.library import Library
-from handlers.models import BANGKOK
 from handlers.notify import service as notify
 from handlers.notify.service import NoticeConfig
-from handlers.office_hours import is_open
 from handlers.ports import Messenger
 from knowledge.base import STATUSES, default_entries_dir
 
@@ -559,7 +562,7 @@ def register_console(app: Flask, sessions: sessionmaker[Session], library: Libra
                      secret_key: str, *, quota_left: Callable[[], object] | None = None,
                      notices: NoticeConfig | None = None) -> None:
     """Mount the console and its `create-officer`, `officer` and `notify` commands (one call from create_app)."""
-    from bot.console.cli import create_officer_command, notify_group, officer_group
+    from bot.cli.officers import create_officer_command, notify_group, officer_group
 
     app.register_blueprint(create_console_blueprint(sessions, library, messenger, secret_key,
                                                     quota_left=quota_left, notices=notices))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
-from handlers.models import BANGKOK
+from handlers.clock import BANGKOK
 from handlers.reports.thai import MONTHS_TH_SHORT, be
 from handlers.safe_text import safe_text
 

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from handlers.models import Base, BigId, UtcDateTime, utcnow
+from handlers.clock import utcnow
+from handlers.models import Base, BigId, UtcDateTime
 
 # NoticeMail.status: sending (claimed, being sent) -> sent | failed (retried after next_try_at) -> gave-up;
 # uncertain: the server went silent after it had the whole message (it may have arrived): never resent;

@@ -16,12 +16,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.inbox import HandoffResolution, InboxItem, get_item, open_items
-from handlers.models import utcnow
+from handlers.chat.office_hours import is_open
+from handlers.clock import utcnow
+from handlers.inbox.service import HandoffResolution, InboxItem, get_item, open_items
 from handlers.notify.compose import MailDraft, QuestionNote, build_message, excerpt
 from handlers.notify.models import HandoffNotice, NoticeMail
 from handlers.notify.urgent import is_urgent
-from handlers.office_hours import is_open
 from handlers.officers import Officer, officers_on_duty
 from handlers.ports import Mailer, MailError
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.answers import UNDER_REVIEW_EN, UNDER_REVIEW_TH, answer_text, wants_english
+from handlers.chat.answers import UNDER_REVIEW_EN, UNDER_REVIEW_TH, answer_text
 from knowledge.base import KnowledgeBase
 from knowledge.matcher import Matcher
+from knowledge.normalize import is_english
 from knowledge.parties import names_only_thai_parties
 
 
@@ -46,10 +47,10 @@ def test_thai_only_question_is_not_answered_with_a_foreigner_entry(fixture_match
 
 
 def test_language_of_a_question() -> None:
-    assert wants_english("How do I file TM30 online?")
-    assert wants_english("how to say เจ้าบ้าน in english")
-    assert not wants_english("ตม.30 แจ้งออนไลน์ได้ไหม (TM30)")
-    assert not wants_english("🙏👍")
+    assert is_english("How do I file TM30 online?")
+    assert is_english("how to say เจ้าบ้าน in english")
+    assert not is_english("ตม.30 แจ้งออนไลน์ได้ไหม (TM30)")
+    assert not is_english("🙏👍")
 
 
 def test_answer_text_names_its_source_and_marks_drafts(fixture_kb: KnowledgeBase) -> None:

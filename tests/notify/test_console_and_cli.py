@@ -126,7 +126,7 @@ def test_officer_commands_set_list_and_send(app: Flask, line: Line, smtp_server:
     sent = runner.invoke(args=["notify", "send-due", "--json"])
     assert sent.exit_code == 0, sent.output
     report = json.loads(sent.output)
-    from handlers.office_hours import is_open
+    from handlers.chat.office_hours import is_open
 
     if is_open(dt.datetime.now(dt.UTC)):  # the command runs on the real clock
         assert report["sent"] == 1 and len(smtp_server.sink.to("somchai@iao.example.go.th")) == 1

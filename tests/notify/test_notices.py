@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from handlers.inbox import resolve
+from handlers.inbox.service import resolve
 from handlers.notify.models import HandoffNotice, NoticeMail
 from handlers.notify.service import NoticeConfig, send_due_notices
 from handlers.notify.smtp import SmtpConfig, SmtpMailer

@@ -10,12 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handlers import prompts
-from handlers.answers import answer_text, wants_english
-from handlers.directory.models import Mission
-from handlers.directory.service import DirectoryLookup, card_text, choice_label
-from handlers.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
-from handlers.events import (
+from handlers.chat import prompts
+from handlers.chat.answers import answer_text
+from handlers.chat.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
+from handlers.chat.events import (
     BotEvent,
     EventMeta,
     Followed,
@@ -26,18 +24,22 @@ from handlers.events import (
     TextReceived,
     Unfollowed,
 )
-from handlers.inbox import pending_answers_for
-from handlers.library import Library
+from handlers.chat.office_hours import HOURS_TH, expected_answer_th
+from handlers.chat.prompts import officer_request, typed_number
+from handlers.chat.replies import Message, Outgoing, QuickReply, short_label
+from handlers.chat.satisfaction import record_survey_answer, survey_offer, take_survey_comment
+from handlers.clock import bangkok_day, utcnow
+from handlers.directory.models import Mission
+from handlers.directory.service import DirectoryLookup, card_text, choice_label
+from handlers.inbox.service import pending_answers_for
+from handlers.kb.library import Library
 from handlers.limits import MESSAGES_PER_CALL
-from handlers.models import NEAREST, District, Interaction, LineUser, ProcessedEvent, bangkok_day, utcnow
-from handlers.office_hours import HOURS_TH, expected_answer_th
+from handlers.models import NEAREST, District, Interaction, LineUser, ProcessedEvent
 from handlers.ports import Messenger, Profile
-from handlers.prompts import officer_request, typed_number
-from handlers.replies import Message, Outgoing, QuickReply, short_label
-from handlers.satisfaction import record_survey_answer, survey_offer, take_survey_comment
-from handlers.tips import tips_on_demand_message
+from handlers.tips.on_demand import tips_on_demand_message
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.matcher import Decision
+from knowledge.normalize import is_english
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +222,7 @@ class Conversation:
                            answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
                            detail=meta.chat_type)
         if decision.outcome == "answer" and entry is not None:
-            return [self._entry_message(entry, row.id, english=wants_english(decision.normalized))]
+            return [self._entry_message(entry, row.id, english=is_english(decision.normalized))]
         if decision.outcome == "suggest":
             shown = decision.alternatives[:3]
             lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(shown, 1))
@@ -446,7 +448,7 @@ class Conversation:
             case "answer" if decision.entry is not None:
                 # a near-tie answered with the top entry: offer the runner-up one tap away
                 close = tuple(e for e, score in decision.alternatives[:1] if decision.score - score < 0.05)
-                english = wants_english(decision.normalized)
+                english = is_english(decision.normalized)
                 return [self._entry_message(decision.entry, question_id, english=english, also=close)]
             case "suggest":
                 choices = tuple(
