@@ -239,7 +239,23 @@ def _register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
         db = _db()
         items = inbox.open_items(db)
         return render_template("console/inbox.html", items=items, recent=inbox.recent_answers(db),
-                               quota=quota(), **_notice_context(db, [i.question.id for i in items]))
+                               quota=quota(), inbox_page=True, **_notice_context(db, [i.question.id for i in items]))
+
+    @bp.post("/me/duty")
+    def my_duty() -> BaseResponse:
+        """An officer goes on or off duty themself (the address stays an admin's to set)."""
+        db = _db()
+        try:
+            officers.set_notice_contact(db, _officer(), _officer().id, on_duty=request.form.get("on_duty") == "1",
+                                        via="console self")
+        except officers.AccountError as error:
+            db.rollback()
+            flash(str(error), "error")
+        else:
+            db.commit()
+            flash("ท่านอยู่เวรแล้ว จะได้รับอีเมลเมื่อมีคำถามส่งต่อ" if _officer().on_duty
+                  else "ออกจากเวรแล้ว จะไม่ได้รับอีเมลแจ้งเตือน", "ok")
+        return redirect(url_for("console.inbox_view"))
 
     @bp.get("/inbox/<int:question_id>")
     def question_view(question_id: int) -> str:

@@ -169,3 +169,23 @@ def test_smtp_settings_are_read_with_their_defaults() -> None:
 def test_a_missing_or_bad_mail_setting_is_named(extra: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         Settings.from_env({**BASE, "SMTP_HOST": "smtp.bangkok.go.th", **extra})
+
+
+def test_an_officer_goes_on_and_off_duty_from_the_inbox(app: Flask, client: FlaskClient) -> None:
+    add_officer(app, "somchai", email="somchai@iao.example.go.th")
+    add_officer(app, "noaddress")
+    assert login(client, "somchai", PASSWORD).status_code == 302
+    page = client.get("/console/inbox").get_data(as_text=True)
+    assert "ท่านไม่ได้อยู่เวร" in page and "ยังไม่มีเจ้าหน้าที่เวรที่มีอีเมล" in page
+    token = token_on(client, "/console/inbox")
+    on = client.post("/console/me/duty", data={"csrf_token": token, "on_duty": "1"}, follow_redirects=True)
+    assert "ท่านอยู่เวรแล้ว" in on.get_data(as_text=True) and _officer(app, "somchai").on_duty
+    assert "แจ้งเจ้าหน้าที่เวร 1 ท่านทางอีเมล" in on.get_data(as_text=True)
+    off = client.post("/console/me/duty", data={"csrf_token": token, "on_duty": "0"}, follow_redirects=True)
+    assert "ออกจากเวรแล้ว" in off.get_data(as_text=True) and not _officer(app, "somchai").on_duty
+    assert client.post("/console/me/duty", data={"on_duty": "1"}).status_code in (400, 403)  # no CSRF token
+    client.post("/console/logout", data={"csrf_token": token})
+    assert login(client, "noaddress", PASSWORD).status_code == 302
+    token = token_on(client, "/console/inbox")
+    refused = client.post("/console/me/duty", data={"csrf_token": token, "on_duty": "1"}, follow_redirects=True)
+    assert "ต้องมีอีเมล" in refused.get_data(as_text=True) and not _officer(app, "noaddress").on_duty
