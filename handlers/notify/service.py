@@ -12,13 +12,14 @@ import logging
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.chat.office_hours import is_open
 from handlers.clock import utcnow
-from handlers.inbox.service import HandoffResolution, InboxItem, get_item, open_items
+from handlers.inbox.service import HandoffResolution, InboxItem, get_item
+from handlers.models import Interaction
 from handlers.notify.compose import MailDraft, QuestionNote, build_message, excerpt
 from handlers.notify.models import HandoffNotice, NoticeMail
 from handlers.notify.urgent import is_urgent
@@ -88,11 +89,13 @@ def _message_id(mail_from: str) -> str:
     return f"<iao-notice-{uuid.uuid4().hex}@{domain}>"
 
 
-def _open_notes(session: Session, now: dt.datetime, lookback: dt.timedelta) -> dict[int, QuestionNote]:
-    """Open handed-off questions within the look-back, by id, as mail lines."""
-    since = now - lookback
-    return {item.question.id: _note(item) for item in open_items(session, now=now, limit=500)
-            if item.question.occurred_at >= since}
+def _open_ids(session: Session, since: dt.datetime, limit: int = 500) -> list[int]:
+    """Open handed-over questions asked since `since`, newest `limit` of them, oldest first."""
+    resolved = exists().where(HandoffResolution.question_id == Interaction.id)
+    ids = session.scalars(select(Interaction.id).where(
+        Interaction.handoff.is_(True), Interaction.direction == "in", Interaction.occurred_at >= since, ~resolved)
+        .order_by(Interaction.id.desc()).limit(limit)).all()
+    return sorted(ids)
 
 
 def _claim_retries(session: Session, config: NoticeConfig, now: dt.datetime, office_open: bool,
@@ -141,17 +144,18 @@ def _claim_new(session: Session, config: NoticeConfig, now: dt.datetime, office_
                report: NoticeReport) -> list[MailDraft]:
     """For each officer on duty: the open questions they were not told about, in one new mail."""
     duty = officers_on_duty(session)
-    if not duty:
+    open_ids = _open_ids(session, now - config.lookback) if duty else []
+    if not open_ids:
         return []
-    notes = _open_notes(session, now, config.lookback)
-    if not notes:
-        return []
+    told = {(qid, oid) for qid, oid in session.execute(select(HandoffNotice.question_id, HandoffNotice.officer_id)
+                                                      .where(HandoffNotice.question_id.in_(open_ids)))}
+    # only questions someone on duty was not told about are read in full (a quiet minute costs two queries)
+    needed = [qid for qid in open_ids if any((qid, officer.id) not in told for officer in duty)]
+    notes = _open_notes_for(session, needed, now)
     drafts = []
     held: set[int] = set()
     for officer in duty:
-        told = set(session.scalars(select(HandoffNotice.question_id).where(
-            HandoffNotice.officer_id == officer.id, HandoffNotice.question_id.in_(list(notes)))))
-        waiting = [n for qid, n in sorted(notes.items()) if qid not in told]
+        waiting = [n for qid, n in sorted(notes.items()) if (qid, officer.id) not in told]
         if not office_open:
             held.update(n.question_id for n in waiting if not n.urgent)
             waiting = [n for n in waiting if n.urgent]

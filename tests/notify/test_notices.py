@@ -260,3 +260,27 @@ def test_the_clock_runs_the_notice_job_every_minute(
         install(None)
     assert len(smtp_server.sink.received) == 1
     assert smtp_server.sink.received[0][1]["Subject"].startswith("[@IAO] ด่วน:")
+
+
+def test_a_mail_left_sending_by_a_dead_process_is_sent_after_ten_minutes(
+        app: Flask, line: Line, smtp_server: SmtpServer, notice_config: NoticeConfig) -> None:
+    from handlers.notify.service import NoticeReport, claim
+
+    add_officer(app, "somchai", email="somchai@iao.example.go.th", on_duty=True)
+    hand_off(app, line, USERS[0], QUESTIONS[0], TUESDAY_10)
+    sessions = app.extensions["iao"].sessions
+    assert len(claim(sessions, notice_config, TUESDAY_10 + MINUTE, NoticeReport())) == 1  # ...and the process dies
+    assert tick(app, notice_config, TUESDAY_10 + 5 * MINUTE).sent == 0  # still "sending": maybe in flight
+    assert tick(app, notice_config, TUESDAY_10 + 12 * MINUTE).sent == 1
+    assert tick(app, notice_config, TUESDAY_10 + 30 * MINUTE).sent == 0
+    assert len(smtp_server.sink.received) == 1
+
+
+def test_old_open_questions_do_not_crowd_out_new_ones(
+        app: Flask, line: Line, smtp_server: SmtpServer, notice_config: NoticeConfig) -> None:
+    add_officer(app, "somchai", email="somchai@iao.example.go.th", on_duty=True)
+    old = hand_off(app, line, USERS[0], QUESTIONS[0], TUESDAY_10 - dt.timedelta(days=5))  # before the look-back
+    new = hand_off(app, line, USERS[1], QUESTIONS[1], TUESDAY_10)
+    assert tick(app, notice_config, TUESDAY_10 + MINUTE).questions == 1
+    text = body(smtp_server.sink.received[0][1])
+    assert f"/console/inbox/{new}\n" in text and f"/console/inbox/{old}\n" not in text
