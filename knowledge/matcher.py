@@ -21,7 +21,12 @@ from knowledge import semantic as semantic_channel
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.index import SparseIndex, char_ngrams, word_features
 from knowledge.normalize import THAI_CONSONANT_RE, normalize, strip_tones
-from knowledge.parties import mentions_foreign_person, mentions_foreign_side, names_only_thai_parties
+from knowledge.parties import (
+    mentions_event_abroad,
+    mentions_foreign_person,
+    mentions_foreign_side,
+    names_only_thai_parties,
+)
 from knowledge.words import canonical_tokens, content_tokens
 
 Outcome = Literal["answer", "suggest", "handoff", "greeting", "thanks", "off_topic", "empty"]
@@ -461,6 +466,16 @@ def _framed(title_th: str, title_en: str) -> bool:
     return mentions_foreign_side(normalize(title_th)) or mentions_foreign_side(normalize(title_en))
 
 
+@functools.lru_cache(maxsize=8192)
+def _abroad_titled(title_th: str, title_en: str) -> bool:
+    return bool(re.search("ต่างประเทศ|abroad", title_th + " " + title_en, re.IGNORECASE))
+
+
+def _abroad_framed(entry: Entry) -> bool:
+    """Whether an entry is about something done abroad by its title ("บันทึกฐานะแห่งครอบครัว กรณีสมรสในต่างประเทศ")."""
+    return _abroad_titled(entry.title_th, entry.title_en)
+
+
 def _foreign_framed(entry: Entry) -> bool:
     """Whether an entry is about the foreign case by its own title ("ชาวต่างชาติขออนุญาตก่อสร้าง")."""
     return _framed(entry.title_th, entry.title_en)
@@ -484,7 +499,7 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
         return Decision("handoff", None, best, suggestions, normalized)
     if top.entry.kind == "out_of_scope":
         return Decision("handoff", top.entry, best, suggestions, normalized)
-    if names_only_thai_parties(normalized):
+    if names_only_thai_parties(normalized) and not (mentions_event_abroad(normalized) and _abroad_framed(top.entry)):
         # the people are Thai: a foreigner answer would be wrong, the domestic twin (if close) says where to go
         twin = next((r for r in ranked[:LOOKALIKE_WINDOW] if r.entry.kind == "out_of_scope"), None)
         return Decision("handoff", twin.entry if twin else None, best, suggestions, normalized)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.normalize import THAI_RE, is_english, normalize
+from knowledge.parties import COUNTRY_NAMES
 
 SEED_FILE = Path(__file__).resolve().parent / "directory" / "missions.csv"  # the sourced seed rows
 KINDS = ("embassy", "consulate-general", "consulate", "honorary-consulate", "international-organisation",
@@ -39,31 +40,6 @@ CONTACT_WORDS = (
     "อีเมล", "อีเมล์", "เมล", "เว็บไซต์", "เว็บ", "เวลาทำการ", "เปิดกี่โมง", "เปิดทำการ", "แผนที่", "ช่องทาง",
     "address", "phone", "telephone", "tel", "contact", "contacts", "email", "e-mail", "website", "hours",
     "location", "where", "number", "call", "is there", "are there", "มีไหม", "มีที่ไหน",
-)
-# Countries by their common names (not facts to source: only how people name them). A request naming one of
-# these that the directory does not hold is "unknown" (an officer answers) instead of falling to the matcher.
-COUNTRY_NAMES: tuple[tuple[str, ...], ...] = (
-    ("ลาว", "สปปลาว", "laos", "lao"), ("กัมพูชา", "เขมร", "cambodia", "cambodian"),
-    ("เวียดนาม", "vietnam", "viet nam", "vietnamese"), ("พม่า", "เมียนมา", "เมียนมาร์", "myanmar", "burma"),
-    ("มาเลเซีย", "malaysia", "malaysian"), ("สิงคโปร์", "singapore"), ("อินโดนีเซีย", "indonesia"),
-    ("ฟิลิปปินส์", "philippines", "filipino"), ("บรูไน", "brunei"), ("ติมอร์", "timor"),
-    ("จีน", "china", "chinese"), ("ญี่ปุ่น", "japan", "japanese"), ("เกาหลี", "korea", "korean"),
-    ("ไต้หวัน", "taiwan"), ("ฮ่องกง", "hong kong"), ("มองโกเลีย", "mongolia"),
-    ("อินเดีย", "india", "indian"), ("ปากีสถาน", "pakistan"), ("บังกลาเทศ", "บังคลาเทศ", "bangladesh"),
-    ("ศรีลังกา", "sri lanka"), ("เนปาล", "nepal"), ("ภูฏาน", "bhutan"), ("อัฟกานิสถาน", "afghanistan"),
-    ("อิหร่าน", "iran"), ("อิรัก", "iraq"), ("อิสราเอล", "israel"), ("ซาอุ", "saudi"), ("กาตาร์", "qatar"),
-    ("ตุรกี", "turkey", "türkiye"), ("อียิปต์", "egypt"), ("ยูเออี", "เอมิเรตส์", "uae", "emirates"),
-    ("อเมริกา", "สหรัฐ", "usa", "united states", "american"), ("แคนาดา", "canada"), ("เม็กซิโก", "mexico"),
-    ("บราซิล", "brazil"), ("อาร์เจนตินา", "argentina"), ("ชิลี", "chile"), ("เปรู", "peru"),
-    ("อังกฤษ", "สหราชอาณาจักร", "uk", "united kingdom", "british"), ("ฝรั่งเศส", "france", "french"),
-    ("เยอรมนี", "เยอรมัน", "germany", "german"), ("อิตาลี", "italy", "italian"), ("สเปน", "spain"),
-    ("โปรตุเกส", "portugal"), ("เนเธอร์แลนด์", "ฮอลแลนด์", "netherlands", "dutch"), ("เบลเยียม", "belgium"),
-    ("สวิส", "สวิตเซอร์แลนด์", "switzerland", "swiss"), ("ออสเตรีย", "austria"), ("สวีเดน", "sweden"),
-    ("นอร์เวย์", "norway"), ("เดนมาร์ก", "denmark"), ("ฟินแลนด์", "finland"), ("ไอร์แลนด์", "ireland"),
-    ("โปแลนด์", "poland"), ("เช็ก", "czech"), ("ฮังการี", "hungary"), ("กรีซ", "greece"),
-    ("รัสเซีย", "russia", "russian"), ("ยูเครน", "ukraine"), ("ออสเตรเลีย", "australia", "australian"),
-    ("นิวซีแลนด์", "new zealand"), ("แอฟริกาใต้", "south africa"), ("ไนจีเรีย", "nigeria"), ("เคนยา", "kenya"),
-    ("ไอซ์แลนด์", "iceland"), ("จาเมกา", "jamaica"),
 )
 # words that carry no topic of their own in a directory request, removed before judging "little else"
 FILLER_WORDS = (

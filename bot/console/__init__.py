@@ -95,6 +95,7 @@ def create_console_blueprint(sessions: sessionmaker[Session], library: Library, 
     _register_conversations(bp, ctx)
     _register_kb(bp, ctx)
     _register_admin(bp, ctx)
+    from bot.console.club_views import register_club
     from bot.console.directory_views import register_directory  # imported here: they import ConsoleContext
     from bot.console.kpi_views import register_kpi
     from bot.console.tips_views import register_tips
@@ -102,6 +103,7 @@ def create_console_blueprint(sessions: sessionmaker[Session], library: Library, 
     register_tips(bp, ctx)
     register_kpi(bp, ctx)
     register_directory(bp, ctx)
+    register_club(bp, ctx)
     return bp
 
 

@@ -29,6 +29,7 @@ from handlers.chat.prompts import officer_request, typed_number
 from handlers.chat.replies import Message, Outgoing, QuickReply, short_label
 from handlers.chat.satisfaction import record_survey_answer, survey_offer, take_survey_comment
 from handlers.clock import bangkok_day, utcnow
+from handlers.club import service as club
 from handlers.directory.models import Mission
 from handlers.directory.service import DirectoryLookup, card_text, choice_label
 from handlers.inbox.service import pending_answers_for
@@ -355,6 +356,9 @@ class Conversation:
         if compact in TIPS_WORDS:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="menu")
             return [self._tips(session, event.meta)]
+        if club.is_register_text(text):  # LINE PC has no register button: the typed form
+            self._log_in(session, user, event.meta, kind="text", text=text, outcome="club-registration")
+            return [club.register(session, user, None, event.meta.occurred_at, via="text").message]
         found = self.directory.read(session, text)
         if found is not None:
             return self._directory_answer(session, user, event.meta, text, *found)
@@ -619,6 +623,9 @@ class Conversation:
             prompts.remember(session, user, "question", [], meta.occurred_at, _int(params.get("q")))
             return [Message(f"ขออภัยที่คำตอบยังไม่ตรงค่ะ ต้องการให้เจ้าหน้าที่ตอบไหมคะ? {TYPE_OFFICER} ได้เลย",
                             (officer,))]
+        if action == club.ACTION:
+            self._log_in(session, user, meta, kind="postback", text=event.data, outcome="club-registration")
+            return [club.register(session, user, _int(params.get("s")), meta.occurred_at).message]
         if action == "officer":
             return self._hand_over(session, user, meta, _int(params.get("q")), event.data)
         if action == "survey":
