@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.chat.office_hours import is_open
 from handlers.clock import utcnow
-from handlers.inbox.service import HandoffResolution, InboxItem, get_item
+from handlers.inbox.service import HandoffClaim, HandoffResolution, InboxItem, get_item
 from handlers.models import Interaction
 from handlers.notify.compose import MailDraft, QuestionNote, build_message, excerpt
 from handlers.notify.models import HandoffNotice, NoticeMail
@@ -90,10 +90,13 @@ def _message_id(mail_from: str) -> str:
 
 
 def _open_ids(session: Session, since: dt.datetime, limit: int = 500) -> list[int]:
-    """Open handed-over questions asked since `since`, newest `limit` of them, oldest first."""
+    """Handed-over questions asked since `since` that nobody has answered, closed or taken (claimed): the
+    newest `limit` of them, oldest first. A question an officer already took needs no alert."""
     resolved = exists().where(HandoffResolution.question_id == Interaction.id)
+    taken = exists().where(HandoffClaim.question_id == Interaction.id)
     ids = session.scalars(select(Interaction.id).where(
-        Interaction.handoff.is_(True), Interaction.direction == "in", Interaction.occurred_at >= since, ~resolved)
+        Interaction.handoff.is_(True), Interaction.direction == "in", Interaction.occurred_at >= since, ~resolved,
+        ~taken)
         .order_by(Interaction.id.desc()).limit(limit)).all()
     return sorted(ids)
 
@@ -109,9 +112,11 @@ def _claim_retries(session: Session, config: NoticeConfig, now: dt.datetime, off
     for mail in due:
         officer = session.get(Officer, mail.officer_id)
         question_ids = list(session.scalars(select(HandoffNotice.question_id).where(HandoffNotice.mail_id == mail.id)))
-        resolved = set(session.scalars(select(HandoffResolution.question_id).where(
+        closed = set(session.scalars(select(HandoffResolution.question_id).where(
             HandoffResolution.question_id.in_(question_ids)))) if question_ids else set()
-        notes = [n for qid, n in _open_notes_for(session, question_ids, now).items() if qid not in resolved]
+        closed |= set(session.scalars(select(HandoffClaim.question_id).where(
+            HandoffClaim.question_id.in_(question_ids)))) if question_ids else set()
+        notes = [n for qid, n in _open_notes_for(session, question_ids, now).items() if qid not in closed]
         if officer is None or not officer.active or not officer.on_duty or not notes:
             mail.status, mail.next_try_at = "dropped", None
             report.dropped += 1

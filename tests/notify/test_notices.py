@@ -284,3 +284,17 @@ def test_old_open_questions_do_not_crowd_out_new_ones(
     assert tick(app, notice_config, TUESDAY_10 + MINUTE).questions == 1
     text = body(smtp_server.sink.received[0][1])
     assert f"/console/inbox/{new}\n" in text and f"/console/inbox/{old}\n" not in text
+
+
+def test_a_question_an_officer_already_took_is_not_mailed(
+        app: Flask, line: Line, smtp_server: SmtpServer, notice_config: NoticeConfig) -> None:
+    from handlers.inbox.service import claim_question
+
+    officer_id = add_officer(app, "somchai", email="somchai@iao.example.go.th", on_duty=True)
+    taken = hand_off(app, line, USERS[0], QUESTIONS[0], TUESDAY_10)
+    waiting = hand_off(app, line, USERS[1], QUESTIONS[1], TUESDAY_10)
+    with app.extensions["iao"].sessions.begin() as session:
+        claim_question(session, taken, session.get_one(Officer, officer_id))
+    assert tick(app, notice_config, TUESDAY_10 + MINUTE).questions == 1
+    text = body(smtp_server.sink.received[0][1])
+    assert f"/console/inbox/{waiting}\n" in text and f"/console/inbox/{taken}\n" not in text
