@@ -10,16 +10,19 @@ from pathlib import Path
 
 import click
 from flask import Flask, Response
+from limits.storage import SCHEMES as STORAGE_SCHEMES
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.broadcast_cli import register_broadcast_commands
 from bot.cli import register_commands
 from bot.console import register_console
+from bot.console.cli import create_officer_command
 from bot.directory_cli import register_directory_commands
 from bot.dispatch import EventDispatcher, QueueWorker
 from bot.kpi_cli import register_kpi_commands
 from bot.messenger import LineMessenger
 from bot.privacy_cli import register_privacy_commands
+from bot.rate_limits import DATABASE, create_limiter
 from bot.webhook import MAX_BODY_BYTES, create_webhook_blueprint
 from handlers.conversation import Conversation
 from handlers.db import make_engine, make_session_factory, upgrade_schema
@@ -59,6 +62,7 @@ class Settings:
     proxy_fix_x_for: int = 0
     cache_dir: Path | None = None  # IAO_CACHE_DIR: the e5 vectors and classifier fits of edited entries
     e5_threads: int = 1  # IAO_E5_THREADS: OpenMP threads of the e5 model (one is faster on a busy 2-core host)
+    ratelimit_storage_uri: str = DATABASE  # RATELIMIT_STORAGE_URI: where rate-limit counts live (all workers)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -99,6 +103,7 @@ class Settings:
         except ValueError:
             raise ConfigError("IAO_E5_THREADS must be a whole number from 1 to 16") from None
         cache_dir = env.get("IAO_CACHE_DIR", "").strip()
+        ratelimit_uri = _ratelimit_storage(env.get("RATELIMIT_STORAGE_URI", "").strip() or DATABASE, environment)
         kb_dir = env.get("KNOWLEDGE_DIR")
         semantic_flag = env.get("IAO_SEMANTIC", "auto").strip().lower()
         if semantic_flag not in ("auto", "on", "off", "1", "0"):
@@ -118,7 +123,20 @@ class Settings:
             proxy_fix_x_for=proxies,
             cache_dir=Path(cache_dir) if cache_dir else None,
             e5_threads=e5_threads,
+            ratelimit_storage_uri=ratelimit_uri,
         )
+
+
+def _ratelimit_storage(uri: str, environment: str) -> str:
+    """RATELIMIT_STORAGE_URI checked: `database`, or a storage the `limits` library knows (redis://…)."""
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    if uri != DATABASE and scheme not in STORAGE_SCHEMES:
+        raise ConfigError("RATELIMIT_STORAGE_URI must be `database` or a storage URI such as redis://host:6379, "
+                          f"not {uri.split('@')[-1][:60]!r}")
+    if scheme == "memory" and environment == "production":
+        raise ConfigError("RATELIMIT_STORAGE_URI=memory:// counts per process, so each gunicorn worker would add "
+                          "its own allowance; use `database` or redis:// in production")
+    return uri
 
 
 @dataclass
@@ -175,7 +193,8 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     app.extensions["iao"] = Services(settings, sessions, engine, library, messenger, conversation)
     worker = QueueWorker(sessions, EventDispatcher(sessions, conversation, messenger))
     app.extensions["iao_worker"] = worker
-    app.register_blueprint(create_webhook_blueprint(settings.line_channel_secret, worker.accept))
+    limiter = create_limiter(app, settings.ratelimit_storage_uri, sessions)
+    app.register_blueprint(create_webhook_blueprint(settings.line_channel_secret, worker.accept, limiter))
     if not cli:
         worker.start()  # also takes over events a dead process left pending
 
@@ -192,5 +211,6 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     register_privacy_commands(app)
     register_directory_commands(app)
     register_broadcast_commands(app, run_clock)
-    register_console(app, sessions, library, messenger, settings.secret_key)
+    app.cli.add_command(create_officer_command)
+    register_console(app, sessions, library, messenger, settings.secret_key, limiter=limiter)
     return app
