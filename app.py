@@ -13,20 +13,20 @@ from flask import Flask, Response
 from limits.storage import SCHEMES as STORAGE_SCHEMES
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.broadcast_cli import register_broadcast_commands
 from bot.cli import register_commands
+from bot.cli.directory import register_directory_commands
+from bot.cli.kpi import register_kpi_commands
+from bot.cli.officers import create_officer_command
+from bot.cli.privacy import register_privacy_commands
+from bot.cli.tips import register_broadcast_commands
 from bot.console import register_console
-from bot.console.cli import create_officer_command
-from bot.directory_cli import register_directory_commands
-from bot.dispatch import EventDispatcher, QueueWorker
-from bot.kpi_cli import register_kpi_commands
-from bot.messenger import LineMessenger
-from bot.privacy_cli import register_privacy_commands
+from bot.line.messenger import LineMessenger
+from bot.line.webhook import MAX_BODY_BYTES, create_webhook_blueprint
+from bot.line.worker import EventDispatcher, QueueWorker
 from bot.rate_limits import DATABASE, create_limiter
-from bot.webhook import MAX_BODY_BYTES, create_webhook_blueprint
-from handlers.conversation import Conversation
+from handlers.chat.conversation import Conversation
 from handlers.db import make_engine, make_session_factory, upgrade_schema
-from handlers.library import Library
+from handlers.kb.library import Library
 from handlers.ports import Messenger
 from scheduler.runner import run_clock
 

@@ -27,7 +27,7 @@ from bot.console.inbox_views import register_inbox
 from bot.console.kb_views import register_kb
 from bot.console.kpi_views import register_kpi
 from bot.console.tips_views import register_tips
-from handlers.library import Library
+from handlers.kb.library import Library
 from handlers.ports import Messenger
 from knowledge.base import default_entries_dir
 

@@ -29,8 +29,9 @@ from bot.console.context import ConsoleContext, db, officer, remote
 from bot.console.forms import LoginForm
 from bot.console.security import add_security_headers, safe_next, session_expired, stamp_session
 from bot.rate_limits import LOGIN_LIMIT
-from handlers import inbox, officers
-from handlers.models import BANGKOK
+from handlers import officers
+from handlers.clock import BANGKOK
+from handlers.inbox import service as inbox
 
 PUBLIC_ENDPOINTS = ("console.login", "console.static")
 LOGIN_FAILED = "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง หรือบัญชีถูกระงับชั่วคราว"

@@ -10,7 +10,7 @@ from flask import abort, g, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import officers
-from handlers.library import Library
+from handlers.kb.library import Library
 from handlers.ports import Messenger
 
 

@@ -9,9 +9,10 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 
 from bot.console.context import ConsoleContext, admin_only, db, int_arg, officer, remote
 from bot.console.forms import ExportForm, first_error
-from handlers import officers, transcripts
+from handlers import officers
+from handlers.clock import BANGKOK
+from handlers.inbox import transcripts
 from handlers.kpi.periods import MonthError, normalise_month
-from handlers.models import BANGKOK
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -14,8 +14,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
-from handlers import kb_editor
-from handlers.inbox import ANSWER_MAX, MODES
+from handlers.inbox.service import ANSWER_MAX, MODES
+from handlers.kb import editor as kb_editor
 from handlers.limits import TEXT_MAX, utf16_len
 from handlers.officers import ROLES
 from knowledge.base import MAX_ID, MAX_PHRASING, MAX_SOURCE_TEXT, MAX_TITLE, MAX_URL

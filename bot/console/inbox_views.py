@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from bot.console.context import ConsoleContext, db, officer, remote
 from bot.console.forms import AnswerForm, ClaimForm, ResolveForm, first_error
-from handlers import inbox, transcripts
+from handlers.inbox import service as inbox
+from handlers.inbox import transcripts
 
 QUOTA_CACHE_SECONDS = 60
 

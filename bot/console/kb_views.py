@@ -7,7 +7,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from bot.console.context import ConsoleContext, db, int_arg, officer
 from bot.console.forms import EntryForm, all_errors
-from handlers import inbox, kb_editor
+from handlers.inbox import service as inbox
+from handlers.kb import editor as kb_editor
 from knowledge.base import STATUSES
 
 

@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.cli import services
+from handlers.chat.satisfaction import SurveyResponse
+from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
 from handlers.kpi.opendata import (
     data_dictionary,
@@ -36,10 +38,9 @@ from handlers.kpi.reference import (
     result_for,
 )
 from handlers.kpi.yearly import propose_interclinic
-from handlers.models import BANGKOK, Interaction, utcnow
+from handlers.models import Interaction
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.safe_text import safe_row
-from handlers.satisfaction import SurveyResponse
 from handlers.transactions import conflicting_write, retrying_transaction
 from handlers.webhook_queue import wait_until_handled
 
