@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from handlers.inbox import HandoffResolution
+from handlers.inbox.service import HandoffResolution
 from handlers.officers import AuditLog, Officer
 from tests.conftest import Line
 from tests.console.conftest import PASSWORD, add_officer, hand_off, login, token_on
