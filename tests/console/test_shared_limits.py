@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app import ConfigError, Settings, create_app
 from bot.rate_limits import BAD_SIGNATURE_LIMIT, LOGIN_ATTEMPTS_PER_IP
 from handlers.rate_counters import RateCounter, drop_ended, hit
-from tests.conftest import make_settings
+from tests.conftest import Line, make_settings
 from tests.console.conftest import csrf_of
 from tests.fakes import FakeMessenger, body_of, text_event
 
@@ -137,3 +137,15 @@ def test_the_storage_is_a_setting() -> None:
         Settings.from_env({**base, "RATELIMIT_STORAGE_URI": "memory://"})
     assert Settings.from_env({"IAO_ENV": "test", "RATELIMIT_STORAGE_URI": "memory://"}).ratelimit_storage_uri \
         == "memory://"
+
+
+def test_signed_webhook_events_never_touch_the_counters(app: Flask, line: Line) -> None:
+    """Only badly signed requests are counted: LINE's own traffic costs no limiter write."""
+    for i in range(5):
+        assert line.post(text_event("U" + "e" * 32, f"ตม.30 คืออะไร {i}")) == 200
+    sessions = app.extensions["iao"].sessions
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RateCounter)) == 0
+    app.test_client().post("/callback", data=b"{}", headers={"X-Line-Signature": "bad"})
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RateCounter)) == 1
