@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers.chat.prompts import forget as forget_prompt
 from handlers.chat.satisfaction import SurveyResponse
 from handlers.clock import BANGKOK, bangkok_day, utcnow
+from handlers.club.service import registrations_of_user
 from handlers.inbox.service import HandoffAnswer, HandoffResolution
 from handlers.kb.editor import forget_words
 from handlers.kpi.models import MonthlyRecord
@@ -125,6 +126,7 @@ def export_user(session: Session, line_user_id: str) -> dict[str, Any]:
              "created_at": bkk_iso(a.created_at), "delivered_at": bkk_iso(a.delivered_at)}
             for a in answers
         ],
+        "english_club_registrations": registrations_of_user(session, user.id),
     }
 
 

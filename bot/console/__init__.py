@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.console.admin_views import register_admin
 from bot.console.auth import LOGIN_FAILED, init_auth, register_auth, register_guards
+from bot.console.club_views import register_club
 from bot.console.context import ConsoleContext
 from bot.console.conversation_views import register_conversations
 from bot.console.directory_views import register_directory
@@ -56,6 +57,7 @@ def create_console_blueprint(ctx: ConsoleContext, csrf: CSRFProtect, manager: Lo
     register_tips(bp, ctx)
     register_kpi(bp, ctx)
     register_directory(bp, ctx)
+    register_club(bp, ctx)
     return bp
 
 

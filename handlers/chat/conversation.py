@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.chat import prompts
-from handlers.chat.answers import answer_text, wants_english
+from handlers.chat.answers import answer_text
 from handlers.chat.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
 from handlers.chat.events import (
     BotEvent,
@@ -29,6 +29,7 @@ from handlers.chat.prompts import officer_request, typed_number
 from handlers.chat.replies import Message, Outgoing, QuickReply, short_label
 from handlers.chat.satisfaction import record_survey_answer, survey_offer, take_survey_comment
 from handlers.clock import bangkok_day, utcnow
+from handlers.club import service as club
 from handlers.directory.models import Mission
 from handlers.directory.service import DirectoryLookup, card_text, choice_label
 from handlers.inbox.service import pending_answers_for
@@ -39,6 +40,7 @@ from handlers.ports import Messenger, Profile
 from handlers.tips.on_demand import tips_on_demand_message
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.matcher import Decision
+from knowledge.normalize import is_english
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +223,7 @@ class Conversation:
                            answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
                            detail=meta.chat_type)
         if decision.outcome == "answer" and entry is not None:
-            return [self._entry_message(entry, row.id, english=wants_english(decision.normalized))]
+            return [self._entry_message(entry, row.id, english=is_english(decision.normalized))]
         if decision.outcome == "suggest":
             shown = decision.alternatives[:3]
             lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(shown, 1))
@@ -354,6 +356,9 @@ class Conversation:
         if compact in TIPS_WORDS:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="menu")
             return [self._tips(session, event.meta)]
+        if club.is_register_text(text):  # LINE PC has no register button: the typed form
+            self._log_in(session, user, event.meta, kind="text", text=text, outcome="club-registration")
+            return [club.register(session, user, None, event.meta.occurred_at, via="text").message]
         found = self.directory.read(session, text)
         if found is not None:
             return self._directory_answer(session, user, event.meta, text, *found)
@@ -447,7 +452,7 @@ class Conversation:
             case "answer" if decision.entry is not None:
                 # a near-tie answered with the top entry: offer the runner-up one tap away
                 close = tuple(e for e, score in decision.alternatives[:1] if decision.score - score < 0.05)
-                english = wants_english(decision.normalized)
+                english = is_english(decision.normalized)
                 return [self._entry_message(decision.entry, question_id, english=english, also=close)]
             case "suggest":
                 choices = tuple(
@@ -618,6 +623,9 @@ class Conversation:
             prompts.remember(session, user, "question", [], meta.occurred_at, _int(params.get("q")))
             return [Message(f"ขออภัยที่คำตอบยังไม่ตรงค่ะ ต้องการให้เจ้าหน้าที่ตอบไหมคะ? {TYPE_OFFICER} ได้เลย",
                             (officer,))]
+        if action == club.ACTION:
+            self._log_in(session, user, meta, kind="postback", text=event.data, outcome="club-registration")
+            return [club.register(session, user, _int(params.get("s")), meta.occurred_at).message]
         if action == "officer":
             return self._hand_over(session, user, meta, _int(params.get("q")), event.data)
         if action == "survey":
