@@ -31,6 +31,7 @@ from bot.console.security import add_security_headers, safe_next, session_expire
 from bot.rate_limits import LOGIN_LIMIT
 from handlers import officers
 from handlers.clock import BANGKOK
+from handlers.inbox import attachments
 from handlers.inbox import service as inbox
 
 PUBLIC_ENDPOINTS = ("console.login", "console.static")
@@ -122,7 +123,7 @@ def register_guards(bp: Blueprint, ctx: ConsoleContext, csrf: CSRFProtect, manag
     def template_globals() -> dict[str, Any]:
         signed_in = g.get("officer")
         waiting = inbox.count_open(db()) if signed_in is not None else 0
-        return {"officer": signed_in, "open_count": waiting}
+        return {"officer": signed_in, "open_count": waiting, "kind_th": attachments.KIND_TH}
 
     @bp.app_template_filter("bkk")
     def bkk(value: dt.datetime | None) -> str:

@@ -11,7 +11,7 @@ from bot.console.context import ConsoleContext, admin_only, db, int_arg, officer
 from bot.console.forms import ExportForm, first_error
 from handlers import officers
 from handlers.clock import BANGKOK
-from handlers.inbox import transcripts
+from handlers.inbox import attachments, transcripts
 from handlers.kpi.periods import MonthError, normalise_month
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,7 +37,27 @@ def register_conversations(bp: Blueprint, ctx: ConsoleContext) -> None:
         user = transcripts.get_user(session, user_id)
         if user is None:
             abort(404)
-        return render_template("console/transcript.html", user=user, lines=transcripts.transcript(session, user_id))
+        lines = transcripts.transcript(session, user_id)
+        return render_template("console/transcript.html", user=user, lines=lines,
+                               files=attachments.for_lines(session, {line.id for line in lines}))
+
+    @bp.get("/attachments/<int:attachment_id>")
+    def attachment(attachment_id: int) -> Response:
+        """A photo or file a user sent, to a signed-in officer only (the guard sends anyone else to log in).
+
+        Its type is the one its magic bytes proved, the browser may not guess another (nosniff), nothing is
+        cached, and anything but an image is a download under a name of our own, never the sender's.
+        """
+        row = attachments.stored(db(), attachment_id)
+        if row is None:
+            abort(404)
+        disposition = "inline" if row.is_image else "attachment"
+        response = Response(row.data, mimetype=row.content_type or "application/octet-stream")
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{row.download_name}"'
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store, private"
+        return response
 
     @bp.post("/export")
     def export() -> Response:

@@ -9,10 +9,17 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from bot.console.context import ConsoleContext, db, officer, remote
 from bot.console.forms import AnswerForm, ClaimForm, ResolveForm, first_error
+from handlers.inbox import attachments, transcripts
 from handlers.inbox import service as inbox
-from handlers.inbox import transcripts
 
 QUOTA_CACHE_SECONDS = 60
+
+
+def _about(item: inbox.InboxItem) -> str:
+    """What a question is about, for canned replies: a photo's is what the user typed before sending it."""
+    if item.attachment is not None and item.context:
+        return " ".join(item.context)
+    return item.text
 
 
 def register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
@@ -45,9 +52,10 @@ def register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
             abort(404)
         lines = transcripts.transcript(session, item.question.user_id, limit=12) if item.question.user_id else []
         return render_template("console/question.html", item=item, lines=lines,
+                               files=attachments.for_lines(session, {line.id for line in lines}),
                                answers=inbox.answers_to(session, question_id),
                                resolution=inbox.resolution_of(session, question_id), quota=quota(),
-                               canned=inbox.canned_replies(ctx.library, item.text), me=officer())
+                               canned=inbox.canned_replies(ctx.library, _about(item)), me=officer())
 
     @bp.post("/inbox/<int:question_id>/claim")
     def claim(question_id: int) -> BaseResponse:
