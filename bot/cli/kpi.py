@@ -16,9 +16,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.cli import services
+from bot.cli.activities import activity_group
 from handlers.chat.satisfaction import SurveyResponse
 from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
+from handlers.kpi.activities import rescore
 from handlers.kpi.opendata import (
     data_dictionary,
     dictionary_html,
@@ -40,6 +42,7 @@ from handlers.kpi.reference import (
 from handlers.kpi.yearly import propose_interclinic
 from handlers.models import Interaction
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
+from handlers.reports.agreement import agreement_forms, with_activities
 from handlers.safe_text import safe_row
 from handlers.transactions import conflicting_write, retrying_transaction
 from handlers.webhook_queue import wait_until_handled
@@ -189,11 +192,18 @@ def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, 
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--thai-digits", is_flag=True)
 @click.option("--no-exports", is_flag=True, help="Do not write the evidence files next to the report.")
-def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_exports: bool) -> None:
-    """The seed-001 result form for InterClinic, with evidence exports (monthly reports, survey, chat log)."""
+@click.option("--arabic-digits", is_flag=True, help="Arabic digits even where the year's forms use Thai digits.")
+def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_exports: bool,
+                   arabic_digits: bool) -> None:
+    """The year's forms: FY2567-style summary and indicator forms scored from activities, else seed 001's
+    InterClinic result form with evidence exports (monthly reports, survey, chat log)."""
     now = utcnow()
     files: dict[str, list[str]] = {}
     with services().sessions.begin() as session:
+        forms = agreement_forms(session, be_year, now, thai_digits=False if arabic_digits else (thai_digits or None))
+        if forms is not None:
+            _write(forms, fmt, output)
+            return
         result, figures = propose_interclinic(session, be_year, now)
         if not no_exports:
             files = _evidence_exports(session, be_year, output, figures.months, thai_digits)
@@ -202,6 +212,7 @@ def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_e
                     item.file_uri = files[item.kind][0]
                     item.generated = True
         doc = yearly_document(result, figures, thai_digits=thai_digits, evidence_files=files)
+        with_activities(doc, rescore(session, result.indicator, be_year))
     _write(doc, fmt, output)
 
 
@@ -269,6 +280,7 @@ def _write(doc, fmt: str, output: Path) -> None:  # type: ignore[no-untyped-def]
 
 def register_kpi_commands(app: Flask) -> None:
     """Attach the kpi and report command groups."""
+    kpi_group.add_command(activity_group)  # kpi activity kinds/add/list/delete/score (bot/cli/activities.py)
     app.cli.add_command(kpi_group)
     app.cli.add_command(report_group)
 

@@ -282,7 +282,8 @@ def make_run_scheduler_command(run_clock: Clock) -> click.Command:
         services = app_services()
         run_clock(services.engine, services.sessions, services.messenger, _policy(reserve),
                   retention_days=services.settings.retention_days,
-                  interval=interval, misfire_grace_time=grace)
+                  interval=interval, misfire_grace_time=grace,
+                  mailer=services.mailer, notices=services.settings.notices)
 
     return run_scheduler_command
 

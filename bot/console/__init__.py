@@ -18,6 +18,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.console.activity_views import register_activities
 from bot.console.admin_views import register_admin
 from bot.console.auth import LOGIN_FAILED, init_auth, register_auth, register_guards
 from bot.console.club_views import register_club
@@ -29,6 +30,7 @@ from bot.console.kb_views import register_kb
 from bot.console.kpi_views import register_kpi
 from bot.console.tips_views import register_tips
 from handlers.kb.library import Library
+from handlers.notify.service import NoticeConfig
 from handlers.ports import Messenger
 from knowledge.base import default_entries_dir
 
@@ -56,6 +58,7 @@ def create_console_blueprint(ctx: ConsoleContext, csrf: CSRFProtect, manager: Lo
     register_admin(bp, ctx)
     register_tips(bp, ctx)
     register_kpi(bp, ctx)
+    register_activities(bp, ctx)
     register_directory(bp, ctx)
     register_club(bp, ctx)
     return bp
@@ -63,12 +66,14 @@ def create_console_blueprint(ctx: ConsoleContext, csrf: CSRFProtect, manager: Lo
 
 def register_console(app: Flask, sessions: sessionmaker[Session], library: Library, messenger: Messenger,
                      secret_key: str, *, limiter: Limiter, quota_left: Callable[[], object] | None = None,
-                     seeds_dir: Path | None = None) -> None:
-    """Mount the console on the app (one call from create_app); `quota_left` tells the push quota left."""
+                     seeds_dir: Path | None = None, notices: NoticeConfig | None = None) -> None:
+    """Mount the console on the app (one call from create_app); `quota_left` tells the push quota left,
+    `notices` the hand-off e-mail settings (None: off). Its commands (create-officer, officer, notify) are
+    added by create_app from bot/cli/officers.py: the console does not import the command line."""
     knowledge_dir = (library.directory or default_entries_dir()).resolve()
     if seeds_dir is None and (ROOT.parent / "shared" / "seeds").is_dir():
         seeds_dir = ROOT.parent / "shared" / "seeds"
     ctx = ConsoleContext(sessions, library, messenger, secret_key, knowledge_dir, seeds_dir,
-                         quota_left if quota_left is not None else _default_quota(messenger))
+                         quota_left if quota_left is not None else _default_quota(messenger), notices)
     csrf, manager = init_auth(app, ctx)
     app.register_blueprint(create_console_blueprint(ctx, csrf, manager, limiter))

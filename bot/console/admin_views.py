@@ -38,7 +38,7 @@ def register_admin(bp: Blueprint, ctx: ConsoleContext) -> None:
                 flash(f"เพิ่มบัญชี {created.username} แล้ว", "ok")
             return redirect(url_for("console.officers_view"))
         return render_template("console/officers.html", accounts=officers.list_officers(session),
-                               roles=officers.ROLES, now=dt.datetime.now(dt.UTC))
+                               roles=officers.ROLES, now=dt.datetime.now(dt.UTC), notices_on=ctx.notices is not None)
 
     @bp.post("/officers/<int:officer_id>")
     def officer_update(officer_id: int) -> BaseResponse:
@@ -50,6 +50,9 @@ def register_admin(bp: Blueprint, ctx: ConsoleContext) -> None:
         session = db()
         action = form.action.data
         try:
+            if action == "notice":
+                officers.set_notice_contact(session, officer(), officer_id, email=form.email.data or "",
+                                            on_duty=bool(form.on_duty.data))
             officers.update_officer(
                 session, officer(), officer_id,
                 role=(form.role.data or None) if action == "role" else None,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import officers
 from handlers.kb.library import Library
+from handlers.notify.service import NoticeConfig
 from handlers.ports import Messenger
 
 
@@ -25,6 +26,7 @@ class ConsoleContext:
     knowledge_dir: Path
     seeds_dir: Path | None
     quota_left: Callable[[], object] | None
+    notices: NoticeConfig | None = None  # hand-off notices by e-mail; None when SMTP_HOST is unset
 
 
 def db() -> Session:

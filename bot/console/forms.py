@@ -22,8 +22,15 @@ from knowledge.base import MAX_ID, MAX_PHRASING, MAX_SOURCE_TEXT, MAX_TITLE, MAX
 
 PHRASINGS_MAX = 200  # example questions of one entry (the largest shipped entry has about 40)
 SOURCES_MAX = 20
-OFFICER_ACTIONS = ("role", "disable", "enable", "unlock", "password")
+OFFICER_ACTIONS = ("role", "disable", "enable", "unlock", "password", "notice")
 EXPORT_FORMATS = ("csv", "xlsx")
+
+
+class Flag(BooleanField):
+    """A checkbox or hidden flag that is on only when it says "1" (a hidden "0" turns it off)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = bool(valuelist) and valuelist[0] == "1"
 
 
 def _too_long(limit: int) -> str:
@@ -82,14 +89,14 @@ class AnswerForm(FlaskForm):
 
     text = TextAreaField("คำตอบ", default="", validators=[InputRequired("กรุณาพิมพ์คำตอบ"), bounded(ANSWER_MAX)])
     mode = StringField(default="push", validators=[one_of(MODES)])
-    again = BooleanField()
-    take_over = BooleanField()
+    again = Flag()
+    take_over = Flag()
 
 
 class ClaimForm(FlaskForm):
     """Claim a question (or take it over from another officer)."""
 
-    take_over = BooleanField()
+    take_over = Flag()
 
 
 class ResolveForm(FlaskForm):
@@ -103,7 +110,7 @@ class ExportForm(FlaskForm):
 
     month = StringField("เดือน", default="", validators=[InputRequired("กรุณาเลือกเดือน"), bounded(20)])
     format = StringField(default="csv", validators=[one_of(EXPORT_FORMATS)])
-    real_ids = BooleanField()
+    real_ids = Flag()
 
 
 class EntryForm(FlaskForm):
@@ -156,3 +163,11 @@ class OfficerUpdateForm(FlaskForm):
     action = StringField(default="", validators=[one_of(OFFICER_ACTIONS)])
     role = StringField(default="", validators=[Optional(), one_of(ROLES)])
     password = PasswordField("รหัสผ่าน", default="", validators=[Optional(), bounded(256)])
+    email = StringField("อีเมล", default="", validators=[Optional(), bounded(300)])  # handlers.officers checks it
+    on_duty = Flag()
+
+
+class DutyForm(FlaskForm):
+    """An officer going on or off duty for hand-off notices."""
+
+    on_duty = Flag()

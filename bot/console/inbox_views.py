@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from bot.console.context import ConsoleContext, db, officer, remote
-from bot.console.forms import AnswerForm, ClaimForm, ResolveForm, first_error
+from bot.console.forms import AnswerForm, ClaimForm, DutyForm, ResolveForm, first_error
+from handlers import officers
+from handlers.chat.office_hours import is_open
 from handlers.inbox import attachments, transcripts
 from handlers.inbox import service as inbox
+from handlers.notify import service as notify
 
 QUOTA_CACHE_SECONDS = 60
 
@@ -35,14 +41,38 @@ def register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
         quota_cache["q"] = (time.monotonic(), value)
         return value
 
+    def notice_context(session: Session, question_ids: list[int]) -> dict[str, Any]:
+        """Who was told about these questions, and whether notices are on at all (the page says so)."""
+        return {"told": notify.told_about(session, question_ids), "notices_on": ctx.notices is not None,
+                "on_duty": notify.on_duty_count(session), "office_open": is_open(dt.datetime.now(dt.UTC))}
+
     def back_to(question_id: int) -> BaseResponse:
         return redirect(url_for("console.question_view", question_id=question_id))
 
     @bp.get("/inbox")
     def inbox_view() -> str:
         session = db()
-        return render_template("console/inbox.html", items=inbox.open_items(session),
-                               recent=inbox.recent_answers(session), quota=quota())
+        items = inbox.open_items(session)
+        return render_template("console/inbox.html", items=items, recent=inbox.recent_answers(session),
+                               quota=quota(), inbox_page=True,
+                               **notice_context(session, [i.question.id for i in items]))
+
+    @bp.post("/me/duty")
+    def my_duty() -> BaseResponse:
+        """An officer goes on or off duty themself (the address stays an admin's to set)."""
+        form = DutyForm()
+        session = db()
+        try:
+            officers.set_notice_contact(session, officer(), officer().id, on_duty=bool(form.on_duty.data),
+                                        via="console self")
+        except officers.AccountError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash("ท่านอยู่เวรแล้ว จะได้รับอีเมลเมื่อมีคำถามส่งต่อ" if officer().on_duty
+                  else "ออกจากเวรแล้ว จะไม่ได้รับอีเมลแจ้งเตือน", "ok")
+        return redirect(url_for("console.inbox_view"))
 
     @bp.get("/inbox/<int:question_id>")
     def question_view(question_id: int) -> str:
@@ -55,7 +85,8 @@ def register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
                                files=attachments.for_lines(session, {line.id for line in lines}),
                                answers=inbox.answers_to(session, question_id),
                                resolution=inbox.resolution_of(session, question_id), quota=quota(),
-                               canned=inbox.canned_replies(ctx.library, _about(item)), me=officer())
+                               canned=inbox.canned_replies(ctx.library, _about(item)), me=officer(),
+                               **notice_context(session, [question_id]))
 
     @bp.post("/inbox/<int:question_id>/claim")
     def claim(question_id: int) -> BaseResponse:

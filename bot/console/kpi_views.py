@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from handlers import officers
 from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import MonthError, MonthlyCounts, close_month, compute_month, current_record, history, parse_month
+from handlers.kpi.activities import rescore
 from handlers.kpi.counts import OUTCOMES, OUTCOMES_TH
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.opendata import (
@@ -36,6 +37,7 @@ from handlers.kpi.periods import fiscal_year_of
 from handlers.kpi.yearly import DISTRICT_COUNT, propose_interclinic
 from handlers.reports import Document, FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.reports import charts as chart_images
+from handlers.reports.agreement import agreement_forms, with_activities
 from handlers.reports.thai import month_year_th
 from handlers.transactions import conflicting_write, retrying_transaction
 
@@ -209,11 +211,16 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
         if fmt not in YEARLY_FORMATS or not 2560 <= be_year <= 2700:
             abort(404)
         db = _db()
-        result, figures = propose_interclinic(db, be_year, utcnow())
-        thai = request.args.get("thai_digits") == "1"
+        digits = request.args.get("thai_digits")
+        thai = digits == "1"
         name = f"iao-yearly-FY{be_year}.{fmt}"
         try:
-            data = _rendered(yearly_document(result, figures, thai_digits=thai), fmt, name)
+            doc = agreement_forms(db, be_year, utcnow(), thai_digits=None if digits is None else thai)
+            if doc is None:  # a year of seed 001's InterClinic form, with its recorded activities
+                result, figures = propose_interclinic(db, be_year, utcnow())
+                doc = with_activities(yearly_document(result, figures, thai_digits=thai),
+                                      rescore(db, result.indicator, be_year))
+            data = _rendered(doc, fmt, name)
         except FontMissing as error:
             flash(f"สร้างรายงานไม่ได้: {error}", "error")
             return redirect(url_for("console.kpi_view"))
