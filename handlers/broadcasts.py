@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from handlers.kpi.periods import QUOTA_BOUNDARY_EN, QUOTA_BOUNDARY_TH, parse_month, quota_month_bounds
 from handlers.models import BANGKOK, Base, Interaction, LineUser, UtcDateTime, bangkok_day, utcnow
-from handlers.ports import DeliveryError, Messenger, Quota
+from handlers.ports import QUOTA_EXHAUSTED_TH, DeliveryError, Messenger, Quota
 from handlers.replies import Message, QuickReply
 
 log = logging.getLogger(__name__)
@@ -543,9 +543,9 @@ def _deliver(sessions: sessionmaker[Session], messenger: Messenger, broadcast_id
             row.sent_at = utcnow()
             return _finish(session, row, "sent", None)
         outcome = _classify(error)
-        if outcome == "quota":
-            return _hold(session, row, f"LINE says the monthly limit is reached: {error}", now + policy.quota_recheck,
-                         notify=True)
+        if outcome == "quota":  # told once per hold: a re-check that LINE refuses again stays quiet
+            return _hold(session, row, f"{QUOTA_EXHAUSTED_TH} (LINE: {error.reason or error})",
+                         now + policy.quota_recheck, notify=previous != "held_for_quota")
         if outcome in ("rate_limited", "retryable"):
             row.status, row.claim_token = "scheduled", None
             row.next_attempt_at, row.reason = now + policy.retry_later, f"will retry: {error}"[:500]
@@ -560,8 +560,10 @@ def _classify(error: DeliveryError | None) -> str:
     """sent, quota (429 monthly limit), rate_limited (other 429), retryable (5xx, timeout) or rejected (4xx)."""
     if error is None:
         return "sent"
-    if error.status == 429:
-        return "quota" if "monthly limit" in str(error).lower() else "rate_limited"
+    if error.quota_exhausted:  # decided once, by the LINE error mapper, from LINE's own message
+        return "quota"
+    if error.outcome == "rate_limited":
+        return "rate_limited"
     return "retryable" if error.retryable else "rejected"
 
 
@@ -571,8 +573,8 @@ def _hold(session: Session, row: Broadcast, reason: str, recheck: dt.datetime, *
     if row.last_outcome is None:
         row.last_outcome = "quota"
     if notify:
-        _notice(session, "held_for_quota", f"tip held: {row.text[:80]!r} at {_bkk(row.scheduled_at)}: {reason}",
-                row.id)
+        _notice(session, "held_for_quota",
+                f"พักเกร็ดความรู้ไว้: {row.text[:80]!r} (กำหนดส่ง {_bkk(row.scheduled_at)}): {reason}", row.id)
     session.commit()
     return "held"
 
@@ -582,7 +584,7 @@ def _finish(session: Session, row: Broadcast, status: str, reason: str | None) -
     row.status, row.claim_token, row.next_attempt_at = status, None, None
     row.reason = reason[:500] if reason else None
     if status == "failed":
-        _notice(session, "failed", f"tip not sent: {row.text[:80]!r}: {reason}", row.id)
+        _notice(session, "failed", f"ส่งเกร็ดความรู้ไม่สำเร็จ: {row.text[:80]!r}: {reason}", row.id)
     session.commit()
     return "sent" if status == "sent" else "failed"
 
