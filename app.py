@@ -25,6 +25,7 @@ from handlers.conversation import Conversation
 from handlers.db import make_engine, make_session_factory, upgrade_schema
 from handlers.library import Library
 from handlers.ports import Messenger
+from handlers.reports import fonts
 from scheduler.runner import run_clock
 
 ROOT = Path(__file__).resolve().parent
@@ -59,6 +60,9 @@ class Settings:
     proxy_fix_x_for: int = 0
     cache_dir: Path | None = None  # IAO_CACHE_DIR: the e5 vectors and classifier fits of edited entries
     e5_threads: int = 1  # IAO_E5_THREADS: OpenMP threads of the e5 model (one is faster on a busy 2-core host)
+    line_monthly_quota: int | None = None  # LINE_MONTHLY_QUOTA: the plan's monthly messages (None: ask LINE)
+    broadcast_quota_reserve: int = 20  # BROADCAST_QUOTA_RESERVE: messages tips leave for officers' pushes
+    thai_font_dir: Path | None = None  # IAO_THAI_FONT_DIR: where Laksaman.ttf and Laksaman-Bold.ttf are
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -98,6 +102,9 @@ class Settings:
                 raise ValueError
         except ValueError:
             raise ConfigError("IAO_E5_THREADS must be a whole number from 1 to 16") from None
+        quota = _whole(env, "LINE_MONTHLY_QUOTA", None, 1, 10_000_000)
+        reserve = _whole(env, "BROADCAST_QUOTA_RESERVE", 20, 0, 1_000_000)
+        font_dir = env.get("IAO_THAI_FONT_DIR", "").strip()
         cache_dir = env.get("IAO_CACHE_DIR", "").strip()
         kb_dir = env.get("KNOWLEDGE_DIR")
         semantic_flag = env.get("IAO_SEMANTIC", "auto").strip().lower()
@@ -118,7 +125,24 @@ class Settings:
             proxy_fix_x_for=proxies,
             cache_dir=Path(cache_dir) if cache_dir else None,
             e5_threads=e5_threads,
+            line_monthly_quota=quota,
+            broadcast_quota_reserve=20 if reserve is None else reserve,
+            thai_font_dir=Path(font_dir) if font_dir else None,
         )
+
+
+def _whole(env: Mapping[str, str], name: str, default: int | None, low: int, high: int) -> int | None:
+    """A whole-number setting in [low, high], `default` when unset; ConfigError naming it when not."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+        if not low <= value <= high:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high:,}, not {raw!r}") from None
+    return value
 
 
 @dataclass
@@ -151,6 +175,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     if settings.auto_migrate:
         upgrade_schema(engine)
     sessions = make_session_factory(engine)
+    fonts.configure(settings.thai_font_dir)
 
     library = Library(settings.knowledge_dir, settings.semantic, cache_dir=settings.cache_dir,
                       e5_threads=settings.e5_threads)

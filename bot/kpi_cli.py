@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -12,11 +11,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from bot.cli import services
-from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
+from handlers.kpi import current_record, history, parse_month
+from handlers.kpi.close import MonthBusy, close_kpi_month
 from handlers.kpi.opendata import (
     data_dictionary,
     dictionary_html,
@@ -40,19 +38,9 @@ from handlers.models import BANGKOK, Interaction, utcnow
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.safe_text import safe_row
 from handlers.satisfaction import SurveyResponse
-from handlers.transactions import conflicting_write, retrying_transaction
-from handlers.webhook_queue import wait_until_handled
 
 kpi_group = AppGroup("kpi", help="KPI records: close a month, see its history, override a yearly score.")
 report_group = AppGroup("report", help="Monthly and yearly KPI reports (xlsx, pdf, html, docx).")
-
-
-def _quota(option: int | None) -> int | None:
-    """The LINE monthly message quota: --quota-limit, else LINE_MONTHLY_QUOTA, else the default."""
-    if option is not None:
-        return option
-    value = os.environ.get("LINE_MONTHLY_QUOTA", "").strip()
-    return int(value) if value.isdigit() else None
 
 
 def _month(text: str) -> tuple[int, int]:
@@ -73,41 +61,33 @@ def _titles() -> tuple[dict[str, str], dict[str, str]]:
     return {e.id: e.title_th for e in kb.entries}, {c.id: c.title_th for c in kb.categories}
 
 
-def _wait_for_webhook_events() -> None:
-    """Let the web workers finish events LINE already delivered, so the count includes them."""
-    left = wait_until_handled(services().sessions)
-    if left:
-        click.echo(f"warning: {left} received webhook event(s) are not handled yet (is the web process running?); "
-                   "they are not in this count", err=True)
-
-
 @kpi_group.command("close")
 @click.option("--month", "month_text", required=True, help="YYYY-MM (Bangkok calendar month).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.option("--quota-limit", type=int, default=None, help="LINE monthly message quota (default 300).")
+@click.option("--quota-limit", type=int, default=None,
+              help="LINE monthly message quota (default: LINE_MONTHLY_QUOTA, else what LINE reports, else 300).")
 def close_command(month_text: str, as_json: bool, quota_limit: int | None) -> None:
     """Compute a month from the log and store it as a new KPI record version (history is kept)."""
     year, month = _month(month_text)
-    _wait_for_webhook_events()
-    def close(session: Session) -> tuple[MonthlyCounts, int]:
-        counts = close_month(session, year, month, utcnow(), quota_limit=_quota(quota_limit), closed_by="cli")
-        return counts, current_record(session, counts.month).version  # type: ignore[union-attr]
-
+    app = services()
     try:
-        counts, version = retrying_transaction(services().sessions, close)
-    except (IntegrityError, OperationalError) as error:
-        if not conflicting_write(error):
-            raise
+        closed = close_kpi_month(app.sessions, app.messenger, year, month, via="cli",
+                                 quota_setting=app.settings.line_monthly_quota, explicit_quota=quota_limit)
+    except MonthBusy:
         raise click.ClickException("the month is being closed by someone else right now; run kpi close again "
                                    "in a moment") from None
+    if closed.unhandled_events:
+        click.echo(f"warning: {closed.unhandled_events} received webhook event(s) are not handled yet (is the web "
+                   "process running?); they are not in this count", err=True)
+    counts = closed.counts
     if as_json:
         click.echo(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"closed {counts.month} (FY {counts.fiscal_year}, version {version}): {counts.questions} questions: "
-               + ", ".join(f"{n} {k}" for k, n in counts.outcomes.items())
+    click.echo(f"closed {counts.month} (FY {counts.fiscal_year}, version {closed.version}): {counts.questions} "
+               "questions: " + ", ".join(f"{n} {k}" for k, n in counts.outcomes.items())
                + f"; {counts.districts_active}/50 districts active; "
                f"{counts.broadcasts_sent}/{counts.broadcast_target} tips; "
-               f"{counts.messages_consumed}/{counts.quota_limit} messages")
+               f"{counts.messages_consumed}/{counts.quota_limit} messages (quota from {closed.quota_source})")
 
 
 @kpi_group.command("history")
@@ -166,9 +146,8 @@ def override_command(be_year: int, key: str, level: int | None, score: float | N
 @click.option("--quota-limit", type=int, default=None)
 def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, factors: str | None,
                     obstacles: str | None, quota_limit: int | None) -> None:
-    """รายงานสรุปกิจกรรมตามโครงการฯ ประจำเดือน from the month's current record (closing it if never closed)."""
+    """รายงานสรุปกิจกรรมตามโครงการฯ ประจำเดือน from the month's current record; an open month's is provisional."""
     year, month = _month(month_text)
-    _wait_for_webhook_events()
     titles, categories = _titles()
     with services().sessions.begin() as session:
         if factors is not None or obstacles is not None:
@@ -177,7 +156,8 @@ def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, 
                 record.supporting_factors_th = factors if factors is not None else record.supporting_factors_th
                 record.obstacles_th = obstacles if obstacles is not None else record.obstacles_th
         report = monthly_report(session, year, month, utcnow(), titles=titles, category_titles=categories,
-                                quota_limit=_quota(quota_limit))
+                                quota_limit=services().settings.line_monthly_quota if quota_limit is None
+                                else quota_limit)
     doc = monthly_document(report, thai_digits=thai_digits, supporting_factors=factors, obstacles=obstacles)
     _write(doc, fmt, output)
 

@@ -8,18 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
-from sqlalchemy.exc import IntegrityError, OperationalError
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from handlers import officers
-from handlers.kpi import MonthError, MonthlyCounts, close_month, compute_month, current_record, history, parse_month
+from handlers.kpi import MonthError, MonthlyCounts, compute_month, current_record, history, parse_month
+from handlers.kpi.close import MonthBusy, close_kpi_month
 from handlers.kpi.counts import OUTCOMES, OUTCOMES_TH
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.opendata import (
@@ -37,7 +48,6 @@ from handlers.models import BANGKOK, utcnow
 from handlers.reports import Document, FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.reports import charts as chart_images
 from handlers.reports.thai import month_year_th
-from handlers.transactions import conflicting_write, retrying_transaction
 
 if TYPE_CHECKING:
     from bot.console import ConsoleContext
@@ -67,10 +77,9 @@ def _officer() -> officers.Officer:
     return g.officer
 
 
-def quota_limit() -> int | None:
-    """LINE_MONTHLY_QUOTA as the CLI reads it (None: the KPI default, 300)."""
-    value = os.environ.get("LINE_MONTHLY_QUOTA", "").strip()
-    return int(value) if value.isdigit() else None
+def quota_setting() -> int | None:
+    """LINE_MONTHLY_QUOTA as Settings read it (None: ask LINE, else the KPI default, 300)."""
+    return current_app.extensions["iao"].settings.line_monthly_quota
 
 
 def _month(text: str | None) -> tuple[int, int]:
@@ -100,7 +109,7 @@ def month_counts(db: Session, year: int, month: int) -> tuple[MonthlyCounts, Mon
     record = current_record(db, _key(year, month))
     if record is not None:
         return MonthlyCounts.from_dict(record.figures), record
-    return compute_month(db, year, month, quota_limit=quota_limit()), None
+    return compute_month(db, year, month, quota_limit=quota_setting()), None
 
 
 def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
@@ -141,26 +150,20 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/kpi/close")
     def kpi_close() -> BaseResponse:
         year, month = _month(request.form.get("month") or "-")
-        officer = _officer()
-
-        def close(db: Session) -> tuple[MonthlyCounts, int]:
-            counts = close_month(db, year, month, utcnow(), quota_limit=quota_limit(), closed_by=officer.username)
-            record = current_record(db, counts.month)
-            version = record.version if record else 1
-            officers.audit(db, db.get(officers.Officer, officer.id), "kpi-close", target=f"month:{counts.month}",
-                           detail=f"version {version}; {counts.questions} questions; {counts.broadcasts_sent} tips",
-                           remote_addr=request.remote_addr)
-            return counts, version
-
-        try:  # its own transaction, retried when another officer closed the same month at the same moment
-            counts, version = retrying_transaction(ctx.sessions, close)
-        except (IntegrityError, OperationalError) as error:
-            if not conflicting_write(error):
-                raise
+        officer_id = _officer().id
+        _db().rollback()  # the closing runs its own transactions (after waiting for webhook events)
+        try:
+            closed = close_kpi_month(ctx.sessions, ctx.messenger, year, month, via="console",
+                                     quota_setting=quota_setting(), officer_id=officer_id,
+                                     remote_addr=request.remote_addr)
+        except MonthBusy:
             flash("ปิดยอดไม่สำเร็จ เพราะมีผู้ปิดยอดเดือนนี้พร้อมกัน กรุณาลองอีกครั้ง", "error")
             return redirect(url_for("console.kpi_view", month=_key(year, month)))
-        flash(f"ปิดยอดเดือน{month_year_th(year, month)} แล้ว (ครั้งที่ {version})", "ok")
-        return redirect(url_for("console.kpi_view", month=counts.month))
+        note = (f" มีข้อความจาก LINE อีก {closed.unhandled_events} รายการที่ระบบยังไม่ได้ประมวลผล จึงยังไม่นับรวม"
+                if closed.unhandled_events else "")
+        flash(f"ปิดยอดเดือน{month_year_th(year, month)} แล้ว (ครั้งที่ {closed.version}){note}",
+              "error" if note else "ok")
+        return redirect(url_for("console.kpi_view", month=closed.counts.month))
 
     @bp.get("/kpi/chart/<month>/<kind>.png")
     def kpi_chart(month: str, kind: str) -> Response:
@@ -190,7 +193,7 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
         db = _db()
         entry_titles, category_titles = titles()
         report = monthly_report(db, year, mon, utcnow(), titles=entry_titles, category_titles=category_titles,
-                                quota_limit=quota_limit())  # read only: a GET never closes a month
+                                quota_limit=quota_setting())  # read only: a GET never closes a month
         thai = request.args.get("thai_digits") == "1"
         name = f"iao-monthly-{_key(year, mon)}.{fmt}"
         try:

@@ -109,9 +109,14 @@ def compute_month(session: Session, year: int, month: int, *, quota_limit: int |
 
 
 def close_month(session: Session, year: int, month: int, now: dt.datetime, *, quota_limit: int | None = None,
-                closed_by: str | None = None) -> MonthlyCounts:
-    """Compute the month and store it as a new version (history kept); the caller commits."""
+                closed_by: str | None = None, quota_source: str | None = None) -> MonthlyCounts:
+    """Compute the month and store it as a new version (history kept); the caller commits.
+
+    Entry points call handlers.kpi.close.close_kpi_month, which waits, decides the quota and audits.
+    """
     counts = compute_month(session, year, month, quota_limit=quota_limit)
+    if quota_source:
+        counts.sources["quota_limit"] = quota_source
     previous = current_record(session, counts.month)
     session.add(MonthlyRecord(
         month=counts.month, version=(previous.version + 1) if previous else 1, fiscal_year=counts.fiscal_year,
