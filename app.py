@@ -12,18 +12,18 @@ import click
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.broadcast_cli import register_broadcast_commands
 from bot.cli import register_commands
+from bot.cli.directory import register_directory_commands
+from bot.cli.kpi import register_kpi_commands
+from bot.cli.privacy import register_privacy_commands
+from bot.cli.tips import register_broadcast_commands
 from bot.console import register_console
-from bot.directory_cli import register_directory_commands
-from bot.dispatch import EventDispatcher, QueueWorker
-from bot.kpi_cli import register_kpi_commands
-from bot.messenger import LineMessenger
-from bot.privacy_cli import register_privacy_commands
-from bot.webhook import MAX_BODY_BYTES, create_webhook_blueprint
-from handlers.conversation import Conversation
+from bot.line.messenger import LineMessenger
+from bot.line.webhook import MAX_BODY_BYTES, create_webhook_blueprint
+from bot.line.worker import EventDispatcher, QueueWorker
+from handlers.chat.conversation import Conversation
 from handlers.db import make_engine, make_session_factory, upgrade_schema
-from handlers.library import Library
+from handlers.kb.library import Library
 from handlers.ports import Messenger
 from handlers.reports import fonts
 from scheduler.runner import run_clock

@@ -19,9 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import Engine, create_engine, insert, text  # noqa: E402
 
+from handlers.clock import BANGKOK
 from handlers.db import make_engine, make_session_factory, upgrade_schema  # noqa: E402
 from handlers.kpi import close_month  # noqa: E402
-from handlers.models import BANGKOK, LineUser  # noqa: E402
+from handlers.models import LineUser  # noqa: E402
 
 OUTCOMES = ("answer", "answer", "answer", "suggest", "handoff", "off_topic", "greeting", "registration", "menu")
 CATEGORIES = ("immigration", "civil_registration", "consular", "tax_property", "work_permits", "english", None)

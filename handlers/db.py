@@ -15,8 +15,8 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from handlers.chat.districts import DISTRICTS
 from handlers.directory.service import seed_missions
-from handlers.districts import DISTRICTS
 from handlers.filelock import file_lock
 from handlers.kpi import seed_kpi_reference
 from handlers.models import District

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
+from handlers.clock import utcnow
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit id for a long-lived log.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -43,10 +42,6 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
-
-def utcnow() -> dt.datetime:
-    """The current time, aware, in UTC (all stored times are UTC; reports convert to Bangkok)."""
-    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -131,7 +126,3 @@ class ProcessedEvent(Base):
     webhook_event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-
-def bangkok_day(moment: dt.datetime) -> dt.date:
-    """The calendar day in Bangkok of an aware moment."""
-    return moment.astimezone(BANGKOK).date()

@@ -14,7 +14,8 @@ from pathlib import Path
 from sqlalchemy import ForeignKey, Index, Integer, String, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from handlers.models import Base, BigId, UtcDateTime, utcnow
+from handlers.clock import utcnow
+from handlers.models import Base, BigId, UtcDateTime
 
 ROLES = ("officer", "admin")
 MAX_FAILURES = 5  # consecutive wrong passwords before the account locks

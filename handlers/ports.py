@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from handlers.replies import Message
+from handlers.chat.replies import Message
 
 
 @dataclass(frozen=True)

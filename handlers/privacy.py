@@ -17,15 +17,16 @@ from typing import Any
 from sqlalchemy import Table, and_, column, func, inspect, select, table, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.broadcasts import Broadcast
-from handlers.inbox import HandoffAnswer, HandoffResolution
-from handlers.kb_editor import forget_words
+from handlers.chat.prompts import forget as forget_prompt
+from handlers.chat.satisfaction import SurveyResponse
+from handlers.clock import BANGKOK, bangkok_day, utcnow
+from handlers.inbox.service import HandoffAnswer, HandoffResolution
+from handlers.kb.editor import forget_words
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import month_days
-from handlers.models import BANGKOK, District, Interaction, LineUser, bangkok_day, utcnow
+from handlers.models import District, Interaction, LineUser
 from handlers.officers import AuditLog, Officer, audit
-from handlers.prompts import forget as forget_prompt
-from handlers.satisfaction import SurveyResponse
+from handlers.tips.broadcasts import Broadcast
 
 log = logging.getLogger(__name__)
 

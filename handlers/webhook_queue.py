@@ -15,8 +15,9 @@ from sqlalchemy import Integer, String, Text, exists, func, insert, or_, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from handlers.inbox import HandoffAnswer
-from handlers.models import Base, BigId, Interaction, LineUser, UtcDateTime, utcnow
+from handlers.clock import utcnow
+from handlers.inbox.service import HandoffAnswer
+from handlers.models import Base, BigId, Interaction, LineUser, UtcDateTime
 
 MAX_ATTEMPTS = 5
 LEASE = dt.timedelta(seconds=60)

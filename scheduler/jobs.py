@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.broadcasts import SendPolicy, SendReport, acquire_lease, send_due
+from handlers.clock import utcnow
 from handlers.kpi import close_previous_month
-from handlers.models import utcnow
 from handlers.ports import Messenger
 from handlers.privacy import purge_expired_text
+from handlers.tips.broadcasts import SendPolicy, SendReport, acquire_lease, send_due
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.broadcasts import SendPolicy, release_lease
 from handlers.ports import Messenger
+from handlers.tips.broadcasts import SendPolicy, release_lease
 from scheduler.jobs import LEASE_NAME, JobDeps, install
 
 log = logging.getLogger(__name__)

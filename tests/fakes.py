@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.chat.replies import Message
 from handlers.ports import DeliveryError, Profile, Quota
-from handlers.replies import Message
 
 SECRET = "test-channel-secret"
 

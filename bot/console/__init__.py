@@ -39,10 +39,13 @@ from bot.console.security import (
     start_session,
 )
 from bot.ratelimit import RateLimiter
-from handlers import inbox, kb_editor, officers, transcripts
+from handlers import officers
+from handlers.clock import BANGKOK
+from handlers.inbox import service as inbox
+from handlers.inbox import transcripts
+from handlers.kb import editor as kb_editor
+from handlers.kb.library import Library
 from handlers.kpi.periods import MonthError, normalise_month
-from handlers.library import Library
-from handlers.models import BANGKOK
 from handlers.ports import Messenger
 from knowledge.base import STATUSES, default_entries_dir
 
@@ -544,7 +547,7 @@ def _register_admin(bp: Blueprint, ctx: ConsoleContext) -> None:
 def register_console(app: Flask, sessions: sessionmaker[Session], library: Library, messenger: Messenger,
                      secret_key: str, *, quota_left: Callable[[], object] | None = None) -> None:
     """Mount the console and its `create-officer` command on the app (one call from create_app)."""
-    from bot.console.cli import create_officer_command
+    from bot.cli.officers import create_officer_command
 
     app.register_blueprint(create_console_blueprint(sessions, library, messenger, secret_key,
                                                     quota_left=quota_left))

@@ -1,6 +1,6 @@
 """Console KPI page: a month's figures, closing the month, charts and the monthly/yearly report downloads.
 
-Reports are built as `flask report ...` builds them (bot/kpi_cli.py), rendered into a temporary directory
+Reports are built as `flask report ...` builds them (bot/cli/kpi.py), rendered into a temporary directory
 and sent as a download; closing a month and every download write an audit row.
 """
 
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from handlers import officers
+from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import MonthError, MonthlyCounts, compute_month, current_record, history, parse_month
 from handlers.kpi.close import MonthBusy, close_kpi_month
 from handlers.kpi.counts import OUTCOMES, OUTCOMES_TH
@@ -44,7 +45,6 @@ from handlers.kpi.opendata import (
 )
 from handlers.kpi.periods import fiscal_year_of
 from handlers.kpi.yearly import DISTRICT_COUNT, propose_interclinic
-from handlers.models import BANGKOK, utcnow
 from handlers.reports import Document, FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.reports import charts as chart_images
 from handlers.reports.thai import month_year_th

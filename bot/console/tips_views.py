@@ -1,6 +1,6 @@
 """Console pages for scheduled tips (เกร็ดความรู้): list, schedule form, month calendar, quota gauge and plan.
 
-The views call handlers.broadcasts the way `flask broadcast ...` does (bot/broadcast_cli.py); every POST is
+The views call handlers.tips.broadcasts the way `flask broadcast ...` does (bot/cli/tips.py); every POST is
 CSRF-checked by the blueprint's guard and writes an audit row in the same transaction as the change.
 """
 
@@ -19,9 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from bot.broadcast_cli import ASSUMED_QUOTA, quota_reserve
+from bot.cli.tips import ASSUMED_QUOTA, quota_reserve
 from handlers import officers
-from handlers.broadcasts import (
+from handlers.clock import BANGKOK, utcnow
+from handlers.kpi.periods import MonthError, normalise_month
+from handlers.ports import Quota
+from handlers.reports.thai import month_year_th
+from handlers.tips.broadcasts import (
     DEFAULT_RESERVE,
     ENGLISH_CLUB_ENTRY,
     ENGLISH_CLUB_RULE,
@@ -43,10 +47,6 @@ from handlers.broadcasts import (
     schedule,
     stop_tip,
 )
-from handlers.kpi.periods import MonthError, normalise_month
-from handlers.models import BANGKOK, utcnow
-from handlers.ports import Quota
-from handlers.reports.thai import month_year_th
 
 if TYPE_CHECKING:
     from bot.console import ConsoleContext

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from handlers.models import Base, BigId, UtcDateTime, utcnow
+from handlers.clock import utcnow
+from handlers.models import Base, BigId, UtcDateTime
 
 
 class Mission(Base):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from handlers.clock import BANGKOK, utcnow
 from handlers.directory.models import Mission, MissionChange
 from handlers.directory.records import (
     COLUMNS,
@@ -24,7 +25,6 @@ from handlers.directory.records import (
     to_xlsx,
     validate,
 )
-from handlers.models import BANGKOK, utcnow
 from handlers.reports.thai import date_th
 from knowledge.missions import KIND_EN, KIND_TH, SEED_FILE, DirectoryMatcher, DirectoryRequest, MissionRef
 

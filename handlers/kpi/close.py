@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.clock import utcnow
 from handlers.kpi.counts import DEFAULT_QUOTA_LIMIT, MonthlyCounts, close_month, current_record
-from handlers.models import utcnow
 from handlers.officers import Officer, audit
 from handlers.ports import DeliveryError, Messenger
 from handlers.transactions import conflicting_write, retrying_transaction

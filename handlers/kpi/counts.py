@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import Table, and_, column, func, inspect, or_, select, table
 from sqlalchemy.orm import Session
 
+from handlers.chat.satisfaction import month_satisfaction
+from handlers.clock import BANGKOK, bangkok_day
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import QUOTA_BOUNDARY_TH, fiscal_year_of, month_days, month_utc_bounds, quota_month_bounds
-from handlers.models import BANGKOK, NEAREST, District, Interaction, LineUser, bangkok_day
-from handlers.satisfaction import month_satisfaction
+from handlers.models import NEAREST, District, Interaction, LineUser
 
 BROADCAST_TARGET = 6  # «เดือนละไม่น้อยกว่า 6 ครั้ง» (seed 001, component 4)
 DEFAULT_QUOTA_LIMIT = 300  # LINE OA Thailand free plan today; FY2564's form says 1,000: configurable

@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from handlers.models import Base, UtcDateTime, utcnow
+from handlers.clock import utcnow
+from handlers.models import Base, UtcDateTime
 
 
 class FiscalYear(Base):

@@ -15,9 +15,10 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
+from handlers.clock import BANGKOK
 from handlers.kpi.counts import MonthlyCounts, compute_month, current_record
 from handlers.kpi.periods import fiscal_year_months, month_key
-from handlers.models import BANGKOK, Base
+from handlers.models import Base
 from handlers.safe_text import safe_row, safe_text
 
 # Columns that hold personal data (PDPA): named in the dictionary, never in the open data.

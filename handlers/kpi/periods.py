@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from handlers.models import BANGKOK
+from handlers.clock import BANGKOK
 
 BE_OFFSET = 543
 

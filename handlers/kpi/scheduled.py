@@ -7,9 +7,9 @@ import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.clock import utcnow
 from handlers.kpi.counts import MonthlyCounts, close_month
 from handlers.kpi.periods import previous_month
-from handlers.models import utcnow
 from handlers.transactions import retrying_transaction
 
 log = logging.getLogger(__name__)

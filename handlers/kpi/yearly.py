@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from handlers.clock import BANGKOK
 from handlers.kpi.counts import BROADCAST_TARGET, MonthlyCounts, compute_month, current_record
 from handlers.kpi.models import IndicatorResult
 from handlers.kpi.periods import fiscal_year_months
 from handlers.kpi.reference import apply_computed, interclinic_indicator, result_for
-from handlers.models import BANGKOK
 
 DISTRICT_COUNT = 50
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from handlers.clock import BANGKOK
 from handlers.kpi.counts import OUTCOMES, OUTCOMES_TH, MonthlyCounts, compute_month, current_record
 from handlers.kpi.models import IndicatorResult, MonthlyRecord
 from handlers.kpi.periods import month_key, month_utc_bounds
 from handlers.kpi.yearly import DISTRICT_COUNT, YearFigures, interclinic_value
-from handlers.models import BANGKOK
 from handlers.reports import charts
 from handlers.reports.document import Cell, Document, Field, Image, Paragraph, Section, Table
 from handlers.reports.thai import MONTHS_TH_SHORT, date_th, month_year_th, number

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from bot.messenger import LineMessenger
+from bot.line.messenger import LineMessenger
 from handlers.db import make_engine, make_session_factory, upgrade_schema
 from linesim import create_app as create_sim
 from linesim.client import SimClient

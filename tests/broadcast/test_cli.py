@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from handlers.models import BANGKOK, utcnow
+from handlers.clock import BANGKOK, utcnow
 from tests.broadcast.conftest import Sim
 from tests.conftest import make_settings
 

@@ -8,8 +8,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.messenger import LineMessenger
-from handlers.broadcasts import (
+from bot.line.messenger import LineMessenger
+from handlers.clock import BANGKOK, utcnow
+from handlers.ports import Quota
+from handlers.tips.broadcasts import (
     Broadcast,
     apply_remedy,
     create_tip,
@@ -21,9 +23,7 @@ from handlers.broadcasts import (
     schedule,
     send_due,
 )
-from handlers.models import BANGKOK, utcnow
-from handlers.ports import Quota
-from handlers.tips import tips_on_demand_message
+from handlers.tips.on_demand import tips_on_demand_message
 from tests.broadcast.conftest import Db, Sim
 
 BKK = BANGKOK

@@ -15,13 +15,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import create_app
-from bot.messenger import LineMessenger
-from handlers import inbox
-from handlers.broadcasts import Broadcast, Notice, SendAttempt, SendPolicy, create_tip, schedule, send_due
-from handlers.inbox import HandoffAnswer, HandoffResolution
-from handlers.models import District, Interaction, LineUser, bangkok_day, utcnow
+from bot.line.messenger import LineMessenger
+from handlers.chat.replies import Message
+from handlers.clock import bangkok_day, utcnow
+from handlers.inbox import service as inbox
+from handlers.inbox.service import HandoffAnswer, HandoffResolution
+from handlers.models import District, Interaction, LineUser
 from handlers.ports import QUOTA_EXHAUSTED_TH, DeliveryError
-from handlers.replies import Message
+from handlers.tips.broadcasts import Broadcast, Notice, SendAttempt, SendPolicy, create_tip, schedule, send_due
 from tests.broadcast.conftest import TOKEN, Db, Sim
 from tests.conftest import make_settings
 from tests.console.conftest import add_officer, login

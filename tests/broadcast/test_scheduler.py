@@ -12,10 +12,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select, text
 
-from bot.messenger import LineMessenger
-from handlers.broadcasts import Broadcast, SchedulerLease, acquire_lease, create_tip, release_lease, schedule
+from bot.line.messenger import LineMessenger
+from handlers.clock import utcnow
 from handlers.kpi import current_record
-from handlers.models import utcnow
+from handlers.tips.broadcasts import Broadcast, SchedulerLease, acquire_lease, create_tip, release_lease, schedule
 from scheduler.jobs import LEASE_NAME, JobDeps, install, run_installed_kpi_close, tips_tick
 from scheduler.runner import JOB_ID, KPI_JOB_ID, build_scheduler, job_is_stored
 from tests.broadcast.conftest import Db, Sim

@@ -9,8 +9,11 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import func, select
 
-from bot.messenger import LineMessenger
-from handlers.broadcasts import (
+from bot.line.messenger import LineMessenger
+from handlers.chat.replies import Message
+from handlers.clock import utcnow
+from handlers.models import District, Interaction, LineUser
+from handlers.tips.broadcasts import (
     Broadcast,
     Notice,
     SendAttempt,
@@ -20,8 +23,6 @@ from handlers.broadcasts import (
     schedule,
     send_due,
 )
-from handlers.models import District, Interaction, LineUser, utcnow
-from handlers.replies import Message
 from tests.broadcast.conftest import Db, Sim
 
 FAST = SendPolicy(backoff=0.01)

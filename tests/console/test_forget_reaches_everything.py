@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from handlers.kb_editor import KbChange
+from handlers.kb.editor import KbChange
 from handlers.officers import AuditLog
 from tests.conftest import Line
 from tests.console.conftest import ASKER, hand_off, token_on
@@ -75,7 +75,7 @@ def test_retention_reaches_resolution_notes_and_their_audit(app: Flask, officer_
     """The retention job blanks old inbox notes and their audit details as it blanks old messages."""
     import datetime as dt
 
-    from handlers.inbox import HandoffResolution
+    from handlers.inbox.service import HandoffResolution
     from handlers.privacy import purge_text
 
     question_id = hand_off(app, line, ASKER, QUESTION)

@@ -6,7 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from handlers.inbox import HandoffAnswer, HandoffResolution, pending_answers_for
+from handlers.inbox.service import HandoffAnswer, HandoffResolution, pending_answers_for
 from handlers.models import Interaction, LineUser
 from handlers.officers import AuditLog
 from handlers.ports import DeliveryError

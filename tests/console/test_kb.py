@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from handlers.kb_editor import KbChange
-from handlers.library import Library
+from handlers.kb.editor import KbChange
+from handlers.kb.library import Library
 from handlers.officers import AuditLog
 from tests.conftest import Line
 from tests.console.conftest import hand_off, token_on

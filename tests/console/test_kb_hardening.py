@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from handlers.kb_editor import KbChange
-from handlers.library import Library
+from handlers.kb.editor import KbChange
+from handlers.kb.library import Library
 from handlers.models import LineUser
 from handlers.officers import AuditLog
 from handlers.ports import Profile
@@ -142,7 +142,7 @@ def test_entry_id_over_the_column_size_is_refused_before_the_file_is_written(
 def test_a_database_failure_leaves_the_file_untouched(app: Flask, officer_client: FlaskClient, kb_dir: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The history and audit rows are stored before the YAML is replaced: no served entry without history."""
-    from handlers import kb_editor
+    from handlers.kb import editor as kb_editor
 
     before = (kb_dir / "immigration.yaml").read_text(encoding="utf-8")
     fields = entry_form(officer_client, "tm30-basics")

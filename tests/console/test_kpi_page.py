@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from handlers.models import BANGKOK
+from handlers.clock import BANGKOK
 from handlers.officers import recent_audit
 from tests.conftest import Line
 from tests.console.conftest import token_on

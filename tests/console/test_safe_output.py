@@ -15,9 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from handlers.chat.satisfaction import SurveyResponse
+from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import close_month
-from handlers.models import BANGKOK, LineUser, utcnow
-from handlers.satisfaction import SurveyResponse
+from handlers.models import LineUser
 from tests.conftest import Line
 from tests.console.conftest import ASKER, add_officer, hand_off, login, token_on
 from tests.fakes import text_event

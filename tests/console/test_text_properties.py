@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app import create_app
-from handlers.models import BANGKOK, Interaction, LineUser, bangkok_day, utcnow
+from handlers.clock import BANGKOK, bangkok_day, utcnow
+from handlers.models import Interaction, LineUser
 from handlers.reports import Document, render
 from handlers.reports.document import Field, Paragraph, Section, Table
 from handlers.safe_text import FORMULA_START, safe_cell, safe_text

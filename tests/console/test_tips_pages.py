@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bot.console.tips_views import describe_rule, read_quota, weekly_rule
-from handlers.broadcasts import ENGLISH_CLUB_RULE, Broadcast, Notice, Tip
-from handlers.models import BANGKOK
+from handlers.clock import BANGKOK
 from handlers.officers import recent_audit
 from handlers.ports import DeliveryError, Quota
+from handlers.tips.broadcasts import ENGLISH_CLUB_RULE, Broadcast, Notice, Tip
 from tests.console.conftest import token_on
 from tests.fakes import FakeMessenger
 

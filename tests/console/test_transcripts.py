@@ -10,9 +10,10 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from handlers.models import BANGKOK, Interaction
+from handlers.clock import BANGKOK
+from handlers.inbox.transcripts import pseudonym
+from handlers.models import Interaction
 from handlers.officers import AuditLog
-from handlers.transcripts import pseudonym
 from tests.conftest import Line
 from tests.console.conftest import ASKER, HANDED_OFF, add_officer, hand_off, login, token_on
 from tests.fakes import text_event

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from handlers.conversation import PRIVATE_CHAT_TH
-from handlers.inbox import HandoffAnswer, answer_question, open_items
+from handlers.chat.conversation import PRIVATE_CHAT_TH
+from handlers.inbox.service import HandoffAnswer, answer_question, open_items
 from handlers.models import Interaction, LineUser
 from handlers.officers import create_officer
 from tests.conftest import Line

@@ -8,10 +8,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from handlers.inbox import open_items
+from handlers.chat.prompts import ChatPrompt, officer_request, typed_number
+from handlers.chat.satisfaction import SurveyResponse
+from handlers.inbox.service import open_items
 from handlers.models import Interaction
-from handlers.prompts import ChatPrompt, officer_request, typed_number
-from handlers.satisfaction import SurveyResponse
 from knowledge.matcher import Decision
 from tests.conftest import Line
 from tests.fakes import postback_event, text_event

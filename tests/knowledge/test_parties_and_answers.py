@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.answers import UNDER_REVIEW_EN, UNDER_REVIEW_TH, answer_text, wants_english
+from handlers.chat.answers import UNDER_REVIEW_EN, UNDER_REVIEW_TH, answer_text, wants_english
 from knowledge.base import KnowledgeBase
 from knowledge.matcher import Matcher
 from knowledge.parties import names_only_thai_parties

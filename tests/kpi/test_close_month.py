@@ -10,10 +10,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from handlers.chat.satisfaction import record_survey_answer, survey_offer, take_survey_comment
+from handlers.clock import BANGKOK, bangkok_day
 from handlers.kpi import close_month, fiscal_year_of, history, parse_month, previous_month
 from handlers.kpi.periods import month_utc_bounds
-from handlers.models import BANGKOK, Interaction, LineUser, bangkok_day
-from handlers.satisfaction import record_survey_answer, survey_offer, take_survey_comment
+from handlers.models import Interaction, LineUser
 from tests.conftest import Line
 from tests.fakes import base_event, follow_event, postback_event, text_event
 
@@ -100,7 +101,7 @@ def officer_answer(app: Flask, question: int, at: dt.datetime) -> None:
 def add_broadcasts(app: Flask) -> bool:
     """Two sent tips in November and one at 00:30 on 1 December (Bangkok), if the broadcast feature exists."""
     try:
-        from handlers.broadcasts import Broadcast
+        from handlers.tips.broadcasts import Broadcast
     except ImportError:
         return False
     with app.extensions["iao"].sessions.begin() as session:

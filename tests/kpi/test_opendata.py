@@ -10,9 +10,10 @@ from pathlib import Path
 import openpyxl
 from flask import Flask
 
+from handlers.clock import BANGKOK
 from handlers.kpi.opendata import OPEN_FIELDS, PERSONAL, data_dictionary
 from handlers.kpi.periods import fiscal_year_months
-from handlers.models import BANGKOK, Base
+from handlers.models import Base
 from tests.conftest import Line
 from tests.kpi.test_outcomes import AMBIGUOUS, ANSWERED, RECIPE, A, B, C, send_mixed_month
 

@@ -6,11 +6,12 @@ import datetime as dt
 
 from flask import Flask
 
-from handlers.broadcasts import Broadcast, create_tip, plan_month, render_plan, schedule
+from handlers.clock import bangkok_day
 from handlers.kpi import close_month
 from handlers.kpi.periods import quota_month_bounds, quota_month_of
-from handlers.models import Interaction, bangkok_day
+from handlers.models import Interaction
 from handlers.ports import Quota
+from handlers.tips.broadcasts import Broadcast, create_tip, plan_month, render_plan, schedule
 from tests.kpi.test_close_month import bkk
 
 

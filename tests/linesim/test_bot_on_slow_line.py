@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app import create_app
-from bot.messenger import LineMessenger
+from bot.line.messenger import LineMessenger
 from handlers.models import Interaction
 from linesim.client import SimClient
 from tests.conftest import make_settings

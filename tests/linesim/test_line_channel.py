@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from bot.messenger import LineMessenger
+from bot.line.messenger import LineMessenger
 from linesim.client import SimClient
 from tests.conftest import make_settings
 from tests.linesim.conftest import TOKEN, Server, serve

@@ -10,13 +10,14 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import inspect, select, text
 
-from handlers.inbox import HandoffAnswer, answer_question
+from handlers.chat.satisfaction import SurveyResponse
+from handlers.clock import BANGKOK, utcnow
+from handlers.inbox.service import HandoffAnswer, answer_question
 from handlers.kpi import close_month, current_record
-from handlers.models import BANGKOK, Interaction, LineUser, utcnow
+from handlers.models import Interaction, LineUser
 from handlers.officers import AuditLog, create_officer
 from handlers.ports import Profile
 from handlers.privacy import FORGOTTEN_PREFIX, purge_expired_text
-from handlers.satisfaction import SurveyResponse
 from tests.conftest import Line
 from tests.fakes import FakeMessenger, follow_event, postback_event, text_event
 

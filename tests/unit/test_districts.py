@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers.districts import DISTRICTS, GROUPS, districts_in_group, match_district
+from handlers.chat.districts import DISTRICTS, GROUPS, districts_in_group, match_district
 
 
 def test_fifty_districts_in_six_groups() -> None:

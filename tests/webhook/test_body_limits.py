@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from bot.webhook import MAX_EVENTS_PER_BODY, MAX_JSON_DEPTH
+from bot.line.webhook import MAX_EVENTS_PER_BODY, MAX_JSON_DEPTH
 from handlers.webhook_queue import QueuedEvent
 from tests.conftest import Line
 from tests.fakes import body_of, sign, text_event

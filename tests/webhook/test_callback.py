@@ -193,7 +193,7 @@ def test_expired_reply_token_goes_straight_to_push(line: Line, app: Flask) -> No
 
 
 def test_reply_and_push_both_failing_is_recorded_not_lost(line: Line, app: Flask) -> None:
-    from bot.dispatch import PUSH_RETRY_DELAYS, REPLY_RETRY_DELAYS
+    from bot.line.worker import PUSH_RETRY_DELAYS, REPLY_RETRY_DELAYS
 
     for _ in range(1 + len(REPLY_RETRY_DELAYS) + 1 + len(PUSH_RETRY_DELAYS)):
         line.messenger.fail_next.append(DeliveryError("LINE failed with HTTP 503", status=503, retryable=True))
@@ -263,7 +263,7 @@ def test_menu_lists_categories_and_tips_on_demand(line: Line) -> None:
 
 
 def test_thumbs_up_offers_the_monthly_survey_once_and_records_score_and_comment(line: Line, app: Flask) -> None:
-    from handlers.satisfaction import SurveyResponse
+    from handlers.chat.satisfaction import SurveyResponse
 
     first = postback_event(USER, "action=feedback&v=up&q=1&e=tm30-basics")
     line.post(first)
@@ -282,7 +282,7 @@ def test_thumbs_up_offers_the_monthly_survey_once_and_records_score_and_comment(
 
 
 def test_many_bad_signatures_get_429_but_signed_events_still_pass(line: Line, client: FlaskClient) -> None:
-    from bot.webhook import BAD_SIGNATURES_PER_MINUTE
+    from bot.line.webhook import BAD_SIGNATURES_PER_MINUTE
 
     body = body_of(text_event(USER, "x"))
     statuses = [client.post("/callback", data=body, headers={"X-Line-Signature": "bad"}).status_code
@@ -326,7 +326,7 @@ def test_counting_waits_for_events_already_received(app: Flask) -> None:
 
 def test_broadcast_cost_never_underestimates_friends_since_the_insight(line: Line, app: Flask) -> None:
     """LINE's insight lags a day: friends who followed since are counted from the log."""
-    from handlers.broadcasts import broadcast_reach
+    from handlers.tips.broadcasts import broadcast_reach
 
     for i in range(3):
         line.post(follow_event("U" + f"{i:032x}"))

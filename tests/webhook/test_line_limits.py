@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app import create_app
-from handlers.replies import Message, QuickReply
+from handlers.chat.replies import Message, QuickReply
 from knowledge.base import KnowledgeError, load_knowledge_base
 from tests.conftest import SMALL_KB, Line, make_settings
 from tests.fakes import FakeMessenger, line_refusals, postback_event, utf16_units

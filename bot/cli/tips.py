@@ -18,7 +18,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from bot.cli import services as app_services
-from handlers.broadcasts import (
+from handlers.clock import BANGKOK, utcnow
+from handlers.kpi.periods import normalise_month
+from handlers.ports import DeliveryError, Quota
+from handlers.tips.broadcasts import (
     DEFAULT_RESERVE,
     ENGLISH_CLUB_ENTRY,
     ENGLISH_CLUB_RULE,
@@ -43,9 +46,6 @@ from handlers.broadcasts import (
     send_due,
     stop_tip,
 )
-from handlers.kpi.periods import normalise_month
-from handlers.models import BANGKOK, utcnow
-from handlers.ports import DeliveryError, Quota
 
 ASSUMED_QUOTA = 300  # the Thai free plan, when LINE cannot be asked
 DEFAULT_INTERVAL = 60  # seconds between scheduler ticks

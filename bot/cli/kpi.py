@@ -13,6 +13,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from bot.cli import services
+from handlers.chat.satisfaction import SurveyResponse
+from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import current_record, history, parse_month
 from handlers.kpi.close import MonthBusy, close_kpi_month
 from handlers.kpi.opendata import (
@@ -34,10 +36,9 @@ from handlers.kpi.reference import (
     result_for,
 )
 from handlers.kpi.yearly import propose_interclinic
-from handlers.models import BANGKOK, Interaction, utcnow
+from handlers.models import Interaction
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.safe_text import safe_row
-from handlers.satisfaction import SurveyResponse
 
 kpi_group = AppGroup("kpi", help="KPI records: close a month, see its history, override a yearly score.")
 report_group = AppGroup("report", help="Monthly and yearly KPI reports (xlsx, pdf, html, docx).")

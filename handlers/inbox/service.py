@@ -12,13 +12,14 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from handlers.answers import answer_text
-from handlers.library import Library
+from handlers.chat.answers import answer_text
+from handlers.chat.replies import Message
+from handlers.clock import bangkok_day, utcnow
+from handlers.kb.library import Library
 from handlers.limits import MESSAGES_PER_CALL, TEXT_MAX, split, utf16_len
-from handlers.models import Base, BigId, District, Interaction, LineUser, UtcDateTime, bangkok_day, utcnow
+from handlers.models import Base, BigId, District, Interaction, LineUser, UtcDateTime
 from handlers.officers import Officer, audit
 from handlers.ports import QUOTA_EXHAUSTED_TH, DeliveryError, Messenger
-from handlers.replies import Message
 
 log = logging.getLogger(__name__)
 

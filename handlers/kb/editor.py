@@ -22,8 +22,9 @@ import yaml
 from sqlalchemy import ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from handlers.clock import BANGKOK, utcnow
 from handlers.filelock import file_lock
-from handlers.models import BANGKOK, Base, BigId, UtcDateTime, utcnow
+from handlers.models import Base, BigId, UtcDateTime
 from handlers.officers import Officer, audit
 from handlers.safe_text import safe_text
 from knowledge.base import ENTRY_ID_RE, MAX_ID, STATUSES, Entry, KnowledgeBase, entry_files, read_yaml

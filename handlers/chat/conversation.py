@@ -10,12 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handlers import prompts
-from handlers.answers import answer_text, wants_english
-from handlers.directory.models import Mission
-from handlers.directory.service import DirectoryLookup, card_text, choice_label
-from handlers.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
-from handlers.events import (
+from handlers.chat import prompts
+from handlers.chat.answers import answer_text, wants_english
+from handlers.chat.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
+from handlers.chat.events import (
     BotEvent,
     EventMeta,
     Followed,
@@ -26,16 +24,19 @@ from handlers.events import (
     TextReceived,
     Unfollowed,
 )
-from handlers.inbox import pending_answers_for
-from handlers.library import Library
+from handlers.chat.office_hours import HOURS_TH, expected_answer_th
+from handlers.chat.prompts import officer_request, typed_number
+from handlers.chat.replies import Message, Outgoing, QuickReply, short_label
+from handlers.chat.satisfaction import record_survey_answer, survey_offer, take_survey_comment
+from handlers.clock import bangkok_day, utcnow
+from handlers.directory.models import Mission
+from handlers.directory.service import DirectoryLookup, card_text, choice_label
+from handlers.inbox.service import pending_answers_for
+from handlers.kb.library import Library
 from handlers.limits import MESSAGES_PER_CALL
-from handlers.models import NEAREST, District, Interaction, LineUser, ProcessedEvent, bangkok_day, utcnow
-from handlers.office_hours import HOURS_TH, expected_answer_th
+from handlers.models import NEAREST, District, Interaction, LineUser, ProcessedEvent
 from handlers.ports import Messenger, Profile
-from handlers.prompts import officer_request, typed_number
-from handlers.replies import Message, Outgoing, QuickReply, short_label
-from handlers.satisfaction import record_survey_answer, survey_offer, take_survey_comment
-from handlers.tips import tips_on_demand_message
+from handlers.tips.on_demand import tips_on_demand_message
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.matcher import Decision
 

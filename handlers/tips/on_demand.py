@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.broadcasts import Broadcast, Tip
-from handlers.replies import Message, QuickReply, short_label
+from handlers.chat.replies import Message, QuickReply, short_label
+from handlers.tips.broadcasts import Broadcast, Tip
 
 ON_DEMAND_COUNT = 5
 MENU_LABEL = "เกร็ดความรู้"

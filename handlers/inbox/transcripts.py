@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from handlers.clock import BANGKOK
 from handlers.kpi.periods import month_days, parse_month
-from handlers.models import BANGKOK, District, Interaction, LineUser
+from handlers.models import District, Interaction, LineUser
 from handlers.safe_text import safe_cell
 
 SEARCH_LIMIT = 200

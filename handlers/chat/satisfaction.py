@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, urlencode
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, and_, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from handlers.models import BANGKOK, Base, Interaction, LineUser, UtcDateTime
-from handlers.replies import Message, QuickReply
+from handlers.chat.replies import Message, QuickReply
+from handlers.clock import BANGKOK
+from handlers.models import Base, Interaction, LineUser, UtcDateTime
 
 SCORES_TH = {5: "พอใจมาก", 4: "พอใจ", 3: "ปานกลาง", 2: "ไม่ค่อยพอใจ", 1: "ไม่พอใจ"}
 COMMENT_WINDOW = dt.timedelta(minutes=15)  # a text this soon after scoring is taken as the comment

@@ -1,4 +1,4 @@
-"""LINE webhook JSON -> handlers.events: the only place that knows LINE's event shapes."""
+"""LINE webhook JSON -> handlers.chat.events: the only place that knows LINE's event shapes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-from handlers.events import (
+from handlers.chat.events import (
     BotEvent,
     EventMeta,
     Followed,

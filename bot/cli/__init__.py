@@ -12,8 +12,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from handlers.answers import answer_text, wants_english
-from handlers.conversation import MAX_STORED_TEXT
+from handlers.chat.answers import answer_text, wants_english
+from handlers.chat.conversation import MAX_STORED_TEXT
 from handlers.db import upgrade_schema
 from handlers.directory.models import Mission
 from handlers.directory.service import card_text, choice_label, seed_missions

@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.translate import to_bot_event
-from handlers.conversation import Conversation
-from handlers.inbox import retry_due_answers, settle_held_answers
+from bot.line.translate import to_bot_event
+from handlers.chat.conversation import Conversation
+from handlers.chat.replies import Message, Outgoing
+from handlers.inbox.service import retry_due_answers, settle_held_answers
 from handlers.limits import MESSAGES_PER_CALL
 from handlers.models import Interaction
 from handlers.ports import DeliveryError, Messenger
-from handlers.replies import Message, Outgoing
 from handlers.webhook_queue import (
     QueuedEvent,
     claim,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handlers.models import BANGKOK
+from handlers.clock import BANGKOK
 
 OPEN = dt.time(8, 30)
 CLOSE = dt.time(16, 30)

@@ -25,10 +25,11 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, or_, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from handlers.chat.replies import Message, QuickReply
+from handlers.clock import BANGKOK, bangkok_day, utcnow
 from handlers.kpi.periods import QUOTA_BOUNDARY_EN, QUOTA_BOUNDARY_TH, parse_month, quota_month_bounds
-from handlers.models import BANGKOK, Base, Interaction, LineUser, UtcDateTime, bangkok_day, utcnow
+from handlers.models import Base, Interaction, LineUser, UtcDateTime
 from handlers.ports import QUOTA_EXHAUSTED_TH, DeliveryError, Messenger, Quota
-from handlers.replies import Message, QuickReply
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +220,7 @@ def _dump(messages: Sequence[Message]) -> str:
 
 
 def load_messages(payload: str) -> list[Message]:
-    """The stored JSON messages back as handlers.replies.Message values."""
+    """The stored JSON messages back as handlers.chat.replies.Message values."""
     return [Message(m["text"], tuple(QuickReply(**q) for q in m.get("quick_replies", [])))
             for m in json.loads(payload)]
 

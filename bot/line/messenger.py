@@ -29,8 +29,8 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging import QuickReply as LineQuickReply
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
+from handlers.chat.replies import Message
 from handlers.ports import DeliveryError, Profile, Quota
-from handlers.replies import Message
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ TIMEOUT = (3.0, 10.0)  # connect, read seconds for every Messaging API call
 
 
 def to_line_message(message: Message) -> TextMessage:
-    """A handlers.Message as the SDK's TextMessage (handlers.replies already holds it to LINE's limits)."""
+    """A handlers.Message as the SDK's TextMessage (handlers.chat.replies already holds it to LINE's limits)."""
     items = []
     for button in message.quick_replies:
         if button.data is not None:

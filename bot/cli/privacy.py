@@ -11,8 +11,8 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from bot.cli import services
+from handlers.clock import utcnow
 from handlers.db import erase_free_pages
-from handlers.models import utcnow
 from handlers.officers import audit
 from handlers.privacy import UnknownUser, export_json, find_user, forget_user, purge_text
 from knowledge.base import default_entries_dir
