@@ -38,6 +38,7 @@ class JobDeps:
     holder: str = field(default_factory=default_holder)
     lease_ttl: dt.timedelta = dt.timedelta(minutes=3)
     retention_days: int = 365
+    quota_setting: int | None = None  # LINE_MONTHLY_QUOTA (Settings), for closing the month
 
 
 def tips_tick(deps: JobDeps, now: dt.datetime | None = None) -> SendReport | None:
@@ -95,7 +96,8 @@ def _run_leased(lease: str, what: str, job: Callable[[JobDeps], object]) -> None
 
 def run_installed_kpi_close() -> None:
     """The monthly job: on the 1st, close the previous month's KPI record (`flask --app app kpi close`)."""
-    _run_leased("kpi", "KPI close", lambda deps: close_previous_month(deps.sessions))
+    _run_leased("kpi", "KPI close", lambda deps: close_previous_month(deps.sessions, deps.messenger,
+                                                                      quota_setting=deps.quota_setting))
 
 
 def run_installed_purge() -> None:

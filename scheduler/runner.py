@@ -83,8 +83,8 @@ def run_scheduler(engine: Engine, deps: JobDeps, **options: Any) -> None:
 
 def run_clock(engine: Engine, sessions: sessionmaker[Session], messenger: Messenger, policy: SendPolicy, *,
               interval: int = DEFAULT_INTERVAL, misfire_grace_time: int = DEFAULT_GRACE,
-              retention_days: int = 365) -> None:
+              retention_days: int = 365, quota_setting: int | None = None) -> None:
     """The `run-scheduler` entry point, called with plain collaborators by the composition root's CLI."""
     run_scheduler(engine, JobDeps(sessions=sessions, messenger=messenger, policy=policy,
-                                  retention_days=retention_days),
+                                  retention_days=retention_days, quota_setting=quota_setting),
                   interval=interval, misfire_grace_time=misfire_grace_time)

@@ -69,7 +69,7 @@ def month_quota(messenger: Messenger | None, *, quota_setting: int | None,
 def close_kpi_month(sessions: sessionmaker[Session], messenger: Messenger | None, year: int, month: int, *,
                     via: str, quota_setting: int | None, officer_id: int | None = None,
                     explicit_quota: int | None = None, remote_addr: str | None = None,
-                    now: dt.datetime | None = None, wait_seconds: float = WAIT_SECONDS,
+                    now: dt.datetime | None = None, wait_seconds: float | None = None,
                     wait: Callable[[sessionmaker[Session], float], int] = wait_until_handled) -> ClosedMonth:
     """Wait for received events, decide the quota, then close the month and audit it in one transaction.
 
@@ -78,7 +78,7 @@ def close_kpi_month(sessions: sessionmaker[Session], messenger: Messenger | None
     """
     if via not in VIA:
         raise ValueError(f"via must be one of {', '.join(VIA)}")
-    left = wait(sessions, wait_seconds)
+    left = wait(sessions, WAIT_SECONDS if wait_seconds is None else wait_seconds)
     if left:
         log.warning("KPI close %04d-%02d: %d received webhook event(s) not handled yet; not in this count",
                     year, month, left)
