@@ -26,7 +26,7 @@ from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import month_days
 from handlers.models import District, Interaction, LineUser
 from handlers.officers import AuditLog, Officer, audit
-from handlers.tips.broadcasts import Broadcast
+from handlers.tips.models import Broadcast
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from handlers.clock import utcnow
 from handlers.kpi import close_previous_month
 from handlers.ports import Messenger
 from handlers.privacy import purge_expired_text
-from handlers.tips.broadcasts import SendPolicy, SendReport, acquire_lease, send_due
+from handlers.tips.sending import SendPolicy, SendReport, acquire_lease, send_due
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.ports import Messenger
-from handlers.tips.broadcasts import SendPolicy, release_lease
+from handlers.tips.sending import SendPolicy, release_lease
 from scheduler.jobs import LEASE_NAME, JobDeps, install
 
 log = logging.getLogger(__name__)

@@ -18,15 +18,12 @@ from sqlalchemy import select
 
 from bot.cli import services as app_services
 from handlers.clock import BANGKOK, utcnow
-from handlers.tips.broadcasts import (
+from handlers.tips.models import MAX_MESSAGES, Notice, Tip
+from handlers.tips.planning import ASSUMED_QUOTA, MONTHLY_TARGET, TipsError, ask_line, plan_tips, render_plan
+from handlers.tips.schedule import (
     ENGLISH_CLUB_ENTRY,
     ENGLISH_CLUB_RULE,
     ENGLISH_CLUB_TEXT,
-    MAX_MESSAGES,
-    MONTHLY_TARGET,
-    Notice,
-    SendPolicy,
-    Tip,
     broadcast_json,
     cancel,
     create_tip,
@@ -34,12 +31,10 @@ from handlers.tips.broadcasts import (
     materialize,
     normalize_rule,
     occurrences,
-    render_plan,
     schedule,
-    send_due,
     stop_tip,
 )
-from handlers.tips.planning import ASSUMED_QUOTA, TipsError, ask_line, plan_tips
+from handlers.tips.sending import SendPolicy, send_due
 
 DEFAULT_INTERVAL = 60  # seconds between scheduler ticks
 DEFAULT_GRACE = 3600  # a tick missed by less than this still runs once after downtime

@@ -1,6 +1,6 @@
 """Console pages for scheduled tips (เกร็ดความรู้): list, schedule form, month calendar, quota gauge and plan.
 
-The views call handlers.tips.broadcasts the way `flask broadcast ...` does (bot/cli/tips.py); every POST is
+The views call handlers.tips (schedule, planning) the way `flask broadcast ...` does (bot/cli/tips.py); every POST is
 CSRF-checked by the blueprint's guard and writes an audit row in the same transaction as the change.
 """
 
@@ -23,25 +23,29 @@ from handlers.clock import BANGKOK, utcnow
 from handlers.kpi.periods import MonthError, normalise_month
 from handlers.ports import Quota
 from handlers.reports.thai import month_year_th
-from handlers.tips.broadcasts import (
+from handlers.tips.models import Broadcast, Notice, Tip
+from handlers.tips.planning import (
+    MONTHLY_TARGET,
+    REMEDIES,
+    MonthPlan,
+    TipsError,
+    TipsPlan,
+    ask_line,
+    month_bounds,
+    plan_tips,
+)
+from handlers.tips.schedule import (
     ENGLISH_CLUB_ENTRY,
     ENGLISH_CLUB_RULE,
     ENGLISH_CLUB_TEXT,
-    MONTHLY_TARGET,
-    Broadcast,
-    MonthPlan,
-    Notice,
-    Tip,
     cancel,
     create_tip,
     list_broadcasts,
-    month_bounds,
     normalize_rule,
     occurrences,
     schedule,
     stop_tip,
 )
-from handlers.tips.planning import REMEDIES, TipsError, TipsPlan, ask_line, plan_tips
 
 if TYPE_CHECKING:
     from bot.console import ConsoleContext

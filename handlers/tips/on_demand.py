@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.chat.replies import Message, QuickReply, short_label
-from handlers.tips.broadcasts import Broadcast, Tip
+from handlers.tips.models import Broadcast, Tip
 
 ON_DEMAND_COUNT = 5
 MENU_LABEL = "เกร็ดความรู้"

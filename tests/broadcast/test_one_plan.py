@@ -19,8 +19,9 @@ from app import create_app
 from handlers.clock import BANGKOK, utcnow
 from handlers.officers import AuditLog
 from handlers.ports import DeliveryError, Quota
-from handlers.tips.broadcasts import Broadcast, create_tip, schedule
+from handlers.tips.models import Broadcast
 from handlers.tips.planning import LineFigures, TipsError, ask_line, plan_tips
+from handlers.tips.schedule import create_tip, schedule
 from tests.conftest import make_settings
 from tests.console.conftest import add_officer, login, token_on
 from tests.fakes import FakeMessenger

@@ -22,7 +22,9 @@ from handlers.inbox import service as inbox
 from handlers.inbox.service import HandoffAnswer, HandoffResolution
 from handlers.models import District, Interaction, LineUser
 from handlers.ports import QUOTA_EXHAUSTED_TH, DeliveryError
-from handlers.tips.broadcasts import Broadcast, Notice, SendAttempt, SendPolicy, create_tip, schedule, send_due
+from handlers.tips.models import Broadcast, Notice, SendAttempt
+from handlers.tips.schedule import create_tip, schedule
+from handlers.tips.sending import SendPolicy, send_due
 from tests.broadcast.conftest import TOKEN, Db, Sim
 from tests.conftest import make_settings
 from tests.console.conftest import add_officer, login

@@ -15,7 +15,9 @@ from sqlalchemy import select, text
 from bot.line.messenger import LineMessenger
 from handlers.clock import utcnow
 from handlers.kpi import current_record
-from handlers.tips.broadcasts import Broadcast, SchedulerLease, acquire_lease, create_tip, release_lease, schedule
+from handlers.tips.models import Broadcast, SchedulerLease
+from handlers.tips.schedule import create_tip, schedule
+from handlers.tips.sending import acquire_lease, release_lease
 from scheduler.jobs import LEASE_NAME, JobDeps, install, run_installed_kpi_close, tips_tick
 from scheduler.runner import JOB_ID, KPI_JOB_ID, build_scheduler, job_is_stored
 from tests.broadcast.conftest import Db, Sim

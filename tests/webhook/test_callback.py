@@ -326,7 +326,7 @@ def test_counting_waits_for_events_already_received(app: Flask) -> None:
 
 def test_broadcast_cost_never_underestimates_friends_since_the_insight(line: Line, app: Flask) -> None:
     """LINE's insight lags a day: friends who followed since are counted from the log."""
-    from handlers.tips.broadcasts import broadcast_reach
+    from handlers.tips.schedule import broadcast_reach
 
     for i in range(3):
         line.post(follow_event("U" + f"{i:032x}"))
