@@ -44,7 +44,7 @@ class JobDeps:
 def tips_tick(deps: JobDeps, now: dt.datetime | None = None) -> SendReport | None:
     """One tick: take the database lease, then send due tips; None when another scheduler holds the lease."""
     now = now or utcnow()
-    with deps.sessions() as session:
+    with deps.sessions.begin() as session:
         if not acquire_lease(session, LEASE_NAME, deps.holder, now, deps.lease_ttl):
             log.info("another scheduler holds the %r lease; not sending", LEASE_NAME)
             return None
@@ -85,7 +85,7 @@ def _run_leased(lease: str, what: str, job: Callable[[JobDeps], object]) -> None
         log.error("%s job fired but no dependencies are installed in this process", what)
         return
     try:
-        with _installed.sessions() as session:
+        with _installed.sessions.begin() as session:
             if not acquire_lease(session, lease, _installed.holder, utcnow(), _installed.lease_ttl):
                 log.info("another scheduler holds the %r lease; not running the %s job", lease, what)
                 return

@@ -77,7 +77,7 @@ def run_scheduler(engine: Engine, deps: JobDeps, **options: Any) -> None:
     try:
         scheduler.start()
     finally:
-        with deps.sessions() as session:
+        with deps.sessions.begin() as session:
             release_lease(session, LEASE_NAME, deps.holder)
 
 

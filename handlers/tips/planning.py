@@ -29,9 +29,9 @@ from handlers.tips.models import DEFAULT_RESERVE, MAX_MESSAGES, Tip
 from handlers.tips.schedule import (
     bangkok_iso,
     list_broadcasts,
-    local_followers,
     materialize,
     occurrences,
+    reach_of,
     representatives,
 )
 
@@ -307,7 +307,7 @@ def plan_tips(session: Session, line: LineFigures, month: str, *, reserve: int, 
         raise TipsError("จำนวนข้อความที่กันไว้ต้องไม่ติดลบ")
     now = now or utcnow()
     quota = line.quota or Quota(ASSUMED_QUOTA, 0)
-    reach = max(line.reach_from_line or 0, local_followers(session))  # never underestimate a broadcast
+    reach = reach_of(session, line.reach_from_line)  # never underestimates a broadcast
     plan = plan_month(session, month, quota=quota, reach=reach, now=now, reserve=reserve, target=target)
     kept: tuple[int, ...] = ()
     if remedy is not None:

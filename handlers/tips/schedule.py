@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from handlers.chat.replies import Message, QuickReply
 from handlers.clock import BANGKOK, utcnow
 from handlers.models import LineUser
-from handlers.ports import DeliveryError, Messenger
 from handlers.tips.models import (
     AUDIENCES,
     MAX_MESSAGES,
@@ -217,18 +216,13 @@ def local_followers(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(LineUser).where(LineUser.is_follower.is_(True))) or 0)
 
 
-def broadcast_reach(session: Session, messenger: Messenger) -> int:
+def reach_of(session: Session, reach_from_line: int | None) -> int:
     """What a broadcast costs: LINE's targetedReaches or the local count of followers, whichever is larger.
 
     LINE's insight is a day behind, so friends who followed since are counted from the local log: the quota
-    check must never underestimate a send.
+    check must never underestimate a send. LINE is asked by the caller, outside any transaction.
     """
-    reach = None
-    try:
-        reach = messenger.followers_reach()
-    except DeliveryError:
-        reach = None
-    return max(reach or 0, local_followers(session))
+    return max(reach_from_line or 0, local_followers(session))
 
 
 # ----------------------------------------------------------------------------------------------- listing

@@ -21,11 +21,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.chat.replies import Message
 from handlers.clock import bangkok_day, utcnow
 from handlers.models import Interaction, LineUser
-from handlers.ports import QUOTA_EXHAUSTED_TH, DeliveryError, Messenger
+from handlers.ports import QUOTA_EXHAUSTED_TH, DeliveryError, Messenger, Quota
 from handlers.tips.models import DEFAULT_RESERVE, MAX_MULTICAST, Broadcast, Notice, SchedulerLease, SendAttempt
-from handlers.tips.schedule import bangkok_iso, broadcast_reach, load_messages, materialize, representatives
+from handlers.tips.schedule import bangkok_iso, load_messages, materialize, reach_of, representatives
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +87,13 @@ def send_due(sessions: sessionmaker[Session], messenger: Messenger, *, now: dt.d
     """Send everything due now that fits the quota, each exactly once; never raises for LINE's errors."""
     now = now or utcnow()
     report = SendReport()
-    with sessions() as session:
+    with sessions.begin() as session:
         materialize(session, now, grace=policy.grace)
-        session.commit()
+    with sessions.begin() as session:
         report.missed = _expire(session, now, policy)
-        session.commit()
+    with sessions() as session:
         candidates = list(session.execute(select(Broadcast.id, Broadcast.status).where(_claimable(now, policy))
                                           .order_by(Broadcast.scheduled_at, Broadcast.id)))
-        session.commit()
     ledger = _Ledger()
     for broadcast_id, previous in candidates:
         token = _claim(sessions, broadcast_id, now, policy)
@@ -123,12 +123,11 @@ def _claimable(now: dt.datetime, policy: SendPolicy):  # type: ignore[no-untyped
 def _claim(sessions: sessionmaker[Session], broadcast_id: int, now: dt.datetime, policy: SendPolicy) -> str | None:
     """Compare-and-set the row to 'sending' under a fresh token; None when another runner has it."""
     token = uuid.uuid4().hex
-    with sessions() as session:
+    with sessions.begin() as session:
         result = session.execute(
             update(Broadcast).where(Broadcast.id == broadcast_id, _claimable(now, policy))
             .values(status="sending", claim_token=token, claimed_at=now)
             .execution_options(synchronize_session=False))
-        session.commit()
     return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
@@ -148,10 +147,10 @@ def _expire(session: Session, now: dt.datetime, policy: SendPolicy) -> list[int]
     return [r.id for r in stale]
 
 
-def _recipients(session: Session, row: Broadcast, messenger: Messenger) -> tuple[str, list[str] | None, int]:
-    """Method, LINE user ids (None for a broadcast) and the estimated cost of a send."""
+def _recipients(session: Session, row: Broadcast, reach_from_line: int | None) -> tuple[str, list[str] | None, int]:
+    """Method, LINE user ids (None for a broadcast) and the estimated cost of a send (LINE already asked)."""
     if row.audience == "all":
-        return "broadcast", None, broadcast_reach(session, messenger)
+        return "broadcast", None, reach_of(session, reach_from_line)
     if row.audience == "districts":
         ids = [u.line_user_id for u in representatives(session)][:MAX_MULTICAST]
     else:
@@ -159,10 +158,25 @@ def _recipients(session: Session, row: Broadcast, messenger: Messenger) -> tuple
     return ("push" if len(ids) == 1 else "multicast"), ids, len(ids)
 
 
+@dataclass(frozen=True)
+class _Frozen:
+    """A send's request as committed before LINE sees it: every call of this run repeats it exactly."""
+
+    method: str
+    targets: list[str] | None
+    cost: int
+    messages: list[Message]
+    key: str
+    attempt_id: int
+
+
 def _deliver(sessions: sessionmaker[Session], messenger: Messenger, broadcast_id: int, token: str, previous: str,
              now: dt.datetime, policy: SendPolicy, ledger: _Ledger, sleep: Callable[[float], None]) -> str:
-    """Check the quota, freeze and commit the request with its retry key, then call LINE; returns the outcome."""
-    with sessions() as session:
+    """Ask LINE (quota, reach), freeze and commit the request with its retry key, call LINE, record the outcome.
+
+    Each database step is its own short transaction; LINE is called only between them, never inside one.
+    """
+    with sessions.begin() as session:  # 1. is it still ours; an expired retry key is settled first
         row = session.get(Broadcast, broadcast_id)
         if row is None or row.claim_token != token:
             return "skipped"
@@ -173,24 +187,37 @@ def _deliver(sessions: sessionmaker[Session], messenger: Messenger, broadcast_id
             else:
                 return _finish(session, row, "failed", "delivery unknown and the retry key has expired; "
                                                        "check LINE Official Account Manager before re-sending")
+        # A send LINE may already have taken (timeout, 5xx, crash) is repeated as is: it costs nothing if it
+        # went through. Anything else is checked against the quota first.
+        check_quota = not resumed or row.last_outcome in ("quota", "rate_limited")
+        ask_reach = not resumed and row.audience == "all"
+
+    quota: Quota | None = None  # 2. LINE, outside any transaction
+    quota_error: DeliveryError | None = None
+    if check_quota:
+        try:
+            quota = messenger.quota()
+        except DeliveryError as error:
+            quota_error = error
+    reach_from_line = _line_reach(messenger) if ask_reach else None
+
+    with sessions.begin() as session:  # 3. price it, hold it, or freeze it with its retry key
+        row = session.get_one(Broadcast, broadcast_id)
+        if row.claim_token != token:
+            return "skipped"
+        if quota_error is not None:
+            row.status, row.claim_token = previous if previous != "sending" else "scheduled", None
+            row.next_attempt_at, row.reason = now + policy.retry_later, f"quota unavailable: {quota_error}"[:500]
+            log.warning("broadcast %s: quota unavailable, will try later: %s", row.id, quota_error)
+            return "later"
         if resumed:  # identical request again: LINE answers 409 if it already has it
             targets = json.loads(row.targets) if row.targets else None
             method, cost = row.method or "broadcast", row.estimated_cost or 0
         else:
-            method, targets, cost = _recipients(session, row, messenger)
+            method, targets, cost = _recipients(session, row, reach_from_line)
             if cost == 0:
                 return _finish(session, row, "failed", "no recipients (no friends, or no district representatives)")
-        # A send LINE may already have taken (timeout, 5xx, crash) is repeated as is: it costs nothing if it
-        # went through. Anything else is checked against the quota first.
-        if not resumed or row.last_outcome in ("quota", "rate_limited"):
-            try:
-                quota = messenger.quota()
-            except DeliveryError as error:
-                row.status, row.claim_token = previous if previous != "sending" else "scheduled", None
-                row.next_attempt_at, row.reason = now + policy.retry_later, f"quota unavailable: {error}"[:500]
-                session.commit()
-                log.warning("broadcast %s: quota unavailable, will try later: %s", row.id, error)
-                return "later"
+        if quota is not None:
             used = ledger.used(quota.used)
             if quota.limit is not None and used + cost > quota.limit - policy.reserve:
                 left = max(0, quota.limit - policy.reserve - used)
@@ -203,39 +230,38 @@ def _deliver(sessions: sessionmaker[Session], messenger: Messenger, broadcast_id
             row.retry_key = row.retry_key or str(uuid.uuid4())
             row.key_used_at = row.key_used_at or utcnow()
         row.attempts += 1
-        messages, key, text = load_messages(row.payload), row.retry_key or "", row.text
-        attempt = SendAttempt(broadcast_id=row.id, retry_key=key, started_at=utcnow())
+        attempt = SendAttempt(broadcast_id=row.id, retry_key=row.retry_key or "", started_at=utcnow())
         session.add(attempt)
-        session.commit()  # the retry key is durable before LINE sees it
+        session.flush()
+        frozen = _Frozen(method, targets, cost, load_messages(row.payload), row.retry_key or "", attempt.id)
+    # the retry key is durable before LINE sees it
 
-        error: DeliveryError | None = None
-        for number in range(policy.attempts):
-            error = None
-            try:
-                if method == "broadcast":
-                    messenger.broadcast(messages, key)
-                elif method == "push" and targets:
-                    messenger.push(targets[0], messages, key)
-                else:
-                    messenger.multicast(targets or [], messages, key)
-            except DeliveryError as failure:
-                error = failure
-            outcome = _classify(error)
-            attempt.finished_at, attempt.outcome = utcnow(), outcome
-            attempt.status_code, attempt.error = (error.status, str(error)[:500]) if error else (None, None)
-            row.last_outcome = outcome
-            session.commit()
-            if outcome != "retryable" or number == policy.attempts - 1:
-                break
-            sleep(policy.backoff * 2 ** number)
-            attempt = SendAttempt(broadcast_id=row.id, retry_key=key, started_at=utcnow())
-            session.add(attempt)
-            session.commit()
+    error: DeliveryError | None = None
+    attempt_id = frozen.attempt_id
+    for number in range(policy.attempts):  # 4. call LINE, record each answer in its own transaction
+        error = _call_line(messenger, frozen)
+        outcome = _classify(error)
+        retry = outcome == "retryable" and number < policy.attempts - 1
+        with sessions.begin() as session:
+            attempt_row = session.get_one(SendAttempt, attempt_id)
+            attempt_row.finished_at, attempt_row.outcome = utcnow(), outcome
+            attempt_row.status_code, attempt_row.error = (error.status, str(error)[:500]) if error else (None, None)
+            session.get_one(Broadcast, broadcast_id).last_outcome = outcome
+            if retry:
+                again = SendAttempt(broadcast_id=broadcast_id, retry_key=frozen.key, started_at=utcnow())
+                session.add(again)
+                session.flush()
+                attempt_id = again.id
+        if not retry:
+            break
+        sleep(policy.backoff * 2 ** number)
 
+    with sessions.begin() as session:  # 5. the send's outcome
+        row = session.get_one(Broadcast, broadcast_id)
         if error is None:
-            ledger.spent += cost
-            _log_interaction(session, row, method, targets, text)
-            row.recipients = row.messages_consumed = cost
+            ledger.spent += frozen.cost
+            _log_interaction(session, row, frozen.method, frozen.targets, row.text)
+            row.recipients = row.messages_consumed = frozen.cost
             row.sent_at = utcnow()
             return _finish(session, row, "sent", None)
         outcome = _classify(error)
@@ -245,11 +271,32 @@ def _deliver(sessions: sessionmaker[Session], messenger: Messenger, broadcast_id
         if outcome in ("rate_limited", "retryable"):
             row.status, row.claim_token = "scheduled", None
             row.next_attempt_at, row.reason = now + policy.retry_later, f"will retry: {error}"[:500]
-            session.commit()
             log.warning("broadcast %s: %s; next try at %s with the same retry key", row.id, error,
                         bangkok_iso(row.next_attempt_at))
             return "later"
         return _finish(session, row, "failed", f"LINE refused it: {error}")
+
+
+def _line_reach(messenger: Messenger) -> int | None:
+    """Friends a broadcast reaches as LINE's insight says (None when it cannot say)."""
+    try:
+        return messenger.followers_reach()
+    except DeliveryError:
+        return None
+
+
+def _call_line(messenger: Messenger, frozen: _Frozen) -> DeliveryError | None:
+    """One retry-keyed call of the frozen request; the error LINE gave, or None when it took it."""
+    try:
+        if frozen.method == "broadcast":
+            messenger.broadcast(frozen.messages, frozen.key)
+        elif frozen.method == "push" and frozen.targets:
+            messenger.push(frozen.targets[0], frozen.messages, frozen.key)
+        else:
+            messenger.multicast(frozen.targets or [], frozen.messages, frozen.key)
+    except DeliveryError as failure:
+        return failure
+    return None
 
 
 def _classify(error: DeliveryError | None) -> str:
@@ -271,7 +318,6 @@ def _hold(session: Session, row: Broadcast, reason: str, recheck: dt.datetime, *
     if notify:
         _notice(session, "held_for_quota",
                 f"พักเกร็ดความรู้ไว้: {row.text[:80]!r} (กำหนดส่ง {bangkok_iso(row.scheduled_at)}): {reason}", row.id)
-    session.commit()
     return "held"
 
 
@@ -281,7 +327,6 @@ def _finish(session: Session, row: Broadcast, status: str, reason: str | None) -
     row.reason = reason[:500] if reason else None
     if status == "failed":
         _notice(session, "failed", f"ส่งเกร็ดความรู้ไม่สำเร็จ: {row.text[:80]!r}: {reason}", row.id)
-    session.commit()
     return "sent" if status == "sent" else "failed"
 
 
@@ -300,30 +345,29 @@ def _log_interaction(session: Session, row: Broadcast, method: str, targets: lis
 
 # ----------------------------------------------------------------------------------------------- lease
 def acquire_lease(session: Session, name: str, holder: str, now: dt.datetime, ttl: dt.timedelta) -> bool:
-    """Take or renew the named lease by compare-and-set; False while another live holder has it."""
+    """Take or renew the named lease by compare-and-set; False while another live holder has it.
+
+    The caller's transaction carries it (the scheduler job opens one just for the lease): nothing is committed here.
+    """
     renewed = session.execute(
         update(SchedulerLease)
         .where(SchedulerLease.name == name, or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
         .values(holder=holder, expires_at=now + ttl, heartbeat_at=now, ticks=SchedulerLease.ticks + 1)
         .execution_options(synchronize_session=False))
     if renewed.rowcount == 1:  # type: ignore[attr-defined]
-        session.commit()
         return True
-    session.rollback()
     if session.get(SchedulerLease, name) is not None:
         return False
     try:
-        session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl, heartbeat_at=now, ticks=1))
-        session.commit()
+        with session.begin_nested():  # another process may insert it first: only this insert is undone then
+            session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl, heartbeat_at=now, ticks=1))
         return True
-    except IntegrityError:  # another process inserted it first
-        session.rollback()
+    except IntegrityError:
         return False
 
 
 def release_lease(session: Session, name: str, holder: str) -> None:
-    """Give the lease up at shutdown so a standby scheduler can take over at once."""
+    """Give the lease up at shutdown so a standby scheduler can take over at once (the caller commits)."""
     session.execute(update(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.holder == holder)
                     .values(expires_at=utcnow() - dt.timedelta(seconds=1))
                     .execution_options(synchronize_session=False))
-    session.commit()

@@ -89,14 +89,19 @@ def test_job_store_is_in_the_database_and_a_missed_run_is_coalesced(db: Db, sim:
 def test_only_one_scheduler_holds_the_lease(db: Db) -> None:
     now = utcnow()
     ttl = dt.timedelta(minutes=3)
-    with db.sessions() as session:
-        assert acquire_lease(session, LEASE_NAME, "a", now, ttl)
-        assert not acquire_lease(session, LEASE_NAME, "b", now, ttl)
-        assert acquire_lease(session, LEASE_NAME, "a", now + dt.timedelta(minutes=1), ttl)  # renewal
-        assert acquire_lease(session, LEASE_NAME, "b", now + dt.timedelta(minutes=5), ttl)  # a died
-        assert not acquire_lease(session, LEASE_NAME, "a", now + dt.timedelta(minutes=6), ttl)
+
+    def take(holder: str, at: dt.datetime) -> bool:  # each scheduler's tick: one transaction of its own
+        with db.sessions.begin() as session:
+            return acquire_lease(session, LEASE_NAME, holder, at, ttl)
+
+    assert take("a", now)
+    assert not take("b", now)
+    assert take("a", now + dt.timedelta(minutes=1))  # renewal
+    assert take("b", now + dt.timedelta(minutes=5))  # a died
+    assert not take("a", now + dt.timedelta(minutes=6))
+    with db.sessions.begin() as session:
         release_lease(session, LEASE_NAME, "b")
-        assert acquire_lease(session, LEASE_NAME, "a", utcnow(), ttl)  # handed back at shutdown
+    assert take("a", utcnow())  # handed back at shutdown
 
 
 def test_two_schedulers_ticking_together_send_once(db: Db, sim: Sim) -> None:
