@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, and_, column, func, inspect, select, table, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.chat.prompts import forget as forget_prompt
@@ -27,6 +27,7 @@ from handlers.kpi.periods import month_days
 from handlers.models import District, Interaction, LineUser
 from handlers.officers import AuditLog, Officer, audit
 from handlers.tips.models import Broadcast
+from handlers.webhook_queue import QueuedEvent
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,6 @@ DEFAULT_RETENTION_DAYS = 365
 FORGOTTEN_PREFIX = "forgotten-"
 EXPORT_FORMAT = "iao-personal-data/1"
 # The webhook queue keeps each event as LINE sent it (user id and text): handled ones are blanked too.
-QUEUE_TABLE = "webhook_queue"
 BLANK_PAYLOAD = "{}"
 
 
@@ -195,7 +195,7 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli",
     in_kb = forget_words(session, knowledge_dir, words)
     targets = _drop_broadcast_target(session, real_id)
     records = _drop_comments_from_records(session, comments)
-    queued = _blank_queue(session, _queue_table(session), contains=real_id)
+    queued = _blank_queue(session, contains=real_id)
 
     forget_prompt(session, user)  # what was last offered them holds question ids: it goes with the person
     user.line_user_id = f"{FORGOTTEN_PREFIX}{uuid.uuid4().hex}"
@@ -237,26 +237,18 @@ def _drop_broadcast_target(session: Session, line_user_id: str) -> int:
     return changed
 
 
-def _queue_table(session: Session) -> Table | None:
-    """The webhook queue table if this database has it (looked up, so privacy works with or without it)."""
-    if not inspect(session.connection()).has_table(QUEUE_TABLE):
-        return None
-    return table(QUEUE_TABLE, column("id"), column("payload"), column("status"), column("received_at"))
-
-
-def _blank_queue(session: Session, queue: Table | None, *, contains: str | None = None,
-                 before: dt.datetime | None = None, dry_run: bool = False) -> int:
+def _blank_queue(session: Session, *, contains: str | None = None, before: dt.datetime | None = None,
+                 dry_run: bool = False) -> int:
     """Blank the raw payload of handled (not pending) queued events holding an id, or received before a time."""
-    if queue is None:
-        return 0
-    where = [queue.c.status != "pending", queue.c.payload != BLANK_PAYLOAD]
+    where = [QueuedEvent.status != "pending", QueuedEvent.payload != BLANK_PAYLOAD]
     if contains is not None:
-        where.append(queue.c.payload.contains(contains, autoescape=True))
+        where.append(QueuedEvent.payload.contains(contains, autoescape=True))
     if before is not None:
-        where.append(queue.c.received_at < before.astimezone(dt.UTC).replace(tzinfo=None))  # naive UTC column
+        where.append(QueuedEvent.received_at < before)
     if dry_run:
-        return int(session.scalar(select(func.count()).select_from(queue).where(*where)) or 0)
-    return int(session.execute(update(queue).where(*where).values(payload=BLANK_PAYLOAD)).rowcount)  # type: ignore[attr-defined]
+        return int(session.scalar(select(func.count()).select_from(QueuedEvent).where(*where)) or 0)
+    return int(session.execute(update(QueuedEvent).where(*where).values(payload=BLANK_PAYLOAD)
+                               .execution_options(synchronize_session=False)).rowcount)  # type: ignore[attr-defined]
 
 
 def _without_comments(figures: dict[str, Any], drop: set[str] | None) -> dict[str, Any] | None:
@@ -331,7 +323,7 @@ def purge_text(session: Session, days: int, now: dt.datetime, *, dry_run: bool =
         figures = _without_comments(record.figures, None if _month_ended_before(record.month, cutoff) else expiring)
         if figures is not None:
             new_figures[record.id] = (record, figures)
-    queued = _blank_queue(session, _queue_table(session), before=cutoff, dry_run=dry_run)
+    queued = _blank_queue(session, before=cutoff, dry_run=dry_run)
     old_notes = and_(HandoffResolution.resolved_at < cutoff, HandoffResolution.note.is_not(None))
     if dry_run:
         notes = session.scalar(select(func.count()).select_from(HandoffResolution).where(old_notes)) or 0

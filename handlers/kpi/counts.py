@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, column, func, inspect, or_, select, table
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from handlers.chat.satisfaction import month_satisfaction
@@ -17,6 +17,7 @@ from handlers.clock import BANGKOK, bangkok_day
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import QUOTA_BOUNDARY_TH, fiscal_year_of, month_days, month_utc_bounds, quota_month_bounds
 from handlers.models import NEAREST, District, Interaction, LineUser
+from handlers.tips.models import Broadcast
 
 BROADCAST_TARGET = 6  # «เดือนละไม่น้อยกว่า 6 ครั้ง» (seed 001, component 4)
 DEFAULT_QUOTA_LIMIT = 300  # LINE OA Thailand free plan today; FY2564's form says 1,000: configurable
@@ -339,22 +340,6 @@ def _chunks(values: Sequence[int]) -> Iterable[list[int]]:
 
 
 # ----------------------------------------------------------------------------- broadcasts and quota
-BROADCAST_TABLES = ("broadcast_sends", "broadcasts", "broadcast_deliveries")
-
-
-def _find_broadcast_table(session: Session) -> tuple[Table, set[str]] | None:
-    """The broadcast helper's send table, if that feature is installed: status, sent_at, messages_consumed."""
-    inspector = inspect(session.connection())
-    names = inspector.get_table_names()
-    ordered = [n for n in BROADCAST_TABLES if n in names] + sorted(
-        n for n in names if "broadcast" in n and n not in BROADCAST_TABLES)
-    for name in ordered:
-        columns = {c["name"] for c in inspector.get_columns(name)}
-        if {"status", "sent_at"} <= columns and ({"messages_consumed", "recipients"} & columns):
-            return table(name, *(column(c) for c in columns)), columns
-    return None
-
-
 def _quota(session: Session, counts: MonthlyCounts, start_utc: dt.datetime, end_utc: dt.datetime,
            quota_limit: int | None) -> None:
     """Tips sent in the Bangkok month against the ≥ 6 target; quota use in LINE's (Japan-time) quota month."""
@@ -362,33 +347,22 @@ def _quota(session: Session, counts: MonthlyCounts, start_utc: dt.datetime, end_
     q_start, q_end = quota_month_bounds(year, month)
     counts.quota_month_start = q_start.astimezone(BANGKOK).isoformat(timespec="minutes")
     counts.quota_month_end = q_end.astimezone(BANGKOK).isoformat(timespec="minutes")
-    found = _find_broadcast_table(session)
-    if found is not None:
-        sends, columns = found
-        start, end = start_utc.replace(tzinfo=None), end_utc.replace(tzinfo=None)  # stored as naive UTC
-        cost = sends.c.messages_consumed if "messages_consumed" in columns else sends.c.recipients
-        where = and_(sends.c.status == "sent", sends.c.sent_at >= start, sends.c.sent_at < end)
-        counts.broadcasts_sent = int(session.scalar(select(func.count()).where(where)) or 0)
-        counts.messages_consumed_broadcast = int(session.scalar(select(func.coalesce(func.sum(cost), 0)).where(
-            sends.c.status == "sent", sends.c.sent_at >= q_start.replace(tzinfo=None),
-            sends.c.sent_at < q_end.replace(tzinfo=None))) or 0)
-        label = next((c for c in ("title", "title_th", "topic", "name", "text", "entry_id") if c in columns), None)
-        extra = [sends.c[label]] if label else []
-        recipients = [sends.c.recipients] if "recipients" in columns else []
-        for row in session.execute(select(sends.c.sent_at, *recipients, *extra).where(where)
-                                   .order_by(sends.c.sent_at)).all():
-            sent_at = _aware(row[0])
-            counts.broadcasts.append({
-                "sent_at": sent_at.isoformat(), "bkk_day": bangkok_day(sent_at).isoformat(),
-                "recipients": int(row[1]) if recipients and row[1] is not None else None,
-                "title": str(row[-1]).split("\n")[0][:120] if label and row[-1] is not None else None,
-            })
-        if quota_limit is None and "quota_limit" in columns:
-            quota_limit = session.scalar(select(sends.c.quota_limit).where(sends.c.quota_limit.is_not(None))
-                                         .order_by(sends.c.sent_at.desc()).limit(1))
-        counts.sources["broadcasts"] = sends.name
-    else:
-        counts.sources["broadcasts"] = "none (no broadcast table yet: 0)"
+    sent_in_month = and_(Broadcast.status == "sent", Broadcast.sent_at >= start_utc, Broadcast.sent_at < end_utc)
+    counts.broadcasts_sent = int(session.scalar(select(func.count()).select_from(Broadcast)
+                                                .where(sent_in_month)) or 0)
+    counts.messages_consumed_broadcast = int(session.scalar(
+        select(func.coalesce(func.sum(func.coalesce(Broadcast.messages_consumed, Broadcast.recipients)), 0))
+        .where(Broadcast.status == "sent", Broadcast.sent_at >= q_start, Broadcast.sent_at < q_end)) or 0)
+    for sent_at, recipients, text in session.execute(
+            select(Broadcast.sent_at, Broadcast.recipients, Broadcast.text).where(sent_in_month)
+            .order_by(Broadcast.sent_at)).all():
+        moment = _aware(sent_at)
+        counts.broadcasts.append({
+            "sent_at": moment.isoformat(), "bkk_day": bangkok_day(moment).isoformat(),
+            "recipients": int(recipients) if recipients is not None else None,
+            "title": str(text).split("\n")[0][:120] if text is not None else None,
+        })
+    counts.sources["broadcasts"] = Broadcast.__tablename__
     in_quota_month = and_(Interaction.occurred_at >= q_start, Interaction.occurred_at < q_end,
                           Interaction.bkk_day.between(bangkok_day(q_start), bangkok_day(q_end)))  # day: indexed
     counts.messages_consumed_push = session.scalar(select(func.count()).select_from(Interaction).where(
