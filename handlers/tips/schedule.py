@@ -7,13 +7,13 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Sequence
-from urllib.parse import urlencode
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handlers.chat import postbacks
 from handlers.chat.replies import Message, QuickReply
 from handlers.clock import BANGKOK, utcnow
 from handlers.models import LineUser
@@ -102,7 +102,7 @@ def tip_message(tip: Tip) -> Message:
         text += f"\n🖼 {tip.image_url}"
     buttons: tuple[QuickReply, ...] = ()
     if tip.entry_id:
-        buttons = (QuickReply(label="อ่านเพิ่มเติม", data=urlencode({"action": "entry", "id": tip.entry_id}),
+        buttons = (QuickReply(label="อ่านเพิ่มเติม", data=postbacks.entry(tip.entry_id),
                               display_text="อ่านเพิ่มเติม"),)
     return Message(text, buttons)
 
