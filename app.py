@@ -16,9 +16,11 @@ from bot.cli import register_commands
 from bot.cli.directory import register_directory_commands
 from bot.cli.kpi import register_kpi_commands
 from bot.cli.privacy import register_privacy_commands
+from bot.cli.richmenu import register_richmenu_commands
 from bot.cli.tips import register_broadcast_commands
 from bot.console import register_console
 from bot.line.messenger import LineMessenger
+from bot.line.richmenu import RichMenuDeployer
 from bot.line.webhook import MAX_BODY_BYTES, create_webhook_blueprint
 from bot.line.worker import EventDispatcher, QueueWorker
 from handlers.chat.conversation import Conversation
@@ -51,6 +53,7 @@ class Settings:
     secret_key: str
     database_url: str = f"sqlite:///{ROOT / 'instance' / 'iao.db'}"
     line_api_base_url: str = "https://api.line.me"
+    line_api_data_url: str = "https://api-data.line.me"  # LINE_API_DATA_URL: the blob API (rich menu images)
     environment: str = "production"
     auto_migrate: bool = True
     retention_days: int = 365
@@ -116,6 +119,7 @@ class Settings:
             secret_key=values["SECRET_KEY"],
             database_url=env.get("DATABASE_URL") or cls.database_url,
             line_api_base_url=(env.get("LINE_API_BASE_URL") or cls.line_api_base_url).rstrip("/"),
+            line_api_data_url=(env.get("LINE_API_DATA_URL") or cls.line_api_data_url).rstrip("/"),
             environment=environment,
             auto_migrate=env.get("AUTO_MIGRATE", "1").strip().lower() not in ("0", "false", "no"),
             retention_days=retention,
@@ -217,5 +221,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     register_privacy_commands(app)
     register_directory_commands(app)
     register_broadcast_commands(app, run_clock)
+    register_richmenu_commands(app, lambda: RichMenuDeployer(settings.line_channel_access_token,
+                                                             settings.line_api_base_url, settings.line_api_data_url))
     register_console(app, sessions, library, messenger, settings.secret_key)
     return app

@@ -20,8 +20,13 @@ from knowledge import classifier as classifier_channel
 from knowledge import semantic as semantic_channel
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.index import SparseIndex, char_ngrams, word_features
-from knowledge.normalize import normalize, strip_tones
-from knowledge.parties import mentions_foreign_person, mentions_foreign_side, names_only_thai_parties
+from knowledge.normalize import THAI_CONSONANT_RE, normalize, strip_tones
+from knowledge.parties import (
+    mentions_event_abroad,
+    mentions_foreign_person,
+    mentions_foreign_side,
+    names_only_thai_parties,
+)
 from knowledge.words import canonical_tokens, content_tokens
 
 Outcome = Literal["answer", "suggest", "handoff", "greeting", "thanks", "off_topic", "empty"]
@@ -48,7 +53,6 @@ ANSWER_MARGIN = 0.02
 CONFIDENT = 0.60
 SEMANTIC_CONFIDENT = 0.60
 SUGGESTIONS = 3
-THAI_LETTER_RE = re.compile("[\u0e01-\u0e2e]")
 FRAMED_NEED_A_FOREIGNER = True  # a foreigner entry is answered only when the message has something foreign
 RELATED_TIES = True  # answer a near-tie between related entries (the runner-up is offered beside the answer)
 LOOKALIKE_WINDOW = 10  # how far down the ranking a domestic twin is looked for when only Thais are named
@@ -462,6 +466,16 @@ def _framed(title_th: str, title_en: str) -> bool:
     return mentions_foreign_side(normalize(title_th)) or mentions_foreign_side(normalize(title_en))
 
 
+@functools.lru_cache(maxsize=8192)
+def _abroad_titled(title_th: str, title_en: str) -> bool:
+    return bool(re.search("ต่างประเทศ|abroad", title_th + " " + title_en, re.IGNORECASE))
+
+
+def _abroad_framed(entry: Entry) -> bool:
+    """Whether an entry is about something done abroad by its title ("บันทึกฐานะแห่งครอบครัว กรณีสมรสในต่างประเทศ")."""
+    return _abroad_titled(entry.title_th, entry.title_en)
+
+
 def _foreign_framed(entry: Entry) -> bool:
     """Whether an entry is about the foreign case by its own title ("ชาวต่างชาติขออนุญาตก่อสร้าง")."""
     return _framed(entry.title_th, entry.title_en)
@@ -485,11 +499,11 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
         return Decision("handoff", None, best, suggestions, normalized)
     if top.entry.kind == "out_of_scope":
         return Decision("handoff", top.entry, best, suggestions, normalized)
-    if names_only_thai_parties(normalized):
+    if names_only_thai_parties(normalized) and not (mentions_event_abroad(normalized) and _abroad_framed(top.entry)):
         # the people are Thai: a foreigner answer would be wrong, the domestic twin (if close) says where to go
         twin = next((r for r in ranked[:LOOKALIKE_WINDOW] if r.entry.kind == "out_of_scope"), None)
         return Decision("handoff", twin.entry if twin else None, best, suggestions, normalized)
-    thai = bool(THAI_LETTER_RE.search(normalized))  # staff write English mostly when a foreigner is there
+    thai = bool(THAI_CONSONANT_RE.search(normalized))  # staff write English mostly when a foreigner is there
     if FRAMED_NEED_A_FOREIGNER and thai and _foreign_framed(top.entry) and not mentions_foreign_side(normalized):
         # a foreigner topic asked with nothing foreign in the message: likely the everyday case, so ask
         return Decision("suggest", top.entry, best, suggestions, normalized)

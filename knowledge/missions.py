@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.normalize import normalize
+from knowledge.normalize import THAI_RE, is_english, normalize
+from knowledge.parties import COUNTRY_NAMES
 
 SEED_FILE = Path(__file__).resolve().parent / "directory" / "missions.csv"  # the sourced seed rows
 KINDS = ("embassy", "consulate-general", "consulate", "honorary-consulate", "international-organisation",
@@ -39,31 +40,6 @@ CONTACT_WORDS = (
     "อีเมล", "อีเมล์", "เมล", "เว็บไซต์", "เว็บ", "เวลาทำการ", "เปิดกี่โมง", "เปิดทำการ", "แผนที่", "ช่องทาง",
     "address", "phone", "telephone", "tel", "contact", "contacts", "email", "e-mail", "website", "hours",
     "location", "where", "number", "call", "is there", "are there", "มีไหม", "มีที่ไหน",
-)
-# Countries by their common names (not facts to source: only how people name them). A request naming one of
-# these that the directory does not hold is "unknown" (an officer answers) instead of falling to the matcher.
-COUNTRY_NAMES: tuple[tuple[str, ...], ...] = (
-    ("ลาว", "สปปลาว", "laos", "lao"), ("กัมพูชา", "เขมร", "cambodia", "cambodian"),
-    ("เวียดนาม", "vietnam", "viet nam", "vietnamese"), ("พม่า", "เมียนมา", "เมียนมาร์", "myanmar", "burma"),
-    ("มาเลเซีย", "malaysia", "malaysian"), ("สิงคโปร์", "singapore"), ("อินโดนีเซีย", "indonesia"),
-    ("ฟิลิปปินส์", "philippines", "filipino"), ("บรูไน", "brunei"), ("ติมอร์", "timor"),
-    ("จีน", "china", "chinese"), ("ญี่ปุ่น", "japan", "japanese"), ("เกาหลี", "korea", "korean"),
-    ("ไต้หวัน", "taiwan"), ("ฮ่องกง", "hong kong"), ("มองโกเลีย", "mongolia"),
-    ("อินเดีย", "india", "indian"), ("ปากีสถาน", "pakistan"), ("บังกลาเทศ", "บังคลาเทศ", "bangladesh"),
-    ("ศรีลังกา", "sri lanka"), ("เนปาล", "nepal"), ("ภูฏาน", "bhutan"), ("อัฟกานิสถาน", "afghanistan"),
-    ("อิหร่าน", "iran"), ("อิรัก", "iraq"), ("อิสราเอล", "israel"), ("ซาอุ", "saudi"), ("กาตาร์", "qatar"),
-    ("ตุรกี", "turkey", "türkiye"), ("อียิปต์", "egypt"), ("ยูเออี", "เอมิเรตส์", "uae", "emirates"),
-    ("อเมริกา", "สหรัฐ", "usa", "united states", "american"), ("แคนาดา", "canada"), ("เม็กซิโก", "mexico"),
-    ("บราซิล", "brazil"), ("อาร์เจนตินา", "argentina"), ("ชิลี", "chile"), ("เปรู", "peru"),
-    ("อังกฤษ", "สหราชอาณาจักร", "uk", "united kingdom", "british"), ("ฝรั่งเศส", "france", "french"),
-    ("เยอรมนี", "เยอรมัน", "germany", "german"), ("อิตาลี", "italy", "italian"), ("สเปน", "spain"),
-    ("โปรตุเกส", "portugal"), ("เนเธอร์แลนด์", "ฮอลแลนด์", "netherlands", "dutch"), ("เบลเยียม", "belgium"),
-    ("สวิส", "สวิตเซอร์แลนด์", "switzerland", "swiss"), ("ออสเตรีย", "austria"), ("สวีเดน", "sweden"),
-    ("นอร์เวย์", "norway"), ("เดนมาร์ก", "denmark"), ("ฟินแลนด์", "finland"), ("ไอร์แลนด์", "ireland"),
-    ("โปแลนด์", "poland"), ("เช็ก", "czech"), ("ฮังการี", "hungary"), ("กรีซ", "greece"),
-    ("รัสเซีย", "russia", "russian"), ("ยูเครน", "ukraine"), ("ออสเตรเลีย", "australia", "australian"),
-    ("นิวซีแลนด์", "new zealand"), ("แอฟริกาใต้", "south africa"), ("ไนจีเรีย", "nigeria"), ("เคนยา", "kenya"),
-    ("ไอซ์แลนด์", "iceland"), ("จาเมกา", "jamaica"),
 )
 # words that carry no topic of their own in a directory request, removed before judging "little else"
 FILLER_WORDS = (
@@ -91,7 +67,6 @@ CITY_ALIASES: dict[str, tuple[str, ...]] = {
     "Ranong": ("ระนอง", "ranong"),
 }
 
-_THAI = re.compile("[\u0e00-\u0e7f]")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -138,11 +113,6 @@ def fold(text: str) -> str:
     return re.sub(r"(?<=[\u0e00-\u0e7f])\s+(?=[\u0e00-\u0e7f])", "", text)
 
 
-def is_english(text: str) -> bool:
-    """A message with Latin letters and no Thai is answered in English."""
-    return not _THAI.search(text) and bool(re.search("[A-Za-z]", text))
-
-
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Levenshtein distance, giving up (returning limit + 1) once it must exceed limit."""
     if abs(len(a) - len(b)) > limit:
@@ -183,7 +153,7 @@ class DirectoryMatcher:
                 folded = fold(name)
                 if len(folded) < 2:
                     continue
-                latin = not _THAI.search(folded)
+                latin = not THAI_RE.search(folded)
                 entry = aliases.setdefault(folded, _Alias(folded, latin, label=name.strip()))
                 if ref not in entry.refs:
                     entry.refs.append(ref)
@@ -233,7 +203,7 @@ class DirectoryMatcher:
         """A country named in the message (by COUNTRY_NAMES), and the text without it."""
         for names in COUNTRY_NAMES:
             for name in sorted(names, key=len, reverse=True):
-                hit = _find(text, fold(name), latin=not _THAI.search(name))
+                hit = _find(text, fold(name), latin=not THAI_RE.search(name))
                 if hit is not None:
                     return names[0], text[:hit[0]] + " " + text[hit[1]:]
         return None, text
@@ -251,7 +221,7 @@ class DirectoryMatcher:
     def _city(self, text: str) -> tuple[str | None, str]:
         """The city named in the message (consulates outside Bangkok), and the text without it."""
         for alias, city in self._cities:
-            hit = _find(text, alias, latin=not _THAI.search(alias))
+            hit = _find(text, alias, latin=not THAI_RE.search(alias))
             if hit is not None:
                 return city, text[:hit[0]] + " " + text[hit[1]:]
         return None, text
@@ -326,7 +296,7 @@ def _fuzzy_find(text: str, alias: _Alias, limit: int) -> tuple[int, tuple[int, i
                       for i in range(0, max(len(text) - n + 1, 0))]
     for start, end in candidates:
         piece = text[start:end]
-        if alias.latin is bool(_THAI.search(piece)):
+        if alias.latin is bool(THAI_RE.search(piece)):
             continue
         distance = edit_distance(piece, alias.text, limit)
         if distance <= limit and (best is None or distance < best[0]):
@@ -341,7 +311,7 @@ def _take_any(text: str, words: Sequence[str]) -> tuple[bool, str]:
         folded = fold(word)
         if not folded:
             continue  # a particle the normal form already drops ("ครับ")
-        latin = not _THAI.search(folded)
+        latin = not THAI_RE.search(folded)
         while (hit := _find(text, folded, latin=latin)) is not None:
             found = True
             text = text[:hit[0]] + " " + text[hit[1]:]

@@ -23,6 +23,8 @@ INVISIBLE_RE = re.compile("[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u
 URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 THAI_CHAR = "\u0e00-\u0e7f"
 THAI_CONSONANT = "\u0e01-\u0e2e"
+THAI_RE = re.compile(f"[{THAI_CHAR}]")
+THAI_CONSONANT_RE = re.compile(f"[{THAI_CONSONANT}]")
 
 # nikhahit + sara aa typed as two characters (and with a tone mark between) -> sara am.
 SARA_AM_RE = re.compile("\u0e4d([\u0e48-\u0e4b]?)\u0e32")
@@ -156,3 +158,16 @@ def normalize(text: str) -> str:
 def strip_tones(text: str) -> str:
     """Drop Thai tone marks, for a channel that forgives missing or wrong tone marks."""
     return re.sub("[\u0e48-\u0e4b]", "", text)
+
+
+def is_english(text: str) -> bool:
+    """Whether a message is written in English (most of its letters Latin), so its answer should be too.
+
+    One rule for every answer (the matcher's and the directory's): staff type English with a Thai term in it
+    ("how to say เจ้าบ้าน in english") when a foreigner stands at the counter.
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for ch in letters if ch.isascii())
+    return latin / len(letters) >= 0.6

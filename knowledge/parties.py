@@ -10,6 +10,31 @@ from __future__ import annotations
 
 import re
 
+# Countries by their common names (not facts to source: only how people name them). The directory uses them
+# (a request naming one it does not hold is "unknown": an officer answers), and so does EVENT_ABROAD_RE.
+COUNTRY_NAMES: tuple[tuple[str, ...], ...] = (
+    ("ลาว", "สปปลาว", "laos", "lao"), ("กัมพูชา", "เขมร", "cambodia", "cambodian"),
+    ("เวียดนาม", "vietnam", "viet nam", "vietnamese"), ("พม่า", "เมียนมา", "เมียนมาร์", "myanmar", "burma"),
+    ("มาเลเซีย", "malaysia", "malaysian"), ("สิงคโปร์", "singapore"), ("อินโดนีเซีย", "indonesia"),
+    ("ฟิลิปปินส์", "philippines", "filipino"), ("บรูไน", "brunei"), ("ติมอร์", "timor"),
+    ("จีน", "china", "chinese"), ("ญี่ปุ่น", "japan", "japanese"), ("เกาหลี", "korea", "korean"),
+    ("ไต้หวัน", "taiwan"), ("ฮ่องกง", "hong kong"), ("มองโกเลีย", "mongolia"),
+    ("อินเดีย", "india", "indian"), ("ปากีสถาน", "pakistan"), ("บังกลาเทศ", "บังคลาเทศ", "bangladesh"),
+    ("ศรีลังกา", "sri lanka"), ("เนปาล", "nepal"), ("ภูฏาน", "bhutan"), ("อัฟกานิสถาน", "afghanistan"),
+    ("อิหร่าน", "iran"), ("อิรัก", "iraq"), ("อิสราเอล", "israel"), ("ซาอุ", "saudi"), ("กาตาร์", "qatar"),
+    ("ตุรกี", "turkey", "türkiye"), ("อียิปต์", "egypt"), ("ยูเออี", "เอมิเรตส์", "uae", "emirates"),
+    ("อเมริกา", "สหรัฐ", "usa", "united states", "american"), ("แคนาดา", "canada"), ("เม็กซิโก", "mexico"),
+    ("บราซิล", "brazil"), ("อาร์เจนตินา", "argentina"), ("ชิลี", "chile"), ("เปรู", "peru"),
+    ("อังกฤษ", "สหราชอาณาจักร", "uk", "united kingdom", "british"), ("ฝรั่งเศส", "france", "french"),
+    ("เยอรมนี", "เยอรมัน", "germany", "german"), ("อิตาลี", "italy", "italian"), ("สเปน", "spain"),
+    ("โปรตุเกส", "portugal"), ("เนเธอร์แลนด์", "ฮอลแลนด์", "netherlands", "dutch"), ("เบลเยียม", "belgium"),
+    ("สวิส", "สวิตเซอร์แลนด์", "switzerland", "swiss"), ("ออสเตรีย", "austria"), ("สวีเดน", "sweden"),
+    ("นอร์เวย์", "norway"), ("เดนมาร์ก", "denmark"), ("ฟินแลนด์", "finland"), ("ไอร์แลนด์", "ireland"),
+    ("โปแลนด์", "poland"), ("เช็ก", "czech"), ("ฮังการี", "hungary"), ("กรีซ", "greece"),
+    ("รัสเซีย", "russia", "russian"), ("ยูเครน", "ukraine"), ("ออสเตรเลีย", "australia", "australian"),
+    ("นิวซีแลนด์", "new zealand"), ("แอฟริกาใต้", "south africa"), ("ไนจีเรีย", "nigeria"), ("เคนยา", "kenya"),
+    ("ไอซ์แลนด์", "iceland"), ("จาเมกา", "jamaica"),
+)
 # Words that say a Thai person or Thai people are the parties.
 THAI_PARTY_RE = re.compile(
     r"(คนไทย|ชาวไทย|สัญชาติไทย|ไทยทั้งคู่|ไทยกับไทย|ไทยล้วน|เจ้าของคนไทย|สามีไทย|ภรรยาไทย|สามีคนไทย|"
@@ -73,5 +98,31 @@ def mentions_foreign_side(normalized: str) -> bool:
 
 
 def names_only_thai_parties(normalized: str) -> bool:
-    """True when the message says the people are Thai and mentions no foreigner at all."""
-    return bool(THAI_PARTY_RE.search(normalized)) and not FOREIGN_RE.search(normalized)
+    """True when the message says the people are Thai and mentions no foreigner at all.
+
+    "แม่เป็นเมียนมา ... เด็กจะได้สัญชาติไทยไหม" names a Thai nationality but a Myanmar mother: not Thai-only.
+    """
+    return (
+        bool(THAI_PARTY_RE.search(normalized))
+        and not FOREIGN_RE.search(normalized)
+        and not FOREIGN_PERSON_RE.search(normalized)
+    )
+
+
+_COUNTRY_WORDS = sorted((n for names in COUNTRY_NAMES for n in names), key=len, reverse=True)
+_TH_COUNTRIES = "|".join(n for n in _COUNTRY_WORDS if re.search("[\u0e00-\u0e7f]", n))
+_EN_COUNTRIES = "|".join(re.escape(n) for n in _COUNTRY_WORDS if not re.search("[\u0e00-\u0e7f]", n))
+# A birth, marriage or divorce that took place abroad: Thai parties, but the district's foreign-affairs work
+# (recording a marriage made abroad, adding a child born abroad to a house registration).
+EVENT_ABROAD_RE = re.compile(
+    r"(?:เกิด|คลอด|สมรส|แต่งงาน|จดทะเบียน|หย่า)\S{0,12}?\s?(?:ที่|ใน|ณ)\s?(?:ประเทศ\s?)?(?:ต่างประเทศ|ต่างแดน|"
+    + _TH_COUNTRIES
+    + r")|\b(?:born|married|divorced|registered)\b(?:\s\w+){0,3}?\s(?:in|at)\s(?:abroad|overseas|"
+    + _EN_COUNTRIES
+    + r")\b|\b(?:born|married|divorced) (?:abroad|overseas)\b"
+)
+
+
+def mentions_event_abroad(normalized: str) -> bool:
+    """True when a birth, marriage or divorce happened abroad ("เด็กเกิดที่เกาหลี", "we married in Germany")."""
+    return bool(EVENT_ABROAD_RE.search(normalized))

@@ -286,7 +286,11 @@ def _build(st: SimState, body: dict[str, Any]) -> tuple[list[dict[str, Any]], st
 @bp.post("/_sim/send")
 def send() -> Response:
     """Build a LINE-shaped webhook event, sign it, POST it to the bot and report the bot's status."""
-    body = _body()
+    return send_event(_body())
+
+
+def send_event(body: dict[str, Any]) -> Response:
+    """What /_sim/send does with its body (a rich-menu tap sends its action the same way)."""
     st = state()
     with st.lock:
         built = _build(st, body)

@@ -93,6 +93,7 @@ def after_api(resp: Response) -> Response:
     entry = {
         "requestId": g.request_id,
         "method": request.method,
+        "host": request.host,  # the data host (rich menu images) is told apart from the API host by this
         "path": request.path,
         "query": request.args.to_dict(),
         "headers": {h: request.headers[h] for h in LOGGED_HEADERS if h in request.headers},

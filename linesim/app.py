@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from linesim import admin, api
+from linesim import admin, api, richmenu
 from linesim.state import Config, SimState
 
 
@@ -20,4 +20,5 @@ def create_app(*, channel_secret: str, access_token: str, webhook_url: str | Non
     app.extensions["linesim"] = SimState(config)
     api.register(app)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(richmenu.bp)
     return app

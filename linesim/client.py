@@ -99,7 +99,15 @@ class SimClient:
         """Resend an earlier event with isRedelivery=true and the same id and reply token."""
         return self.send(None, "text", webhookEventId=webhook_event_id, redelivery=True)
 
+    def tap_rich_menu(self, user_id: str, x: int, y: int) -> dict[str, Any]:
+        """Tap the shown rich menu at (x, y) in menu pixels: its area's action is sent to the bot."""
+        return self._call("POST", "/_sim/richmenu/tap", {"userId": user_id, "x": x, "y": y})
+
     # ---- inspection -----------------------------------------------------------------
+    def shown_rich_menu(self) -> dict[str, Any] | None:
+        """The rich menu a chat shows (the default one, with "imageUrl"), or None."""
+        return self._call("GET", "/_sim/richmenu")["richMenu"]
+
     def messages(self, user_id: str) -> list[dict[str, Any]]:
         """Return what the bot delivered to a user: [{"via", "messages", "at", "requestId"}]."""
         return self._call("GET", "/_sim/messages", params={"userId": user_id})

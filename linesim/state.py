@@ -143,6 +143,8 @@ class SimState:
         self.faults: list[Fault] = []
         self.sent_events: dict[str, dict[str, Any]] = {}
         self.loading_until: dict[str, float] = {}
+        self.rich_menus: dict[str, dict[str, Any]] = {}  # richMenuId -> the object, its image under "_image"
+        self.default_rich_menu: str | None = None
         self.seq = 0
 
     def reset(self) -> None:

@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from handlers.chat.answers import answer_text, wants_english
+from handlers.chat.answers import answer_text
 from handlers.chat.conversation import MAX_STORED_TEXT
 from handlers.db import upgrade_schema
 from handlers.directory.models import Mission
@@ -20,6 +20,7 @@ from handlers.directory.service import card_text, choice_label, seed_missions
 from knowledge.base import default_entries_dir
 from knowledge.matcher import Decision
 from knowledge.missions import DirectoryRequest
+from knowledge.normalize import is_english
 from knowledge.validate import validate_directory
 
 kb_group = AppGroup("kb", help="Check and inspect the knowledge base files.")
@@ -40,7 +41,7 @@ def init_db_command() -> None:
 def decision_json(question: str, decision: Decision) -> dict[str, object]:
     """What `ask --json` prints for one question: the bot's choice, in plain data."""
     entry = decision.entry
-    english = wants_english(question)
+    english = is_english(question)
     if decision.outcome == "answer" and entry is not None:
         answer: str | None = answer_text(entry, english)
     elif decision.outcome == "suggest":

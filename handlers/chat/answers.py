@@ -8,15 +8,6 @@ UNDER_REVIEW_TH = "ℹ️ ข้อมูลนี้อยู่ระหว่
 UNDER_REVIEW_EN = "ℹ️ This information is under review by an officer; please check with the agency named."
 
 
-def wants_english(text: str) -> bool:
-    """Whether a question is written in English (most of its letters Latin), so the answer should be too."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return False
-    latin = sum(1 for ch in letters if ch.isascii())
-    return latin / len(letters) >= 0.6
-
-
 def source_line(entry: Entry, english: bool = False) -> str:
     """Where the answer comes from (the first two sources), or "" when an entry has none to show."""
     names = [s.agency or s.ref or (f"เอกสาร {s.seed}" if s.seed else "") for s in entry.sources]

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.chat import postbacks, prompts
-from handlers.chat.answers import answer_text, wants_english
+from handlers.chat.answers import answer_text
 from handlers.chat.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
 from handlers.chat.events import (
     BotEvent,
@@ -38,6 +38,7 @@ from handlers.ports import Messenger, Profile
 from handlers.tips.on_demand import tips_on_demand_message
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.matcher import Decision
+from knowledge.normalize import is_english
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ class Conversation:
                            answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
                            detail=meta.chat_type)
         if decision.outcome == "answer" and entry is not None:
-            return [self._entry_message(entry, row.id, english=wants_english(decision.normalized))]
+            return [self._entry_message(entry, row.id, english=is_english(decision.normalized))]
         if decision.outcome == "suggest":
             shown = decision.alternatives[:3]
             lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(shown, 1))
@@ -439,7 +440,7 @@ class Conversation:
             case "answer" if decision.entry is not None:
                 # a near-tie answered with the top entry: offer the runner-up one tap away
                 close = tuple(e for e, score in decision.alternatives[:1] if decision.score - score < 0.05)
-                english = wants_english(decision.normalized)
+                english = is_english(decision.normalized)
                 return [self._entry_message(decision.entry, question_id, english=english, also=close)]
             case "suggest":
                 choices = tuple(

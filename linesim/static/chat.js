@@ -280,7 +280,59 @@
     }
   }
 
+  // ---- rich menu (the channel's default one, as the LINE app shows it under the chat) ------------------
+  let richMenuId = null;
+
+  function setRichOpen(open) {
+    $("richmenu-panel").hidden = !open;
+    $("richmenu-bar").setAttribute("aria-expanded", open ? "true" : "false");
+    $("richmenu-bar").textContent = ($("richmenu-bar").dataset.text || "") + (open ? " ▾" : " ▴");
+  }
+
+  async function tapRichMenu(x, y) {
+    if (!currentUser) { setStatus("Create or pick a user first."); return; }
+    setStatus("rich menu tap…");
+    try {
+      const res = await api("POST", "/_sim/richmenu/tap", { userId: currentUser, x: x, y: y });
+      setStatus("webhook → " + (res.status === null ? "unreachable" : res.status) + (res.error ? " " + res.error : ""));
+    } catch (e) {
+      setStatus("tap failed: " + e.message);
+    }
+    poll();
+  }
+
+  async function loadRichMenu() {
+    const data = await api("GET", "/_sim/richmenu?userId=" + encodeURIComponent(currentUser || ""));
+    const menu = data.richMenu;
+    const box = $("richmenu");
+    if (!menu) { box.hidden = true; richMenuId = null; return; }
+    box.hidden = false;
+    if (menu.richMenuId === richMenuId) return;
+    richMenuId = menu.richMenuId;
+    const img = $("richmenu-img");
+    img.src = menu.imageUrl;
+    img.alt = menu.areas.map((a) => (a.action && a.action.label) || "").join(" · ");
+    const layer = $("richmenu-areas");
+    layer.replaceChildren();
+    const w = menu.size.width, h = menu.size.height;
+    for (const area of menu.areas) {
+      const b = area.bounds;
+      const btn = el("button", "");
+      btn.type = "button";
+      btn.setAttribute("aria-label", (area.action && (area.action.label || area.action.displayText)) || area.action.type);
+      btn.style.left = (100 * b.x / w) + "%";
+      btn.style.top = (100 * b.y / h) + "%";
+      btn.style.width = (100 * b.width / w) + "%";
+      btn.style.height = (100 * b.height / h) + "%";
+      btn.addEventListener("click", () => tapRichMenu(b.x + Math.floor(b.width / 2), b.y + Math.floor(b.height / 2)));
+      layer.appendChild(btn);
+    }
+    $("richmenu-bar").dataset.text = menu.chatBarText;
+    setRichOpen(!!menu.selected);
+  }
+
   // ---- wiring ------------------------------------------------------------------------
+  $("richmenu-bar").addEventListener("click", () => setRichOpen($("richmenu-panel").hidden));
   userSelect.addEventListener("change", () => selectUser(userSelect.value));
   $("follow-btn").addEventListener("click", () => send({ type: "follow" }));
   $("block-btn").addEventListener("click", () => send({ type: "unfollow" }));
@@ -306,6 +358,8 @@
   });
 
   loadUsers().then(() => { if (currentUser) poll(); }).catch((e) => setStatus(e.message));
+  loadRichMenu().catch(() => {});
   setInterval(poll, 1000);
   setInterval(() => loadUsers().catch(() => {}), 5000);
+  setInterval(() => loadRichMenu().catch(() => {}), 3000);
 })();

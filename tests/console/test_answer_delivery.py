@@ -8,8 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from handlers.inbox.service import HandoffAnswer
 from handlers.inbox import service as inbox
+from handlers.inbox.service import HandoffAnswer
 from handlers.models import Interaction
 from handlers.ports import DeliveryError
 from tests.conftest import Line

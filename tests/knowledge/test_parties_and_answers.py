@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.chat.answers import UNDER_REVIEW_EN, UNDER_REVIEW_TH, answer_text, wants_english
+from handlers.chat.answers import UNDER_REVIEW_EN, UNDER_REVIEW_TH, answer_text
 from knowledge.base import KnowledgeBase
 from knowledge.matcher import Matcher
-from knowledge.parties import names_only_thai_parties
+from knowledge.normalize import is_english, normalize
+from knowledge.parties import mentions_event_abroad, names_only_thai_parties
 
 
 @pytest.mark.parametrize(
@@ -46,10 +47,10 @@ def test_thai_only_question_is_not_answered_with_a_foreigner_entry(fixture_match
 
 
 def test_language_of_a_question() -> None:
-    assert wants_english("How do I file TM30 online?")
-    assert wants_english("how to say เจ้าบ้าน in english")
-    assert not wants_english("ตม.30 แจ้งออนไลน์ได้ไหม (TM30)")
-    assert not wants_english("🙏👍")
+    assert is_english("How do I file TM30 online?")
+    assert is_english("how to say เจ้าบ้าน in english")
+    assert not is_english("ตม.30 แจ้งออนไลน์ได้ไหม (TM30)")
+    assert not is_english("🙏👍")
 
 
 def test_answer_text_names_its_source_and_marks_drafts(fixture_kb: KnowledgeBase) -> None:
@@ -73,3 +74,33 @@ def test_a_foreign_person_is_recognised_but_a_trip_abroad_is_not() -> None:
     assert mentions_foreign_person("my customer is german, his wife thai")
     assert not mentions_foreign_person("หนูจะไปเที่ยวญี่ปุ่นเอง ต้องขอวีซ่าไหม")
     assert not mentions_foreign_person("คนไทยจะไปทำงานไต้หวัน")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "เด็กเกิดที่เกาหลี พ่อแม่เป็นคนไทยทั้งคู่ จะเพิ่มชื่อเข้าทะเบียนบ้าน",
+        "we married in germany last year i am thai wife",
+        "คนไทยจดทะเบียนสมรสที่ญี่ปุ่นมา จะบันทึกที่เขต",
+        "thai couple married abroad how to record",
+    ],
+)
+def test_a_birth_or_marriage_abroad_is_recognised(text: str) -> None:
+    assert mentions_event_abroad(normalize(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "คนไทยจะไปทำงานที่เกาหลี",  # a trip abroad is the domestic look-alike, not an event abroad
+        "คู่รักคนไทยทั้งคู่จะจดทะเบียนสมรสนอกสำนักงาน",
+        "ญาติคนไทยเสียชีวิตที่ญี่ปุ่น",  # a Thai dying abroad is the consular department's (the domestic twin)
+    ],
+)
+def test_no_event_abroad(text: str) -> None:
+    assert not mentions_event_abroad(normalize(text))
+
+
+def test_a_named_foreign_parent_is_not_thai_only_even_with_thai_nationality_asked() -> None:
+    text = normalize("แม่เป็นเมียนมา พ่อเป็นกัมพูชา คลอดลูกในเขต เด็กจะได้สัญชาติไทยไหม")
+    assert not names_only_thai_parties(text)
