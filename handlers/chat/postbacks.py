@@ -57,6 +57,10 @@ def tips() -> str:
     return encode("tips")
 
 
+def change_district() -> str:
+    return encode("change-district")
+
+
 def category(category_id: str) -> str:
     return encode("category", id=category_id)
 
