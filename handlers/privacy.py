@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.chat.prompts import forget as forget_prompt
@@ -27,6 +27,7 @@ from handlers.kpi.periods import month_days
 from handlers.models import District, Interaction, LineUser
 from handlers.officers import AuditLog, Officer, audit
 from handlers.tips.models import Broadcast
+from handlers.transactions import changed_rows
 from handlers.webhook_queue import QueuedEvent
 
 log = logging.getLogger(__name__)
@@ -172,23 +173,24 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli",
              *session.scalars(select(HandoffAnswer.text).where(HandoffAnswer.user_id == user.id))]
     answer_ids = list(session.scalars(select(HandoffAnswer.id).where(HandoffAnswer.user_id == user.id)))
 
-    interactions = session.execute(
+    interactions = changed_rows(session.execute(
         update(Interaction).where(mine, Interaction.text.is_not(None)).values(text=None)
-        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-    comments = list(session.scalars(select(SurveyResponse.comment).where(
-        SurveyResponse.user_id == user.id, SurveyResponse.comment.is_not(None), SurveyResponse.comment != "")))
+        .execution_options(synchronize_session=False)))
+    comments = [c for c in session.scalars(select(SurveyResponse.comment).where(
+        SurveyResponse.user_id == user.id, SurveyResponse.comment.is_not(None), SurveyResponse.comment != ""))
+        if c is not None]
     session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id,
                                                  SurveyResponse.comment.is_not(None))
                     .values(comment=None).execution_options(synchronize_session=False))
-    answers = session.execute(
+    answers = changed_rows(session.execute(
         update(HandoffAnswer).where(HandoffAnswer.user_id == user.id, HandoffAnswer.text != "")
-        .values(text="", error=None).execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        .values(text="", error=None).execution_options(synchronize_session=False)))
     notes = 0
     if question_ids:
-        notes = session.execute(
+        notes = changed_rows(session.execute(
             update(HandoffResolution).where(HandoffResolution.question_id.in_(question_ids),
                                             HandoffResolution.note.is_not(None))
-            .values(note=None).execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+            .values(note=None).execution_options(synchronize_session=False)))
     words += comments
     audit_details = _blank_audit_details(session, [f"question:{q}" for q in question_ids]
                                          + [f"answer:{a}" for a in answer_ids])
@@ -214,15 +216,15 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli",
 
 def _blank_audit_details(session: Session, targets: list[str], *, before: dt.datetime | None = None) -> int:
     """Blank the free-text detail of audit rows about these questions and answers (who, what and when stay)."""
-    where = [AuditLog.detail.is_not(None)]
+    where: list[ColumnElement[bool]] = [AuditLog.detail.is_not(None)]
     if targets:
         where.append(AuditLog.target.in_(targets))
     elif before is None:
         return 0
     if before is not None:
         where += [AuditLog.action == "resolve", AuditLog.occurred_at < before]
-    return int(session.execute(update(AuditLog).where(*where).values(detail=None)
-                               .execution_options(synchronize_session=False)).rowcount)  # type: ignore[attr-defined]
+    return int(changed_rows(session.execute(update(AuditLog).where(*where).values(detail=None)
+                               .execution_options(synchronize_session=False))))
 
 
 def _drop_broadcast_target(session: Session, line_user_id: str) -> int:
@@ -247,8 +249,8 @@ def _blank_queue(session: Session, *, contains: str | None = None, before: dt.da
         where.append(QueuedEvent.received_at < before)
     if dry_run:
         return int(session.scalar(select(func.count()).select_from(QueuedEvent).where(*where)) or 0)
-    return int(session.execute(update(QueuedEvent).where(*where).values(payload=BLANK_PAYLOAD)
-                               .execution_options(synchronize_session=False)).rowcount)  # type: ignore[attr-defined]
+    return int(changed_rows(session.execute(update(QueuedEvent).where(*where).values(payload=BLANK_PAYLOAD)
+                               .execution_options(synchronize_session=False))))
 
 
 def _without_comments(figures: dict[str, Any], drop: set[str] | None) -> dict[str, Any] | None:
@@ -317,7 +319,7 @@ def purge_text(session: Session, days: int, now: dt.datetime, *, dry_run: bool =
                                       SurveyResponse.offered_at) < cutoff)
     old_answers = and_(HandoffAnswer.created_at < cutoff, HandoffAnswer.text != "")
     # Closed months quote comments in their reports: drop the expiring ones, and all of a month long past.
-    expiring = set(session.scalars(select(SurveyResponse.comment).where(old_comments)))
+    expiring = {c for c in session.scalars(select(SurveyResponse.comment).where(old_comments)) if c is not None}
     new_figures: dict[int, tuple[MonthlyRecord, dict[str, Any]]] = {}
     for record in session.scalars(select(MonthlyRecord)):
         figures = _without_comments(record.figures, None if _month_ended_before(record.month, cutoff) else expiring)
@@ -328,20 +330,20 @@ def purge_text(session: Session, days: int, now: dt.datetime, *, dry_run: bool =
     if dry_run:
         notes = session.scalar(select(func.count()).select_from(HandoffResolution).where(old_notes)) or 0
     else:  # an officer's closing note may quote the question: it expires with it
-        notes = session.execute(update(HandoffResolution).where(old_notes).values(note=None)
-                                .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        notes = changed_rows(session.execute(update(HandoffResolution).where(old_notes).values(note=None)
+                                .execution_options(synchronize_session=False)))
         _blank_audit_details(session, [], before=cutoff)
     if dry_run:
         lines = session.scalar(select(func.count()).select_from(Interaction).where(old_lines)) or 0
         comments = session.scalar(select(func.count()).select_from(SurveyResponse).where(old_comments)) or 0
         answers = session.scalar(select(func.count()).select_from(HandoffAnswer).where(old_answers)) or 0
     else:
-        lines = session.execute(update(Interaction).where(old_lines).values(text=None)
-                                .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-        comments = session.execute(update(SurveyResponse).where(old_comments).values(comment=None)
-                                   .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-        answers = session.execute(update(HandoffAnswer).where(old_answers).values(text="")
-                                  .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        lines = changed_rows(session.execute(update(Interaction).where(old_lines).values(text=None)
+                                .execution_options(synchronize_session=False)))
+        comments = changed_rows(session.execute(update(SurveyResponse).where(old_comments).values(comment=None)
+                                   .execution_options(synchronize_session=False)))
+        answers = changed_rows(session.execute(update(HandoffAnswer).where(old_answers).values(text="")
+                                  .execution_options(synchronize_session=False)))
         for record, figures in new_figures.values():
             record.figures = figures
         session.flush()

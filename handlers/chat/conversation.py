@@ -124,7 +124,7 @@ class Conversation:
             case Joined() | OtherEvent():
                 kind = event.event_type if isinstance(event, OtherEvent) else "join"
                 self._log_in(session, user, event.meta, kind=kind, outcome="skipped")
-                log.info("skipped event type %s", event.event_type)
+                log.info("skipped event type %s", kind)
                 return None
         if not messages or not event.meta.reply_token:
             return None

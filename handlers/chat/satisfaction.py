@@ -168,5 +168,6 @@ def month_satisfaction(session: Session, first_day: dt.date, last_day: dt.date,
         result.survey_mean = round(sum(int(s) * n for s, n in result.survey_distribution.items()) / total, 2)
     result.survey_comments = [c for c in session.scalars(
         select(SurveyResponse.comment).where(answered, SurveyResponse.comment.is_not(None),
-                                             SurveyResponse.comment != "").order_by(SurveyResponse.answered_at))]
+                                             SurveyResponse.comment != "").order_by(SurveyResponse.answered_at))
+        if c is not None]
     return result

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, exists, select
+from sqlalchemy import ForeignKey, Index, Integer, Select, String, Text, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -117,7 +117,7 @@ def waiting_th(delta: dt.timedelta) -> str:
     return f"{mins} นาที"
 
 
-def _open_questions():  # type: ignore[no-untyped-def]
+def _open_questions() -> Select[Interaction]:
     """The select of handed-off inbound lines without a resolution."""
     resolved = exists().where(HandoffResolution.question_id == Interaction.id)
     return select(Interaction).where(Interaction.handoff.is_(True), Interaction.direction == "in", ~resolved)

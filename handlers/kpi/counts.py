@@ -207,7 +207,7 @@ def _questions(session: Session, counts: MonthlyCounts, in_month: Any) -> Counte
         ({"entry_id": e, "nearest": near, "category": c, "handed_over": n["handed_over"],
           "off_topic": n["off_topic"], "thumbs_down": n["thumbs_down"], "total": sum(n.values())}
          for (e, near, c), n in topics.items()),
-        key=lambda t: (-t["total"], t["entry_id"] or "~", t["category"] or ""))[:20]
+        key=lambda t: (-int(str(t["total"])), str(t["entry_id"] or "~"), str(t["category"] or "")))[:20]
     counts.by_day = {(first + dt.timedelta(days=i)).isoformat(): per_day.get((first + dt.timedelta(days=i))
                                                                             .isoformat(), 0)
                      for i in range((last - first).days + 1)}
@@ -264,6 +264,8 @@ def _followers(session: Session, counts: MonthlyCounts, first: dt.date, last: dt
     new: set[int] = set()
     lost: set[int] = set()
     for user_id, kind, day in events:
+        if user_id is None:  # excluded by the query; keeps the type exact
+            continue
         state[user_id] = kind == "follow"
         if day >= first:
             (new if kind == "follow" else lost).add(user_id)
@@ -286,7 +288,8 @@ def _followers(session: Session, counts: MonthlyCounts, first: dt.date, last: dt
                or_(LineUser.district_registered_at.is_(None), LineUser.district_registered_at < end_utc))
         .group_by(LineUser.district_id)
     ):
-        registered[district_id] = n
+        if district_id is not None:
+            registered[district_id] = n
     counts.districts_registered = len(registered)
     counts.by_district = [
         {"code": d.code, "name_th": d.name_th, "name_en": d.name_en, "group_th": d.group_th,
@@ -304,7 +307,7 @@ def _officer_answers(session: Session, counts: MonthlyCounts, in_month: Any, fir
                    or_(Interaction.delivery.is_(None), Interaction.delivery != "failed"))
     linked = [q for q in session.scalars(
         select(Interaction.in_reply_to_id).where(in_month, officer, Interaction.in_reply_to_id.is_not(None))
-        .distinct())]
+        .distinct()) if q is not None]
     # A question row marked answered by an officer itself (no separate reply row) still counts, untimed.
     unlinked = session.scalar(select(func.count()).select_from(Interaction).where(
         in_month, officer, Interaction.in_reply_to_id.is_(None), Interaction.direction == "in")) or 0
@@ -356,6 +359,8 @@ def _quota(session: Session, counts: MonthlyCounts, start_utc: dt.datetime, end_
     for sent_at, recipients, text in session.execute(
             select(Broadcast.sent_at, Broadcast.recipients, Broadcast.text).where(sent_in_month)
             .order_by(Broadcast.sent_at)).all():
+        if sent_at is None:  # a sent row always has its time; keeps the type exact
+            continue
         moment = _aware(sent_at)
         counts.broadcasts.append({
             "sent_at": moment.isoformat(), "bkk_day": bangkok_day(moment).isoformat(),

@@ -25,6 +25,7 @@ from handlers.tips.models import (
     Broadcast,
     Tip,
 )
+from handlers.transactions import changed_rows
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,7 @@ def cancel(session: Session, broadcast_id: int) -> bool:
         update(Broadcast).where(Broadcast.id == broadcast_id,
                                 Broadcast.status.in_(("scheduled", "held_for_quota")))
         .values(status="cancelled", claim_token=None).execution_options(synchronize_session=False))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(changed_rows(result))
 
 
 def stop_tip(session: Session, tip_id: int) -> int:

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,7 @@ from handlers.models import Interaction, LineUser
 from handlers.ports import QUOTA_EXHAUSTED_TH, DeliveryError, Messenger, Quota
 from handlers.tips.models import DEFAULT_RESERVE, MAX_MULTICAST, Broadcast, Notice, SchedulerLease, SendAttempt
 from handlers.tips.schedule import bangkok_iso, load_messages, materialize, reach_of, representatives
+from handlers.transactions import changed_rows
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def send_due(sessions: sessionmaker[Session], messenger: Messenger, *, now: dt.d
     return report
 
 
-def _claimable(now: dt.datetime, policy: SendPolicy):  # type: ignore[no-untyped-def]
+def _claimable(now: dt.datetime, policy: SendPolicy) -> ColumnElement[bool]:
     """Rows a runner may claim: due and scheduled, held and due for a quota re-check, or abandoned mid-send."""
     ready = or_(Broadcast.next_attempt_at.is_(None), Broadcast.next_attempt_at <= now)
     return or_(
@@ -128,7 +129,7 @@ def _claim(sessions: sessionmaker[Session], broadcast_id: int, now: dt.datetime,
             update(Broadcast).where(Broadcast.id == broadcast_id, _claimable(now, policy))
             .values(status="sending", claim_token=token, claimed_at=now)
             .execution_options(synchronize_session=False))
-    return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
+    return token if changed_rows(result) == 1 else None
 
 
 def _expire(session: Session, now: dt.datetime, policy: SendPolicy) -> list[int]:
@@ -197,8 +198,8 @@ def _deliver(sessions: sessionmaker[Session], messenger: Messenger, broadcast_id
     if check_quota:
         try:
             quota = messenger.quota()
-        except DeliveryError as error:
-            quota_error = error
+        except DeliveryError as failure:
+            quota_error = failure
     reach_from_line = _line_reach(messenger) if ask_reach else None
 
     with sessions.begin() as session:  # 3. price it, hold it, or freeze it with its retry key
@@ -354,7 +355,7 @@ def acquire_lease(session: Session, name: str, holder: str, now: dt.datetime, tt
         .where(SchedulerLease.name == name, or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
         .values(holder=holder, expires_at=now + ttl, heartbeat_at=now, ticks=SchedulerLease.ticks + 1)
         .execution_options(synchronize_session=False))
-    if renewed.rowcount == 1:  # type: ignore[attr-defined]
+    if changed_rows(renewed) == 1:
         return True
     if session.get(SchedulerLease, name) is not None:
         return False
