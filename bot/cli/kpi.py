@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -10,10 +9,8 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from bot.cli import services
-from handlers.chat.satisfaction import SurveyResponse
 from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import current_record, history, parse_month
 from handlers.kpi.close import MonthBusy, close_kpi_month
@@ -26,7 +23,6 @@ from handlers.kpi.opendata import (
     open_data_json,
     open_data_rows,
 )
-from handlers.kpi.periods import fiscal_year_bounds, fiscal_year_months, month_days
 from handlers.kpi.reference import (
     INTERCLINIC,
     clear_override,
@@ -35,10 +31,8 @@ from handlers.kpi.reference import (
     override,
     result_for,
 )
-from handlers.kpi.yearly import propose_interclinic
-from handlers.models import Interaction
-from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
-from handlers.safe_text import safe_row
+from handlers.reports import FontMissing, monthly_document, monthly_report, render
+from handlers.reports.yearly_pack import build_yearly
 
 kpi_group = AppGroup("kpi", help="KPI records: close a month, see its history, override a yearly score.")
 report_group = AppGroup("report", help="Monthly and yearly KPI reports (xlsx, pdf, html, docx).")
@@ -171,70 +165,15 @@ def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, 
 @click.option("--no-exports", is_flag=True, help="Do not write the evidence files next to the report.")
 def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_exports: bool) -> None:
     """The seed-001 result form for InterClinic, with evidence exports (monthly reports, survey, chat log)."""
-    now = utcnow()
-    files: dict[str, list[str]] = {}
-    with services().sessions.begin() as session:
-        result, figures = propose_interclinic(session, be_year, now)
-        if not no_exports:
-            files = _evidence_exports(session, be_year, output, figures.months, thai_digits)
-            for item in result.evidence:
-                if files.get(item.kind):
-                    item.file_uri = files[item.kind][0]
-                    item.generated = True
-        doc = yearly_document(result, figures, thai_digits=thai_digits, evidence_files=files)
-    _write(doc, fmt, output)
-
-
-def _evidence_exports(session, be_year: int, output: Path, months: list, thai: bool) -> dict[str, list[str]]:  # type: ignore[no-untyped-def,type-arg]
-    """Write the evidence files beside the yearly report; returns paths (relative to it) by evidence kind."""
-    folder = output.parent / f"{output.stem}_evidence"
-    folder.mkdir(parents=True, exist_ok=True)
     titles, categories = _titles()
-    files: dict[str, list[str]] = {"monthly_report": [], "questionnaire": [], "chat_log": [], "published": []}
-    now = utcnow()
-    for counts in months:
-        year, month = (int(x) for x in counts.month.split("-"))
-        report = monthly_report(session, year, month, now, titles=titles, category_titles=categories)
-        path = render(monthly_document(report, thai_digits=thai), "pdf", folder / f"monthly-{counts.month}.pdf")
-        files["monthly_report"].append(str(path.relative_to(output.parent)))
-    start, end = fiscal_year_bounds(be_year)
-    survey = folder / f"survey-FY{be_year}.csv"
-    with survey.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["period", "answered_at_bangkok", "district_id", "score", "comment"])
-        for row in session.scalars(select(SurveyResponse).where(SurveyResponse.score.is_not(None))
-                                   .order_by(SurveyResponse.answered_at)):
-            day = row.answered_at.astimezone(BANGKOK) if row.answered_at else None
-            if day is not None and start <= day.date() <= end:
-                writer.writerow(safe_row([row.period, f"{day:%Y-%m-%d %H:%M}", row.district_id, row.score,
-                                          row.comment or ""]))
-    files["questionnaire"].append(str(survey.relative_to(output.parent)))
-    chat = folder / f"chat-log-FY{be_year}.csv"
-    first_month, last_month = fiscal_year_months(be_year)[0], fiscal_year_months(be_year)[-1]
-    with chat.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["bangkok_time", "district_id", "direction", "kind", "outcome", "category", "answered_by",
-                         "text"])
-        rows = session.execute(select(Interaction.occurred_at, Interaction.district_id, Interaction.direction,
-                                      Interaction.kind, Interaction.outcome, Interaction.category,
-                                      Interaction.answered_by, Interaction.text)
-                               .where(Interaction.bkk_day.between(month_days(*first_month)[0],
-                                                                  month_days(*last_month)[1]),
-                                      Interaction.kind.in_(("text", "reply", "push")))
-                               .order_by(Interaction.occurred_at, Interaction.id)).yield_per(2000)
-        for at, district, direction, kind, outcome, category, by, text in rows:
-            writer.writerow(safe_row([f"{at.astimezone(BANGKOK):%Y-%m-%d %H:%M}", district, direction, kind,
-                                      outcome or "", category or "", by or "", text or ""]))
-    files["chat_log"].append(str(chat.relative_to(output.parent)))
-    published = folder / f"published-FY{be_year}.csv"
-    with published.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["month", "bangkok_day", "title", "recipients"])
-        for counts in months:
-            for b in counts.broadcasts:
-                writer.writerow(safe_row([counts.month, b["bkk_day"], b.get("title") or "", b.get("recipients") or ""]))
-    files["published"].append(str(published.relative_to(output.parent)))
-    return files
+    try:
+        with services().sessions.begin() as session:
+            pack = build_yearly(session, be_year, fmt, output, now=utcnow(), thai_digits=thai_digits,
+                                exports=not no_exports, titles=titles, category_titles=categories)
+    except FontMissing as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {pack.report}")
 
 
 def _write(doc, fmt: str, output: Path) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,10 +45,11 @@ from handlers.kpi.opendata import (
     open_data_rows,
 )
 from handlers.kpi.periods import fiscal_year_of
-from handlers.kpi.yearly import DISTRICT_COUNT, propose_interclinic
-from handlers.reports import Document, FontMissing, monthly_document, monthly_report, render, yearly_document
+from handlers.kpi.yearly import DISTRICT_COUNT
+from handlers.reports import Document, FontMissing, monthly_document, monthly_report, render
 from handlers.reports import charts as chart_images
 from handlers.reports.thai import month_year_th
+from handlers.reports.yearly_pack import build_yearly
 
 if TYPE_CHECKING:
     from bot.console import ConsoleContext
@@ -207,25 +209,42 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
         db.commit()
         return download(data, fmt, name)
 
-    @bp.get("/kpi/report/yearly/<int:be_year>.<fmt>")
-    def kpi_yearly_report(be_year: int, fmt: str) -> BaseResponse:
+    def yearly(be_year: int, fmt: str, *, evidence: bool) -> BaseResponse:
+        """The yearly form built as `report yearly` builds it; with its evidence files, as one ZIP."""
         if fmt not in YEARLY_FORMATS or not 2560 <= be_year <= 2700:
             abort(404)
         db = _db()
-        result, figures = propose_interclinic(db, be_year, utcnow())
-        thai = request.args.get("thai_digits") == "1"
+        entry_titles, category_titles = titles()
         name = f"iao-yearly-FY{be_year}.{fmt}"
+        thai = request.args.get("thai_digits") == "1"
         try:
-            data = _rendered(yearly_document(result, figures, thai_digits=thai), fmt, name)
+            with tempfile.TemporaryDirectory(prefix="iao-report-") as folder:
+                pack = build_yearly(db, be_year, fmt, Path(folder) / name, now=utcnow(), thai_digits=thai,
+                                    exports=evidence, titles=entry_titles, category_titles=category_titles)
+                data = _zipped(Path(folder)) if evidence else pack.report.read_bytes()
         except FontMissing as error:
             flash(f"สร้างรายงานไม่ได้: {error}", "error")
             return redirect(url_for("console.kpi_view"))
         finally:
             db.rollback()  # the proposal was computed for this download only: a GET stores nothing but its audit
-        officers.audit(db, _officer(), "report-download", target=f"fy:{be_year}", detail=f"format={fmt}",
+        officers.audit(db, _officer(), "report-download", target=f"fy:{be_year}",
+                       detail=f"format={fmt}" + ("; with evidence" if evidence else ""),
                        remote_addr=request.remote_addr)
         db.commit()
+        if evidence:
+            response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                                 download_name=f"iao-yearly-FY{be_year}-{fmt}.zip", max_age=0)
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
         return download(data, fmt, name)
+
+    @bp.get("/kpi/report/yearly/<int:be_year>.<fmt>")
+    def kpi_yearly_report(be_year: int, fmt: str) -> BaseResponse:
+        return yearly(be_year, fmt, evidence=False)
+
+    @bp.get("/kpi/report/yearly-evidence/<int:be_year>.<fmt>.zip")
+    def kpi_yearly_pack(be_year: int, fmt: str) -> BaseResponse:
+        return yearly(be_year, fmt, evidence=True)
 
     @bp.get("/kpi/open-data/<int:be_year>.<fmt>")
     def kpi_open_data(be_year: int, fmt: str) -> BaseResponse:
@@ -249,6 +268,15 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
         data = dictionary_xlsx(rows) if fmt == "xlsx" else (
             dictionary_markdown(rows) if fmt == "md" else dictionary_html(rows)).encode("utf-8")
         return download(data, fmt, f"iao-data-dictionary.{fmt}")
+
+
+def _zipped(folder: Path) -> bytes:
+    """Every file under `folder` (the form and its `_evidence/` files) as one ZIP, paths kept."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
 
 
 def _rendered(doc: Document, fmt: str, name: str) -> bytes:
