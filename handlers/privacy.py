@@ -134,6 +134,15 @@ def export_json(session: Session, line_user_id: str) -> str:
     return json.dumps(export_user(session, line_user_id), ensure_ascii=False, indent=2)
 
 
+def export_person(session: Session, line_user_id: str, *, actor: str, officer: Officer | None = None,
+                  remote_addr: str | None = None) -> str:
+    """A PDPA access request (`user export` and the console): the JSON, and who asked it in the audit log."""
+    text = export_json(session, line_user_id)  # UnknownUser when nobody has that id
+    user = _require(session, line_user_id)
+    audit(session, officer, "user-export", target=f"line_user:{user.id}", username=actor, remote_addr=remote_addr)
+    return text
+
+
 # ----------------------------------------------------------------------------- forget
 @dataclass(frozen=True)
 class ForgetReport:
@@ -156,8 +165,8 @@ class ForgetReport:
         return asdict(self)
 
 
-def forget_user(session: Session, line_user_id: str, *, actor: str = "cli",
-                knowledge_dir: Path | None = None) -> ForgetReport:
+def forget_user(session: Session, line_user_id: str, *, actor: str = "cli", officer: Officer | None = None,
+                knowledge_dir: Path | None = None, remote_addr: str | None = None) -> ForgetReport:
     """Erase a person's personal data in the caller's transaction while every KPI count stays the same.
 
     The row and its internal id stay (follower and district counts use them); the LINE id becomes a
@@ -209,7 +218,8 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli",
     report = ForgetReport(user.id, interactions, len(comments), answers, notes, targets, records, queued,
                           audit_details, in_kb.drafts, in_kb.changes)
     detail = "; ".join(f"{k}={v}" for k, v in report.as_dict().items() if k != "user_id")
-    audit(session, None, "user-forget", target=f"line_user:{user.id}", detail=detail, username=actor)
+    audit(session, officer, "user-forget", target=f"line_user:{user.id}", detail=detail, username=actor,
+          remote_addr=remote_addr)
     log.info("forgot LINE user #%d (%s)", user.id, detail)
     return report
 

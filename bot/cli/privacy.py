@@ -14,7 +14,7 @@ from bot.cli import services
 from handlers.clock import utcnow
 from handlers.db import erase_free_pages
 from handlers.officers import audit
-from handlers.privacy import UnknownUser, export_json, find_user, forget_user, purge_text
+from handlers.privacy import UnknownUser, export_person, find_user, forget_user, purge_text
 from knowledge.base import default_entries_dir
 
 user_group = AppGroup("user", help="One LINE user's personal data: export it, or forget the person (PDPA).")
@@ -44,12 +44,10 @@ def export_command(line_user_id: str, output: Path | None) -> None:
     """Print everything stored about one LINE user ("U..." id) as JSON, for a PDPA access request."""
     with services().sessions.begin() as session:
         try:
-            text = export_json(session, line_user_id)
+            text = export_person(session, line_user_id, actor=_actor())
         except UnknownUser as error:
             _unknown(error)
             return
-        user = find_user(session, line_user_id)
-        audit(session, None, "user-export", target=f"line_user:{user.id if user else '?'}", username=_actor())
     if output is None:
         click.echo(text)
         return

@@ -93,11 +93,13 @@ def create_console_blueprint(sessions: sessionmaker[Session], library: Library, 
     _register_admin(bp, ctx)
     from bot.console.directory_views import register_directory  # imported here: they import ConsoleContext
     from bot.console.kpi_views import register_kpi
+    from bot.console.privacy_views import register_privacy
     from bot.console.tips_views import register_tips
 
     register_tips(bp, ctx)
     register_kpi(bp, ctx)
     register_directory(bp, ctx)
+    register_privacy(bp, ctx)
     return bp
 
 
