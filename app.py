@@ -13,18 +13,21 @@ from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.cli import register_commands
+from bot.cli.club import register_club_commands
 from bot.cli.directory import register_directory_commands
 from bot.cli.kpi import register_kpi_commands
 from bot.cli.privacy import register_privacy_commands
 from bot.cli.richmenu import register_richmenu_commands
 from bot.cli.tips import register_broadcast_commands
 from bot.console import register_console
+from bot.line.content import LineContentFetcher
 from bot.line.messenger import LineMessenger
 from bot.line.richmenu import RichMenuDeployer
 from bot.line.webhook import MAX_BODY_BYTES, create_webhook_blueprint
-from bot.line.worker import EventDispatcher, QueueWorker
+from bot.line.worker import ContentFetcher, EventDispatcher, QueueWorker
 from handlers.chat.conversation import Conversation
 from handlers.db import make_engine, make_session_factory, upgrade_schema
+from handlers.inbox.attachments import DEFAULT_MAX_BYTES
 from handlers.kb.library import Library
 from handlers.ports import Messenger
 from handlers.reports import fonts
@@ -53,7 +56,8 @@ class Settings:
     secret_key: str
     database_url: str = f"sqlite:///{ROOT / 'instance' / 'iao.db'}"
     line_api_base_url: str = "https://api.line.me"
-    line_api_data_url: str = "https://api-data.line.me"  # LINE_API_DATA_URL: the blob API (rich menu images)
+    line_api_data_url: str = "https://api-data.line.me"  # LINE_API_DATA_URL: the blob API (content, rich menus)
+    attachment_max_bytes: int = DEFAULT_MAX_BYTES  # ATTACHMENT_MAX_BYTES: the largest photo or file kept
     environment: str = "production"
     auto_migrate: bool = True
     retention_days: int = 365
@@ -108,6 +112,12 @@ class Settings:
         quota = _whole(env, "LINE_MONTHLY_QUOTA", None, 1, 10_000_000)
         reserve = _whole(env, "BROADCAST_QUOTA_RESERVE", 20, 0, 1_000_000)
         font_dir = env.get("IAO_THAI_FONT_DIR", "").strip()
+        try:
+            max_bytes = int(env.get("ATTACHMENT_MAX_BYTES", str(DEFAULT_MAX_BYTES)).strip() or DEFAULT_MAX_BYTES)
+            if not 1024 <= max_bytes <= 200 * 1024 * 1024:
+                raise ValueError
+        except ValueError:
+            raise ConfigError("ATTACHMENT_MAX_BYTES must be a whole number of bytes from 1024 to 209715200") from None
         cache_dir = env.get("IAO_CACHE_DIR", "").strip()
         kb_dir = env.get("KNOWLEDGE_DIR")
         semantic_flag = env.get("IAO_SEMANTIC", "auto").strip().lower()
@@ -120,6 +130,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or cls.database_url,
             line_api_base_url=(env.get("LINE_API_BASE_URL") or cls.line_api_base_url).rstrip("/"),
             line_api_data_url=(env.get("LINE_API_DATA_URL") or cls.line_api_data_url).rstrip("/"),
+            attachment_max_bytes=max_bytes,
             environment=environment,
             auto_migrate=env.get("AUTO_MIGRATE", "1").strip().lower() not in ("0", "false", "no"),
             retention_days=retention,
@@ -161,7 +172,8 @@ class Services:
     conversation: Conversation
 
 
-def create_app(settings: Settings | None = None, *, messenger: Messenger | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, messenger: Messenger | None = None,
+               fetcher: ContentFetcher | None = None) -> Flask:
     """Build the @IAO web app; every collaborator is made here and passed down explicitly."""
     # Under the `flask` command line LINE credentials are optional (kb validate, ask, init-db) and the
     # knowledge base loads on first use; a web server started without them stops here, naming the setting.
@@ -186,7 +198,10 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     if not cli:
         library.current()  # a web process loads (and checks) the knowledge base before taking traffic
     messenger = messenger or LineMessenger(settings.line_channel_access_token, settings.line_api_base_url)
-    conversation = Conversation(library=library, messenger=messenger, retention_days=settings.retention_days)
+    conversation = Conversation(library=library, messenger=messenger, retention_days=settings.retention_days,
+                                attachment_max_bytes=settings.attachment_max_bytes)
+    fetcher = fetcher or LineContentFetcher(settings.line_channel_access_token, settings.line_api_data_url,
+                                            settings.attachment_max_bytes)
 
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
     if settings.proxy_fix_x_for:
@@ -202,7 +217,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
         SESSION_COOKIE_SECURE=settings.environment == "production",
     )
     app.extensions["iao"] = Services(settings, sessions, engine, library, messenger, conversation)
-    worker = QueueWorker(sessions, EventDispatcher(sessions, conversation, messenger))
+    worker = QueueWorker(sessions, EventDispatcher(sessions, conversation, messenger, fetcher))
     app.extensions["iao_worker"] = worker
     app.register_blueprint(create_webhook_blueprint(settings.line_channel_secret, worker.accept))
     if not cli:
@@ -218,6 +233,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
 
     register_commands(app)
     register_kpi_commands(app)
+    register_club_commands(app)
     register_privacy_commands(app)
     register_directory_commands(app)
     register_broadcast_commands(app, run_clock)

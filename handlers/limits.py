@@ -15,7 +15,16 @@ LABEL_MAX = 20  # a quick-reply or postback action's label
 DISPLAY_TEXT_MAX = 300  # a postback action's displayText
 DATA_MAX = 300  # a postback action's data
 ACTION_TEXT_MAX = 300  # a message action's text
-ALT_TEXT_MAX = 1500  # a template or flex message's altText (LINE's own limit; no such message is built yet)
+# LINE's Messaging API reference, "Flex Message" (developers.line.biz/en/reference/messaging-api/#flex-message,
+# read 2026-12-01): altText "Max character limit: 1500"; "The maximum size of JSON data that defines a bubble
+# is 30 KB" (a carousel: 50 KB, at most 12 bubbles); a text component has no length limit of its own (only
+# the bubble's size). Action labels: 20 on quick replies, 40 on a flex button ("Specifications of the
+# label", #action-object-label-spec); this bot keeps every label to 20 so one button fits both.
+ALT_TEXT_MAX = 1500  # a template or flex message's altText
+BUBBLE_JSON_MAX = 30_000  # bytes of JSON for one bubble: "30 KB" read as the smaller 30,000
+FLEX_LABEL_MAX = 40  # a flex button action's label
+CARD_ALT_TEXT_MAX = 400  # this bot's answer cards: notifications and the chat list show only the start
+CARD_TITLE_MAX = 200  # a card's title (entry titles are far shorter; a guard, not a layout rule)
 ELLIPSIS = "…"
 
 

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers.chat.prompts import forget as forget_prompt
 from handlers.chat.satisfaction import SurveyResponse
 from handlers.clock import BANGKOK, bangkok_day, utcnow
+from handlers.club.service import registrations_of_user
+from handlers.inbox.attachments import export_user_files, forget_user_files, purge_before
 from handlers.inbox.service import HandoffAnswer, HandoffResolution
 from handlers.kb.editor import forget_words
 from handlers.kpi.models import MonthlyRecord
@@ -126,6 +128,9 @@ def export_user(session: Session, line_user_id: str) -> dict[str, Any]:
              "created_at": bkk_iso(a.created_at), "delivered_at": bkk_iso(a.delivered_at)}
             for a in answers
         ],
+        "english_club_registrations": registrations_of_user(session, user.id),
+        # Photos and files they sent, with the content itself (base64) while it is kept.
+        "attachments": export_user_files(session, user.id),
     }
 
 
@@ -159,6 +164,7 @@ class ForgetReport:
     audit_details: int = 0
     kb_drafts: int = 0
     kb_changes: int = 0
+    attachments: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """Plain data for the CLI and the audit line."""
@@ -207,6 +213,7 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli", offi
     targets = _drop_broadcast_target(session, real_id)
     records = _drop_comments_from_records(session, comments)
     queued = _blank_queue(session, contains=real_id)
+    files = forget_user_files(session, user.id)  # photos and files, and the names they gave them
 
     forget_prompt(session, user)  # what was last offered them holds question ids: it goes with the person
     user.line_user_id = f"{FORGOTTEN_PREFIX}{uuid.uuid4().hex}"
@@ -216,7 +223,7 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli", offi
     user.awaiting_district = False
     session.flush()
     report = ForgetReport(user.id, interactions, len(comments), answers, notes, targets, records, queued,
-                          audit_details, in_kb.drafts, in_kb.changes)
+                          audit_details, in_kb.drafts, in_kb.changes, files)
     detail = "; ".join(f"{k}={v}" for k, v in report.as_dict().items() if k != "user_id")
     audit(session, officer, "user-forget", target=f"line_user:{user.id}", detail=detail, username=actor,
           remote_addr=remote_addr)
@@ -303,6 +310,7 @@ class PurgeReport:
     monthly_records: int
     queued_events: int
     inbox_notes: int = 0
+    attachments: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for the CLI and the log."""
@@ -336,6 +344,7 @@ def purge_text(session: Session, days: int, now: dt.datetime, *, dry_run: bool =
         if figures is not None:
             new_figures[record.id] = (record, figures)
     queued = _blank_queue(session, before=cutoff, dry_run=dry_run)
+    files = purge_before(session, cutoff, dry_run=dry_run)  # photos and files expire with the text
     old_notes = and_(HandoffResolution.resolved_at < cutoff, HandoffResolution.note.is_not(None))
     if dry_run:
         notes = session.scalar(select(func.count()).select_from(HandoffResolution).where(old_notes)) or 0
@@ -359,7 +368,7 @@ def purge_text(session: Session, days: int, now: dt.datetime, *, dry_run: bool =
         session.flush()
     return PurgeReport(cutoff=bkk_iso(cutoff) or "", days=days, dry_run=dry_run, interactions=int(lines),
                        survey_comments=int(comments), officer_answers=int(answers), monthly_records=len(new_figures),
-                       queued_events=queued, inbox_notes=int(notes))
+                       queued_events=queued, inbox_notes=int(notes), attachments=files)
 
 
 def _month_ended_before(month: str, cutoff: dt.datetime) -> bool:
@@ -378,7 +387,7 @@ def purge_expired_text(sessions: sessionmaker[Session], days: int = DEFAULT_RETE
         report = purge_text(session, days, now or utcnow())
     if any(v for k, v in report.as_dict().items() if k not in ("cutoff", "days", "dry_run")):
         log.info("retention (%d days, before %s): blanked %d message(s), %d survey comment(s), "
-                 "%d officer answer(s), comments of %d closed month(s), %d queued event(s)", report.days,
-                 report.cutoff, report.interactions, report.survey_comments, report.officer_answers,
-                 report.monthly_records, report.queued_events)
+                 "%d officer answer(s), comments of %d closed month(s), %d queued event(s), deleted %d file(s)",
+                 report.days, report.cutoff, report.interactions, report.survey_comments, report.officer_answers,
+                 report.monthly_records, report.queued_events, report.attachments)
     return report

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import time
 from dataclasses import asdict
@@ -15,7 +17,11 @@ from linesim.state import Fault, SimState
 
 bp = Blueprint("linesim_admin", __name__)
 
-SEND_TYPES = {"text", "postback", "follow", "unfollow", "sticker", "image", "join", "raw"}
+SEND_TYPES = {"text", "postback", "follow", "unfollow", "sticker", "image", "video", "audio", "file", "join", "raw"}
+MEDIA_TYPES = ("image", "video", "audio", "file")
+DEFAULT_TYPES = {"image": "image/jpeg", "video": "video/mp4", "audio": "audio/x-m4a",
+                 "file": "application/octet-stream"}
+MAX_CONTENT = 50 * 1024 * 1024
 CONFIG_KEYS = {"monthly_quota": int, "reply_token_ttl": float, "followers": int, "webhook_url": str,
                "bot_name": str, "slow": float}
 
@@ -177,6 +183,20 @@ def get_chat() -> Response:
                         "seq": st.seq})
 
 
+@bp.get("/_sim/content/<message_id>")
+def sim_content(message_id: str) -> Response:
+    """What a user sent, for the chat page's own thumbnail (the bot must use the authorised /v2 API)."""
+    st = state()
+    with st.lock:
+        found = st.contents.get(message_id)
+    if found is None:
+        return bad("Not found", 404)
+    resp = Response(found[0], mimetype=found[1])
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
+
+
 @bp.get("/_sim/users")
 def list_users() -> Response:
     """List known users."""
@@ -250,11 +270,24 @@ def _build(st: SimState, body: dict[str, Any]) -> tuple[list[dict[str, Any]], st
     else:
         source = {"type": "user", "userId": user.user_id}
     chat_id = group or user.user_id
-    event_type = {"text": "message", "sticker": "message", "image": "message"}.get(kind, kind)
+    event_type = "message" if kind in ("text", "sticker", *MEDIA_TYPES) else kind
     event = webhook.base_event(event_type, source, body.get("timestamp"), event_id, redelivery)
     shown: dict[str, Any] = {"via": "user", "kind": kind}
+    content: bytes | None = None
+    if kind in MEDIA_TYPES:
+        try:
+            content = base64.b64decode(str(body.get("content") or ""), validate=True)
+        except (binascii.Error, ValueError):
+            return bad("content must be base64")
+        if len(content) > MAX_CONTENT:
+            return bad(f"content over {MAX_CONTENT} bytes")
+        if kind == "file":
+            body = {**body, "fileSize": len(content)}
     if event_type == "message":
         event["message"] = webhook.message_content(kind, body)
+        if kind in MEDIA_TYPES:  # what GET /v2/bot/message/{id}/content will serve (a real LINE keeps it too)
+            st.contents[event["message"]["id"]] = (content or b"", str(body.get("contentType")
+                                                                      or DEFAULT_TYPES[kind])[:100])
         if kind == "text" and group and body.get("mention"):  # "@bot text", as LINE's app writes a mention
             tag = f"@{st.config.bot_name}"
             event["message"]["text"] = f"{tag} {event['message']['text']}"

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from linesim import ids
 from linesim.state import Fault, RetryRecord, SimState, jst_date
-from linesim.validation import validate_messages
+from linesim.validation import flex_problem, validate_messages
 
 bp = Blueprint("linesim_api", __name__)
 
@@ -142,6 +142,10 @@ def _check_messages(body: dict[str, Any]) -> Response | None:
     details = validate_messages(body.get("messages"))
     if details:
         return error(400, f"The request body has {len(details)} error(s)", details)
+    problem = flex_problem(body.get("messages"))
+    if problem is not None:
+        index, flex = problem
+        return error(400, f"A message (messages[{index}]) in the request body is invalid", flex)
     return None
 
 
@@ -395,6 +399,24 @@ def leave(chat_id: str) -> Response:
         st.left_chats.add(chat_id)
         st.append(chat_id, {"via": "system", "text": "the bot left the chat"})
     return jsonify({})
+
+
+@bp.get("/v2/bot/message/<message_id>/content")
+def message_content(message_id: str) -> Response:
+    """The bytes a user sent (image, video, audio, file); 404 for an id LINE does not have, like LINE.
+
+    LINE serves this from its data host (api-data.line.me, "Get content" in the Messaging API reference's
+    domain-name table); linesim answers on the same port, so the bot's LINE_API_DATA_URL points here too.
+    """
+    st = state()
+    with st.lock:
+        found = st.contents.get(message_id)
+    if found is None:
+        return error(404, "Not found")
+    data, content_type = found
+    resp = Response(data, mimetype=content_type)
+    resp.headers["Content-Length"] = str(len(data))
+    return resp
 
 
 @bp.get("/v2/bot/info")

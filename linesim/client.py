@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import requests
 
 DEFAULT_TIMEOUT = 15.0  # longer than the simulator's 10 s webhook timeout
+
+
+def readable_text(message: dict[str, Any]) -> str:
+    """The words a LINE user sees in one message object: a text's text; a flex card's texts and button labels,
+    one per line, in the order the chat page draws them; any other message's altText."""
+    if message.get("type") in ("text", "textV2"):
+        return str(message.get("text", ""))
+    if message.get("type") != "flex":
+        return str(message.get("altText", ""))
+    words: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+            return
+        if not isinstance(node, dict):
+            return
+        if node.get("type") == "text" and not node.get("contents"):
+            words.append(str(node.get("text", "")))
+        elif node.get("type") == "text":
+            words.append("".join(str(s.get("text", "")) for s in node["contents"] if isinstance(s, dict)))
+        elif node.get("type") == "button" and isinstance(node.get("action"), dict):
+            words.append(str(node["action"].get("label", "")))
+        for key in ("header", "hero", "body", "footer"):
+            walk(node.get(key))
+        if node.get("type") in ("box", "carousel"):
+            walk(node.get("contents"))
+
+    walk(message.get("contents"))
+    return "\n".join(w for w in words if w)
 
 
 class SimError(RuntimeError):
@@ -73,9 +105,17 @@ class SimClient:
         """Send a sticker message event."""
         return self.send(user_id, "sticker", packageId=package_id, stickerId=sticker_id)
 
-    def send_image(self, user_id: str) -> dict[str, Any]:
-        """Send an image message event (content provider: line)."""
-        return self.send(user_id, "image")
+    def send_image(self, user_id: str, content: bytes = b"", content_type: str = "image/jpeg",
+                   **fields: Any) -> dict[str, Any]:
+        """Send an image message event (content provider: line); its bytes are then served by the content API."""
+        return self.send(user_id, "image", content=base64.b64encode(content).decode("ascii"),
+                         contentType=content_type, **fields)
+
+    def send_file(self, user_id: str, content: bytes, file_name: str,
+                  content_type: str = "application/octet-stream", **fields: Any) -> dict[str, Any]:
+        """Send a file message event (fileName, fileSize) whose bytes the content API serves."""
+        return self.send(user_id, "file", content=base64.b64encode(content).decode("ascii"), fileName=file_name,
+                         contentType=content_type, **fields)
 
     def follow(self, user_id: str) -> dict[str, Any]:
         """Send a follow event (adds friend / unblocks)."""
@@ -116,6 +156,11 @@ class SimClient:
         """Return just the text of every text message delivered to a user, in order."""
         return [m.get("text", "") for entry in self.messages(user_id) for m in entry["messages"]
                 if m.get("type") == "text"]
+
+    def readable(self, user_id: str) -> list[str]:
+        """What the user reads of every message delivered to them, in order: a text's text, a flex card's
+        texts and button labels (one per line), a template's title, text and labels."""
+        return [readable_text(m) for entry in self.messages(user_id) for m in entry["messages"]]
 
     def requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
         """Return logged API requests (optionally only one path/method)."""

@@ -143,6 +143,7 @@ class SimState:
         self.faults: list[Fault] = []
         self.sent_events: dict[str, dict[str, Any]] = {}
         self.loading_until: dict[str, float] = {}
+        self.contents: dict[str, tuple[bytes, str]] = {}  # message id -> (bytes, Content-Type) users sent
         self.rich_menus: dict[str, dict[str, Any]] = {}  # richMenuId -> the object, its image under "_image"
         self.default_rich_menu: str | None = None
         self.seq = 0

@@ -45,7 +45,7 @@ def base_event(event_type: str, source: dict[str, Any], timestamp: int | None = 
 
 
 def message_content(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Return the `message` object of a message event for text, sticker or image."""
+    """Return the `message` object of a message event: text, sticker, image, video, audio or file."""
     content: dict[str, Any] = {"type": kind, "id": ids.message_id(), "quoteToken": ids.quote_token()}
     if kind == "text":
         content["text"] = str(payload.get("text", ""))
@@ -55,8 +55,17 @@ def message_content(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
                         "stickerResourceType": payload.get("stickerResourceType", "STATIC")})
         if payload.get("keywords"):
             content["keywords"] = list(payload["keywords"])
-    elif kind == "image":
+    elif kind in ("image", "video", "audio"):
+        # LINE: "line" means the content is fetched from the content API with this message id; "external"
+        # carries the sender's own originalContentUrl instead (webhook message objects, contentProvider).
         content["contentProvider"] = {"type": "line"}
+        if kind in ("video", "audio"):
+            content["duration"] = int(payload.get("duration", 1000))
+        if kind == "image" and payload.get("imageSet"):
+            content["imageSet"] = payload["imageSet"]
+    elif kind == "file":
+        content["fileName"] = str(payload.get("fileName") or "file")
+        content["fileSize"] = int(payload.get("fileSize") or 0)
     return content
 
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import Settings, create_app
-from tests.fakes import SECRET, FakeMessenger, body_of, sign
+from tests.fakes import SECRET, FakeFetcher, FakeMessenger, body_of, sign
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
@@ -57,6 +57,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         secret_key="test-secret-key",
         database_url=database_url,
         line_api_base_url="http://127.0.0.1:9",  # nothing listens: a real call would fail loudly
+        line_api_data_url="http://127.0.0.1:9",
         environment="test",
         knowledge_dir=SMALL_KB,
     )
@@ -71,9 +72,15 @@ def messenger() -> FakeMessenger:
 
 
 @pytest.fixture
-def app(database_url: str, messenger: FakeMessenger) -> Iterator[Flask]:
+def fetcher() -> FakeFetcher:
+    """The fake content API the worker downloads photos and files from."""
+    return FakeFetcher()
+
+
+@pytest.fixture
+def app(database_url: str, messenger: FakeMessenger, fetcher: FakeFetcher) -> Iterator[Flask]:
     """The app on a fresh database (SQLite, and PostgreSQL when available)."""
-    application = create_app(make_settings(database_url), messenger=messenger)
+    application = create_app(make_settings(database_url), messenger=messenger, fetcher=fetcher)
     yield application
     application.extensions["iao_worker"].stop()
     application.extensions["iao"].engine.dispose()

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.chat.events import FetchedContent
 from handlers.chat.replies import Message
 from handlers.ports import DeliveryError, Profile, Quota
 
@@ -28,6 +29,14 @@ def utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def seen_by_user(message: Message) -> str:
+    """The words of one message as LINE shows it: rendered by bot/ (a card, or its text), read like linesim."""
+    from bot.line.messenger import to_line_message  # the real renderer, so tests see what LINE receives
+    from linesim.client import readable_text
+
+    return readable_text(json.loads(to_line_message(message).to_json()))
+
+
 def line_refusals(messages: Sequence[Message]) -> list[str]:
     """What LINE's Messaging API would refuse in these messages (its documented limits), as property names."""
     problems = [] if 1 <= len(messages) <= 5 else ["messages: 1 to 5"]
@@ -36,6 +45,13 @@ def line_refusals(messages: Sequence[Message]) -> list[str]:
             problems.append(f"messages[{i}].text")
         if len(message.quick_replies) > 13:
             problems.append(f"messages[{i}].quickReply.items")
+        card = message.card
+        if card is not None and (not card.alt_text or utf16_units(card.alt_text) > 1500):
+            problems.append(f"messages[{i}].altText")
+        for j, button in enumerate(card.buttons() if card is not None else ()):
+            if not button.label or utf16_units(button.label) > 40 or not button.data or utf16_units(button.data) > 300 \
+                    or (button.display_text is not None and utf16_units(button.display_text) > 300):
+                problems.append(f"messages[{i}].contents.footer.contents[{j}].action")
         for j, button in enumerate(message.quick_replies):
             where = f"messages[{i}].quickReply.items[{j}].action"
             limits = (("label", button.label, 20), ("displayText", button.display_text, 300),
@@ -115,8 +131,30 @@ class FakeMessenger:
         return self.followers
 
     def texts_for(self, reply_token: str) -> list[str]:
-        """Texts of the reply sent with one token."""
-        return [m.text for token, ms in self.replies if token == reply_token for m in ms]
+        """What the user reads of the reply sent with one token: each message as bot/ sends it to LINE (an
+        answer card's texts and labels, or a text message's text), read as linesim's chat page shows it."""
+        return [seen_by_user(m) for token, ms in self.replies if token == reply_token for m in ms]
+
+
+@dataclass
+class FakeFetcher:
+    """LINE's content API as a dict: message id -> bytes; an unknown id answers 404 like LINE; records calls."""
+
+    contents: dict[str, bytes] = field(default_factory=dict)
+    fail_next: list[str] = field(default_factory=list)  # reasons, e.g. "ReadTimeoutError"
+    calls: list[str] = field(default_factory=list)
+    max_bytes: int = 10 * 1024 * 1024
+
+    def fetch(self, message_id: str) -> FetchedContent:
+        self.calls.append(message_id)
+        if self.fail_next:
+            return FetchedContent(None, self.fail_next.pop(0))
+        if message_id not in self.contents:
+            return FetchedContent(None, "HTTP 404")
+        data = self.contents[message_id]
+        if len(data) > self.max_bytes:  # the real fetcher stops reading there
+            return FetchedContent(None, "too-large", len(data))
+        return FetchedContent(data, None, len(data))
 
 
 _counter = itertools.count(1)
@@ -161,6 +199,23 @@ def follow_event(user_id: str, **kw: Any) -> dict[str, Any]:
     """A follow (add friend) event."""
     event = base_event("follow", user_id, **kw)
     event["follow"] = {"isUnblocked": False}
+    return event
+
+
+def media_event(user_id: str, kind: str = "image", *, message_id: str | None = None, file_name: str = "doc.pdf",
+                file_size: int = 0, provider: str = "line", **kw: Any) -> dict[str, Any]:
+    """An image, video, audio or file message event, shaped as LINE sends it."""
+    event = base_event("message", user_id, **kw)
+    message: dict[str, Any] = {"type": kind, "id": message_id or str(10**17 + next(_counter)), "quoteToken": "q"}
+    if kind in ("image", "video", "audio"):
+        message["contentProvider"] = {"type": provider} if provider == "line" else {
+            "type": "external", "originalContentUrl": "https://example.invalid/x.jpg",
+            "previewImageUrl": "https://example.invalid/p.jpg"}
+        if kind != "image":
+            message["duration"] = 1000
+    else:
+        message.update(fileName=file_name, fileSize=file_size)
+    event["message"] = message
     return event
 
 

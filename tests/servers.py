@@ -89,6 +89,7 @@ def bot_stack(database_url: str, *, workers: int = 2, quota: int = 300, knowledg
         "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "SECRET_KEY": "e2e-secret-key",
         "LINE_API_BASE_URL": sim_url,
+        "LINE_API_DATA_URL": sim_url,  # linesim serves the content API on the same port
         "DATABASE_URL": database_url,
         "PYTHAINLP_OFFLINE": "1",
         "LOG_LEVEL": "WARNING",

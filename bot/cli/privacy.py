@@ -79,7 +79,8 @@ def forget_command(line_user_id: str, yes: bool) -> None:
                f"{report.resolution_notes} inbox note(s); removed from {report.broadcast_targets} send target "
                f"list(s), {report.monthly_records} closed month(s) and {report.queued_events} stored webhook event(s); "
                f"cleared {report.audit_details} audit note(s), {report.kb_drafts} knowledge draft(s) and "
-               f"{report.kb_changes} knowledge history row(s); KPI counts unchanged")
+               f"{report.kb_changes} knowledge history row(s); deleted {report.attachments} photo(s) or file(s); "
+               "KPI counts unchanged")
 
 
 @privacy_group.command("purge")
@@ -96,13 +97,15 @@ def purge_command(days: int | None, dry_run: bool) -> None:
                 audit(session, None, "privacy-purge", target=f"before:{report.cutoff}"[:200], username=_actor(),
                       detail=f"days={days}; interactions={report.interactions}; "
                              f"survey_comments={report.survey_comments}; officer_answers={report.officer_answers}; "
-                             f"monthly_records={report.monthly_records}; queued_events={report.queued_events}")
+                             f"monthly_records={report.monthly_records}; queued_events={report.queued_events}; "
+                             f"attachments={report.attachments}")
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--days") from None
     verb = "would blank" if dry_run else "blanked"
     click.echo(f"text older than {days} days (before {report.cutoff}): {verb} {report.interactions} message(s), "
                f"{report.survey_comments} survey comment(s), {report.officer_answers} officer answer(s), "
-               f"comments of {report.monthly_records} closed month(s), {report.queued_events} stored webhook event(s)")
+               f"comments of {report.monthly_records} closed month(s), {report.queued_events} stored webhook event(s), "
+               f"{report.attachments} photo(s) or file(s)")
 
 
 def register_privacy_commands(app: Flask) -> None:

@@ -41,8 +41,8 @@ from bot.console.security import (
 from bot.ratelimit import RateLimiter
 from handlers import officers
 from handlers.clock import BANGKOK
+from handlers.inbox import attachments, transcripts
 from handlers.inbox import service as inbox
-from handlers.inbox import transcripts
 from handlers.kb import editor as kb_editor
 from handlers.kb.library import Library
 from handlers.kpi.periods import MonthError, normalise_month
@@ -91,6 +91,7 @@ def create_console_blueprint(sessions: sessionmaker[Session], library: Library, 
     _register_conversations(bp, ctx)
     _register_kb(bp, ctx)
     _register_admin(bp, ctx)
+    from bot.console.club_views import register_club
     from bot.console.directory_views import register_directory  # imported here: they import ConsoleContext
     from bot.console.kpi_views import register_kpi
     from bot.console.privacy_views import register_privacy
@@ -100,6 +101,7 @@ def create_console_blueprint(sessions: sessionmaker[Session], library: Library, 
     register_kpi(bp, ctx)
     register_directory(bp, ctx)
     register_privacy(bp, ctx)
+    register_club(bp, ctx)
     return bp
 
 
@@ -115,6 +117,13 @@ def _officer() -> officers.Officer:
 
 def _remote() -> str | None:
     return request.remote_addr
+
+
+def _about(item: inbox.InboxItem) -> str:
+    """What a question is about, for canned replies: a photo's is what the user typed before sending it."""
+    if item.attachment is not None and item.context:
+        return " ".join(item.context)
+    return item.text
 
 
 def _int_arg(name: str) -> int | None:
@@ -160,7 +169,7 @@ def _register_guards(bp: Blueprint, ctx: ConsoleContext) -> None:
     def template_globals() -> dict[str, Any]:
         officer = g.get("officer")
         waiting = inbox.count_open(_db()) if officer is not None else 0
-        return {"csrf_token": csrf_token, "officer": officer, "open_count": waiting}
+        return {"csrf_token": csrf_token, "officer": officer, "open_count": waiting, "kind_th": attachments.KIND_TH}
 
     @bp.app_template_filter("bkk")
     def bkk(value: dt.datetime | None) -> str:
@@ -241,9 +250,10 @@ def _register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
             abort(404)
         lines = transcripts.transcript(db, item.question.user_id, limit=12) if item.question.user_id else []
         return render_template("console/question.html", item=item, lines=lines,
+                               files=attachments.for_lines(db, {line.id for line in lines}),
                                answers=inbox.answers_to(db, question_id),
                                resolution=inbox.resolution_of(db, question_id), quota=quota(),
-                               canned=inbox.canned_replies(ctx.library, item.text), me=_officer())
+                               canned=inbox.canned_replies(ctx.library, _about(item)), me=_officer())
 
     @bp.post("/inbox/<int:question_id>/claim")
     def claim(question_id: int) -> BaseResponse:
@@ -346,7 +356,27 @@ def _register_conversations(bp: Blueprint, ctx: ConsoleContext) -> None:
         user = transcripts.get_user(db, user_id)
         if user is None:
             abort(404)
-        return render_template("console/transcript.html", user=user, lines=transcripts.transcript(db, user_id))
+        lines = transcripts.transcript(db, user_id)
+        return render_template("console/transcript.html", user=user, lines=lines,
+                               files=attachments.for_lines(db, {line.id for line in lines}))
+
+    @bp.get("/attachments/<int:attachment_id>")
+    def attachment(attachment_id: int) -> Response:
+        """A photo or file a user sent, to a signed-in officer only (the guard sends anyone else to log in).
+
+        Its type is the one its magic bytes proved, the browser may not guess another (nosniff), nothing is
+        cached, and anything but an image is a download under a name of our own, never the sender's.
+        """
+        row = attachments.stored(_db(), attachment_id)
+        if row is None:
+            abort(404)
+        disposition = "inline" if row.is_image else "attachment"
+        response = Response(row.data, mimetype=row.content_type or "application/octet-stream")
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{row.download_name}"'
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store, private"
+        return response
 
     @bp.post("/export")
     def export() -> Response:

@@ -17,6 +17,7 @@ from linebot.v3.messaging import (
     ApiException,
     BroadcastRequest,
     Configuration,
+    FlexMessage,
     MessageAction,
     MessagingApi,
     MulticastRequest,
@@ -29,6 +30,7 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging import QuickReply as LineQuickReply
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
+from bot.line.flex import card_message
 from handlers.chat.replies import Message
 from handlers.ports import DeliveryError, Profile, Quota
 
@@ -37,8 +39,14 @@ log = logging.getLogger(__name__)
 TIMEOUT = (3.0, 10.0)  # connect, read seconds for every Messaging API call
 
 
-def to_line_message(message: Message) -> TextMessage:
-    """A handlers.Message as the SDK's TextMessage (handlers.chat.replies already holds it to LINE's limits)."""
+def to_line_message(message: Message) -> TextMessage | FlexMessage:
+    """A handlers.Message as the SDK's message: its card as a Flex message where the card fits LINE's limits,
+    else its text with quick replies (handlers.chat.replies already holds the text to LINE's limits)."""
+    if message.card is not None:
+        flex = card_message(message.card)
+        if flex is not None:
+            return flex
+        log.info("answer card does not fit LINE's limits; sent as text")
     items = []
     for button in message.quick_replies:
         if button.data is not None:

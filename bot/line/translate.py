@@ -84,6 +84,28 @@ def _without_self_mention(message: TextMessageContent) -> tuple[str, bool]:
     return " ".join(text.split()), bool(spans)
 
 
+def _media(meta: EventMeta, message: Any) -> MediaReceived:
+    """A non-text message, keeping what is needed to fetch its content (id, provider, a file's name and size).
+
+    LINE: a message with `contentProvider.type` "line" has its content at the content API (api-data.line.me,
+    GET /v2/bot/message/{messageId}/content); "external" means it sits at the sender's `originalContentUrl`
+    instead (https://developers.line.biz/en/reference/messaging-api/#getting-content and the webhook message
+    objects; line-bot-sdk's ContentProvider model). File messages always have LINE as provider.
+    """
+    message_type = clean(str(getattr(message, "type", "unknown"))[:32])
+    message_id = getattr(message, "id", None)
+    provider = getattr(getattr(message, "content_provider", None), "type", None) or "line"
+    name = getattr(message, "file_name", None)
+    size = getattr(message, "file_size", None)
+    return MediaReceived(
+        meta, message_type,
+        message_id=clean(message_id[:32]) if isinstance(message_id, str) and message_id.isdigit() else None,
+        provider=clean(str(provider)[:16]),
+        file_name=clean(name[:200]) if isinstance(name, str) else None,
+        file_size=size if isinstance(size, int) and size >= 0 else None,
+    )
+
+
 def to_bot_event(raw: Any) -> BotEvent | None:
     """Translate one raw webhook event; unknown or malformed events become OtherEvent, never an error."""
     if not isinstance(raw, dict):
@@ -101,7 +123,7 @@ def to_bot_event(raw: Any) -> BotEvent | None:
                 text, mentioned = _without_self_mention(event.message)
                 return TextReceived(meta, clean(text), mentioned)
             return TextReceived(meta, clean(event.message.text or ""))
-        return MediaReceived(meta, clean(str(getattr(event.message, "type", "unknown"))[:32]))
+        return _media(meta, event.message)
     if isinstance(event, PostbackEvent):
         return PostbackReceived(meta, clean(event.postback.data or ""))
     if isinstance(event, FollowEvent):

@@ -6,6 +6,7 @@ An event left pending by a process that died is taken over by the sweep of any l
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -15,16 +16,19 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.line.translate import to_bot_event
 from handlers.chat.conversation import Conversation
+from handlers.chat.events import BotEvent, FetchedContent, MediaReceived
 from handlers.chat.replies import Message, Outgoing
+from handlers.inbox.attachments import CONTENT_KINDS
 from handlers.inbox.service import retry_due_answers, settle_held_answers
 from handlers.limits import MESSAGES_PER_CALL
-from handlers.models import Interaction
+from handlers.models import Interaction, ProcessedEvent
 from handlers.ports import DeliveryError, Messenger
 from handlers.webhook_queue import (
     QueuedEvent,
@@ -44,13 +48,40 @@ DELAYED_NOTE = "ขออภัยที่ตอบล่าช้าค่ะ 
 RETRY_NAMESPACE = uuid.UUID("7d6f8a52-2a8e-4f3e-9a51-6b1f0c3a9e11")
 
 
+class ContentFetcher(Protocol):
+    """Gets a message's content from LINE's data host (bot.line.content.LineContentFetcher; tests fake it)."""
+
+    def fetch(self, message_id: str) -> FetchedContent:
+        """The bytes, or FetchedContent(None, reason); never raises."""
+
+
+def wants_content(event: BotEvent | None) -> bool:
+    """A photo, file, video or audio someone sent @IAO in their own chat, with its content on LINE.
+
+    Group and room media are the group's own conversation: never fetched nor kept.
+    """
+    return (isinstance(event, MediaReceived) and event.message_type in CONTENT_KINDS and not event.meta.shared
+            and event.message_id is not None)
+
+
+def fetch_content(fetcher: ContentFetcher | None, event: MediaReceived) -> FetchedContent:
+    """Download outside any transaction; an external provider's URL is never fetched (it could point anywhere)."""
+    if event.provider != "line":
+        return FetchedContent(None, "external provider (not fetched)")
+    if fetcher is None or event.message_id is None:
+        return FetchedContent(None, "no content fetcher")
+    return fetcher.fetch(event.message_id)
+
+
 class EventDispatcher:
     """Handles one stored event: claim it, run the conversation, mark it done, then send the reply."""
 
-    def __init__(self, sessions: sessionmaker[Session], conversation: Conversation, messenger: Messenger) -> None:
+    def __init__(self, sessions: sessionmaker[Session], conversation: Conversation, messenger: Messenger,
+                 fetcher: ContentFetcher | None = None) -> None:
         self._sessions = sessions
         self._conversation = conversation
         self._messenger = messenger
+        self._fetcher = fetcher
 
     def handle(self, row_id: int) -> None:
         """Process a queued event exactly once; failures leave it pending for a later attempt."""
@@ -60,13 +91,21 @@ class EventDispatcher:
             with self._sessions() as session:
                 stored = session.get(QueuedEvent, row_id)
                 early = to_bot_event(json.loads(stored.payload)) if stored and stored.status == "pending" else None
+                seen = (early is not None and early.meta.event_id is not None
+                        and session.get(ProcessedEvent, early.meta.event_id) is not None)
             if early is not None:
                 self._conversation.prepare(early)
+            # A photo or file is downloaded here, before the write transaction and with a timeout: a slow LINE
+            # holds no lock, and a failed download is recorded with the message, never loses it.
+            # A redelivery of an event already handled is skipped below: its file is not downloaded again.
+            fetched = fetch_content(self._fetcher, early) if wants_content(early) and not seen else None  # type: ignore[arg-type]
             with self._sessions.begin() as session:
                 row = claim(session, row_id)
                 if row is None:
                     return
                 event = to_bot_event(json.loads(row.payload))
+                if fetched is not None and isinstance(event, MediaReceived):
+                    event = dataclasses.replace(event, fetched=fetched)
                 outgoing = self._conversation.handle(session, event) if event is not None else None
                 finish(session, row)
                 key_seed = row.webhook_event_id or f"row-{row.id}"

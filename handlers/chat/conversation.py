@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.chat import postbacks, prompts
-from handlers.chat.answers import answer_text
+from handlers.chat.answers import ASK_OFFICER, answer_message
 from handlers.chat.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
 from handlers.chat.events import (
     BotEvent,
@@ -28,8 +28,10 @@ from handlers.chat.prompts import officer_request, typed_number
 from handlers.chat.replies import Message, Outgoing, QuickReply, short_label
 from handlers.chat.satisfaction import record_survey_answer, survey_offer, take_survey_comment
 from handlers.clock import bangkok_day, utcnow
+from handlers.club import service as club
 from handlers.directory.models import Mission
 from handlers.directory.service import DirectoryLookup, card_text, choice_label
+from handlers.inbox import attachments
 from handlers.inbox.service import pending_answers_for
 from handlers.kb.library import Library
 from handlers.limits import MESSAGES_PER_CALL
@@ -52,7 +54,6 @@ PRIVATE_CHAT_TH = ("เพื่อความเป็นส่วนตัว
 
 
 
-ASK_OFFICER = "ถามเจ้าหน้าที่"
 TYPE_OFFICER = f"พิมพ์หรือกด \"{ASK_OFFICER}\""
 # Outcomes of a typed question that an officer request right after it refers to.
 QUESTION_OUTCOMES = ("answer", "suggest", "off_topic", "handoff", "empty")
@@ -66,6 +67,7 @@ class Conversation:
     messenger: Messenger
     retention_days: int = 365
     directory: DirectoryLookup = field(default_factory=DirectoryLookup)
+    attachment_max_bytes: int = attachments.DEFAULT_MAX_BYTES
 
     def __post_init__(self) -> None:
         self._decisions: dict[tuple[int, str], Decision] = {}
@@ -214,7 +216,7 @@ class Conversation:
                            answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
                            detail=meta.chat_type)
         if decision.outcome == "answer" and entry is not None:
-            return [self._entry_message(entry, row.id, english=is_english(decision.normalized))]
+            return [self._entry_message(entry, row.id, english=is_english(decision.normalized), shared=True)]
         if decision.outcome == "suggest":
             shown = decision.alternatives[:3]
             lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(shown, 1))
@@ -347,6 +349,9 @@ class Conversation:
         if compact in TIPS_WORDS:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="menu")
             return [self._tips(session, event.meta)]
+        if club.is_register_text(text):  # LINE PC has no register button: the typed form
+            self._log_in(session, user, event.meta, kind="text", text=text, outcome="club-registration")
+            return [club.register(session, user, None, event.meta.occurred_at, via="text").message]
         found = self.directory.read(session, text)
         if found is not None:
             return self._directory_answer(session, user, event.meta, text, *found)
@@ -423,6 +428,8 @@ class Conversation:
             prompts.remember(session, user, "suggest",
                              [postbacks.entry(e.id, question=row.id) for e, _ in decision.alternatives[:3]],
                              meta.occurred_at, row.id)
+        elif decision.outcome == "answer" and messages and messages[0].card is not None:
+            self._remember_answer(session, user, meta, messages[0], row.id)
         elif decision.outcome in QUESTION_OUTCOMES:  # "ถามเจ้าหน้าที่" typed next refers to this question
             prompts.remember(session, user, "question", [], meta.occurred_at, row.id)
         if decision.outcome == "thanks":
@@ -476,32 +483,16 @@ class Conversation:
         )]
 
     def _entry_message(self, entry: Entry, question_id: int, english: bool = False,
-                       also: tuple[Entry, ...] = ()) -> Message:
-        """An answer with its source, and buttons for feedback, related topics and an officer."""
-        buttons: list[QuickReply] = [
-            QuickReply(label="👍 ตรงคำถาม", data=postbacks.feedback("up", question_id, entry.id),
-                       display_text="👍"),
-            QuickReply(label="👎 ไม่ตรง", data=postbacks.feedback("down", question_id, entry.id),
-                       display_text="👎"),
-        ]
-        if entry.answer_en and not english:
-            buttons.append(QuickReply(label="English", data=postbacks.entry(entry.id, lang="en"),
-                                      display_text="English version"))
-        elif entry.answer_en:
-            buttons.append(QuickReply(label="ภาษาไทย", data=postbacks.entry(entry.id, lang="th"),
-                                      display_text="ภาษาไทย"))
-        for other in also:
-            buttons.append(QuickReply(label=short_label(f"หรือ: {other.title_th}"),
-                                      data=postbacks.entry(other.id, question=question_id),
-                                      display_text=other.title_th))
-        for related_id in entry.related[:3]:
-            related = self.kb.get(related_id)
-            if related is not None:
-                buttons.append(QuickReply(label=short_label(related.title_th),
-                                          data=postbacks.entry(related.id), display_text=related.title_th))
-        buttons.append(QuickReply(label=ASK_OFFICER, data=postbacks.officer(question_id),
-                                  display_text=ASK_OFFICER))
-        return Message(answer_text(entry, english), tuple(buttons))
+                       also: tuple[Entry, ...] = (), *, shared: bool = False) -> Message:
+        """The answer card of an entry, with its related topics as the knowledge base in force has them."""
+        related = tuple(found for found in (self.kb.get(r) for r in entry.related[:3]) if found is not None)
+        return answer_message(entry, question_id, related=related, english=english, also=also, shared=shared)
+
+    def _remember_answer(self, session: Session, user: LineUser | None, meta: EventMeta, message: Message,
+                         question_id: int | None) -> None:
+        """After an answer card, a typed number opens that related topic and "ถามเจ้าหน้าที่" hands over."""
+        options = [b.data or "" for b in message.card.related] if message.card else []
+        prompts.remember(session, user, "answer", options, meta.occurred_at, question_id)
 
     def _menu_for(self, session: Session, user: LineUser | None, meta: EventMeta) -> Message:
         """The menu, with its numbered categories remembered so a typed number opens one."""
@@ -590,7 +581,9 @@ class Conversation:
             row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
                                entry_id=entry.id, category=entry.category, answered_by="bot",
                                in_reply_to_id=asked.id if asked and user and asked.user_id == user.id else None)
-            return [self._entry_message(entry, row.id, english=tap.text("lang") == "en")]
+            message = self._entry_message(entry, row.id, english=tap.text("lang") == "en", shared=meta.shared)
+            self._remember_answer(session, user, meta, message, row.in_reply_to_id)
+            return [message]
         if action == "mission":
             mission = session.scalars(select(Mission).where(Mission.key == tap.text("key")[:64])).first()
             if mission is None:
@@ -611,6 +604,9 @@ class Conversation:
             prompts.remember(session, user, "question", [], meta.occurred_at, tap.number("q"))
             return [Message(f"ขออภัยที่คำตอบยังไม่ตรงค่ะ ต้องการให้เจ้าหน้าที่ตอบไหมคะ? {TYPE_OFFICER} ได้เลย",
                             (officer,))]
+        if action == club.ACTION:
+            self._log_in(session, user, meta, kind="postback", text=event.data, outcome="club-registration")
+            return [club.register(session, user, tap.number("s"), meta.occurred_at).message]
         if action == "officer":
             return self._hand_over(session, user, meta, tap.number("q"), event.data)
         if action == "survey":
@@ -660,13 +656,52 @@ class Conversation:
 
     # ----------------------------------------------------------------- media
     def _on_media(self, session: Session, user: LineUser | None, event: MediaReceived) -> list[Message]:
-        """A sticker or file: thank the user and explain that questions must be typed."""
+        """A photo or file goes to an officer with its content; a sticker or location gets a friendly pointer."""
+        if event.message_type in attachments.CONTENT_KINDS:
+            return self._on_attachment(session, user, event)
         self._log_in(session, user, event.meta, kind=event.message_type, outcome="media")
         if event.message_type == "sticker":
             return [Message("😊 หากมีคำถามเรื่องงานที่เกี่ยวกับชาวต่างชาติ พิมพ์มาได้เลยค่ะ")]
         return [Message("ขออภัยค่ะ @IAO อ่านได้เฉพาะข้อความตัวอักษร กรุณาพิมพ์คำถาม "
-                        f"หรือ{TYPE_OFFICER} เพื่อให้เจ้าหน้าที่ดูไฟล์ของท่าน",
+                        f"หรือ{TYPE_OFFICER} เพื่อให้เจ้าหน้าที่ช่วยดูค่ะ",
                         (QuickReply(label=ASK_OFFICER, data=postbacks.officer(), display_text=ASK_OFFICER),))]
+
+    def _on_attachment(self, session: Session, user: LineUser | None, event: MediaReceived) -> list[Message]:
+        """Keep the file the worker fetched (checked and capped) with a hand-off, and say honestly what happens.
+
+        A file that could not be fetched is still handed over, marked, so the officer asks for it again; one
+        refused for its size or type is logged (the officer sees it in the transcript) and the user is told why.
+        """
+        row = self._log_in(session, user, event.meta, kind=event.message_type, outcome="attachment")
+        kept = attachments.record(session, interaction_id=row.id, user_id=user.id if user else None,
+                                  message_type=event.message_type, fetched=event.fetched,
+                                  max_bytes=self.attachment_max_bytes, file_name=event.file_name)
+        prompts.forget(session, user)
+        kind = attachments.KIND_TH.get(event.message_type, "ไฟล์")
+        if kept.status in (attachments.TOO_LARGE, attachments.UNSUPPORTED):
+            row.outcome = "attachment-refused"
+            limit_mb = self.attachment_max_bytes / 1024 / 1024
+            why = (f"มีขนาดเกิน {limit_mb:,.0f} MB" if kept.status == attachments.TOO_LARGE
+                   else f"ไม่ใช่{attachments.ACCEPTED_TH}")
+            return [Message(f"ขออภัยค่ะ {kind}นี้{why} ระบบจึงไม่ได้เก็บไว้และเจ้าหน้าที่จะไม่เห็น{kind}นี้\n"
+                            f"กรุณาส่งเป็น{attachments.ACCEPTED_TH} ขนาดไม่เกิน {limit_mb:,.0f} MB "
+                            f"หรือพิมพ์คำถามแล้ว{TYPE_OFFICER}ค่ะ",
+                            (QuickReply(label=ASK_OFFICER, data=postbacks.officer(),
+                                        display_text=ASK_OFFICER),))]
+        row.handoff = True
+        when = f"{expected_answer_th(event.meta.occurred_at)} ({HOURS_TH})"
+        if kept.status != attachments.STORED:
+            row.outcome = "attachment-failed"
+            return [Message(f"ได้รับข้อความของท่านแล้วค่ะ แต่ระบบดึง{kind}จาก LINE ไม่สำเร็จ "
+                            f"จึงยังไม่มี{kind}นี้ในระบบ 🙏\nเจ้าหน้าที่ได้รับแจ้งแล้ว "
+                            f"กรุณาส่ง{kind}อีกครั้ง หรือพิมพ์รายละเอียดแทนค่ะ {when}")]
+        return [Message(
+            f"ได้รับ{kind}ของท่านแล้วค่ะ 📎 ส่งให้เจ้าหน้าที่สำนักงานการต่างประเทศดูแล้ว\n{when}\n\n"
+            f"• {kind}นี้เปิดดูได้เฉพาะเจ้าหน้าที่ที่เข้าสู่ระบบของ @IAO ไม่มีลิงก์สาธารณะ\n"
+            f"• ระบบเก็บ{kind}ไว้ไม่เกิน {self.retention_days} วันแล้วลบอัตโนมัติ ท่านขอให้ลบก่อนได้ "
+            "โดยแจ้งเจ้าหน้าที่ผ่านช่องทางนี้\n"
+            "• หากเป็นหนังสือเดินทางหรือเอกสารที่มีข้อมูลส่วนบุคคล กรุณาส่งเฉพาะหน้าที่จำเป็นค่ะ\n"
+            "พิมพ์รายละเอียดหรือคำถามเกี่ยวกับไฟล์นี้เพิ่มเติมได้เลยนะคะ")]
 
     # ----------------------------------------------------------------- log
     def _log_in(self, session: Session, user: LineUser | None, meta: EventMeta, *, kind: str,

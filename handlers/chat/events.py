@@ -63,11 +63,28 @@ class Joined:
 
 
 @dataclass(frozen=True)
+class FetchedContent:
+    """What the worker got from LINE's data host for a message, before the event's transaction: bytes or why not.
+
+    `error` is a short reason without personal data ("too-large", "timeout", "HTTP 404", "external provider").
+    """
+
+    data: bytes | None
+    error: str | None = None
+    size: int | None = None  # bytes LINE announced or sent, when known
+
+
+@dataclass(frozen=True)
 class MediaReceived:
     """A non-text message (sticker, image, video, audio, file, location) the bot cannot read."""
 
     meta: EventMeta
     message_type: str
+    message_id: str | None = None  # LINE's message id: the key of its content on the data host
+    provider: str = "line"  # contentProvider.type: "line" (content API) or "external" (the sender's own URL)
+    file_name: str | None = None  # a file message's name, as the sender's device gave it
+    file_size: int | None = None  # a file message's declared size in bytes
+    fetched: FetchedContent | None = None  # filled in by the worker outside the transaction
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from urllib.parse import parse_qs, urlencode
 from handlers.limits import DATA_MAX
 
 Action = Literal["district-group", "set-district", "change-district", "menu", "tips", "category", "entry",
-                 "mission", "feedback", "officer", "survey"]
+                 "mission", "feedback", "officer", "survey", "club-register"]
 ACTIONS: tuple[str, ...] = get_args(Action)
 # The parameters each action may carry: q = the question's log id, lang = "en" or "th", e = an entry id.
 PARAMS: dict[str, tuple[str, ...]] = {
     "district-group": ("group",), "set-district": ("code",), "change-district": (), "menu": (), "tips": (),
     "category": ("id",), "entry": ("id", "q", "lang"), "mission": ("key", "q", "lang"),
-    "feedback": ("v", "q", "e"), "officer": ("q",), "survey": ("score", "skip"),
+    "feedback": ("v", "q", "e"), "officer": ("q",), "survey": ("score", "skip"), "club-register": ("s",),
 }
 # Postbacks that answer from public knowledge: the only ones a group or room may use.
 PUBLIC_ACTIONS: tuple[str, ...] = ("menu", "tips", "category", "entry", "mission", "feedback")
@@ -87,6 +87,10 @@ def survey_score(score: int) -> str:
 
 def survey_skip() -> str:
     return encode("survey", skip=1)
+
+
+def club_register(session_id: int) -> str:
+    return encode("club-register", s=session_id)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ class ChatPrompt(Base):
     __tablename__ = "chat_prompts"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("line_users.id"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # suggest | mission | survey | category
+    kind: Mapped[str] = mapped_column(String(16))  # suggest | mission | survey | category | answer | question
     options: Mapped[str] = mapped_column(Text)  # JSON list of postback data, option 1 first
     question_id: Mapped[int | None] = mapped_column(Integer)  # the question the choice is about, if any
     offered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

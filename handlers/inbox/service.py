@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from handlers.chat.answers import answer_text
 from handlers.chat.replies import Message
 from handlers.clock import bangkok_day, utcnow
+from handlers.inbox.attachments import KIND_TH, Attachment, for_lines
 from handlers.kb.library import Library
 from handlers.limits import MESSAGES_PER_CALL, TEXT_MAX, split, utf16_len
 from handlers.models import Base, BigId, District, Interaction, LineUser, UtcDateTime
@@ -98,6 +99,7 @@ class InboxItem:
     claimed_by: str | None = None  # the username of the officer who took the question
     claimed_by_id: int | None = None
     claimed_at: dt.datetime | None = None
+    attachment: Attachment | None = None  # the photo or file this question is (content loaded only when served)
 
     @property
     def waiting_th(self) -> str:
@@ -129,6 +131,8 @@ def question_text(row: Interaction) -> str:
         return row.text
     if row.outcome == "ask-officer":
         return "(ผู้ใช้กด \"ถามเจ้าหน้าที่\")"
+    if row.kind in KIND_TH:
+        return f"(ผู้ใช้ส่ง{KIND_TH[row.kind]})"
     return f"({row.kind})"
 
 
@@ -210,9 +214,10 @@ def _item(session: Session, row: Interaction, users: dict[int, LineUser], distri
         HandoffAnswer.question_id == row.id, HandoffAnswer.status == "undelivered").limit(1)) is not None
     claim = session.execute(select(HandoffClaim, Officer.username).join(Officer, Officer.id == HandoffClaim.officer_id)
                             .where(HandoffClaim.question_id == row.id)).first()
+    attachment = for_lines(session, [row.id]).get(row.id) if row.kind != "text" else None
     return InboxItem(row, user, district, question_text(row), context, now - row.occurred_at, undelivered,
                      claim[1] if claim else None, claim[0].officer_id if claim else None,
-                     claim[0].claimed_at if claim else None)
+                     claim[0].claimed_at if claim else None, attachment)
 
 
 @dataclass(frozen=True)

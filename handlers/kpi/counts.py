@@ -13,7 +13,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from handlers.chat.satisfaction import month_satisfaction
-from handlers.clock import BANGKOK, bangkok_day
+from handlers.clock import BANGKOK, bangkok_day, utcnow
+from handlers.club.figures import club_month
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import QUOTA_BOUNDARY_TH, fiscal_year_of, month_days, month_utc_bounds, quota_month_bounds
 from handlers.models import NEAREST, District, Interaction, LineUser
@@ -21,8 +22,8 @@ from handlers.tips.models import Broadcast
 
 BROADCAST_TARGET = 6  # «เดือนละไม่น้อยกว่า 6 ครั้ง» (seed 001, component 4)
 DEFAULT_QUOTA_LIMIT = 300  # LINE OA Thailand free plan today; FY2564's form says 1,000: configurable
-# Inbound text that is not a question: district registration, the menu, a survey comment.
-NOT_QUESTIONS = ("registration", "menu", "survey-comment")
+# Inbound text that is not a question: district registration, the menu, a survey comment, English Club sign-up.
+NOT_QUESTIONS = ("registration", "menu", "survey-comment", "club-registration")
 # Every question lands in exactly one of these, decided by the first rule that holds (see `outcome_of`).
 OUTCOMES = ("answered_by_bot", "did_you_mean_chosen", "did_you_mean_not_chosen", "handed_over",
             "answered_by_officer", "off_topic", "other")
@@ -82,6 +83,8 @@ class MonthlyCounts:
     top_entries: list[dict[str, Any]] = field(default_factory=list)
     # What to write next: topics handed over, declined as off-topic or marked 👎, most first.
     topics_to_write: list[dict[str, Any]] = field(default_factory=list)
+    # English Club Friday: the month's sessions, registrations and attendance by district (handlers.club)
+    english_club: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -107,6 +110,7 @@ def compute_month(session: Session, year: int, month: int, *, quota_limit: int |
     _officer_answers(session, counts, in_month, first, last)
     _quota(session, counts, start_utc, end_utc, quota_limit)
     counts.satisfaction = month_satisfaction(session, first, last, start_utc, end_utc).as_dict()
+    counts.english_club = club_month(session, first, last, bangkok_day(utcnow()))
     return counts
 
 

@@ -26,7 +26,9 @@ from handlers.safe_text import safe_row, safe_text
 PERSONAL = {("line_users", "line_user_id"), ("line_users", "display_name"), ("interactions", "text"),
             ("interactions", "user_id"), ("officers", "username"), ("officers", "display_name"),
             ("officers", "password_hash"), ("handoff_answers", "text"), ("satisfaction_surveys", "comment"),
-            ("audit_log", "remote_addr"), ("audit_log", "username"), ("webhook_queue", "payload")}
+            ("audit_log", "remote_addr"), ("audit_log", "username"), ("webhook_queue", "payload"),
+            ("attachments", "data"), ("attachments", "file_name"), ("attachments", "user_id"),
+            ("club_registrations", "user_id")}
 _COMMENT = re.compile(r"^\s+(\w+): Mapped\[.*#\s*(.+)$")
 OPEN_FIELDS = ("month", "fiscal_year_be", "district_code", "district_name_th", "district_name_en",
                "district_group_th", "registered_users", "questions", "active", "source")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from handlers.clock import BANGKOK
+from handlers.club.figures import club_year
 from handlers.kpi.counts import BROADCAST_TARGET, MonthlyCounts, compute_month, current_record
 from handlers.kpi.models import IndicatorResult
 from handlers.kpi.periods import fiscal_year_months
@@ -42,6 +44,11 @@ class YearFigures:
     def districts_registered(self) -> int:
         """District offices registered at the latest month."""
         return self.months[-1].districts_registered if self.months else 0
+
+    @property
+    def english_club(self) -> dict[str, Any]:
+        """English Club Friday over the year: sessions, registrations, attendance, districts reached once."""
+        return club_year(m.english_club for m in self.months)
 
     @property
     def districts_active_any(self) -> int:

@@ -14,6 +14,7 @@ from handlers.kpi.models import IndicatorResult, MonthlyRecord
 from handlers.kpi.periods import month_key, month_utc_bounds
 from handlers.kpi.yearly import DISTRICT_COUNT, YearFigures, interclinic_value
 from handlers.reports import charts
+from handlers.reports import club as club_report
 from handlers.reports.document import Block, Cell, Document, Field, Image, Paragraph, Section, Table
 from handlers.reports.thai import MONTHS_TH_SHORT, date_th, month_year_th, number
 
@@ -221,8 +222,9 @@ def monthly_document(report: MonthlyReport, *, thai_digits: bool = False, suppor
             Section("8. คำถามแยกตามสำนักงานเขต (50 เขต)", [districts]),
             Section("9. แผนภูมิ", [Image(chart_day, f"แผนภูมิที่ 1 จำนวนคำถามรายวัน เดือน{month_th}"),
                                    Image(chart_district, "แผนภูมิที่ 2 จำนวนคำถามแยกตามสำนักงานเขต", 150)]),
-            Section("10. ปัจจัยสนับสนุนการดำเนินงาน", [Field("ปัจจัยสนับสนุน", factors)]),
-            Section("11. อุปสรรคต่อการดำเนินงาน", [Field("อุปสรรค", problems)]),
+            Section(f"10. {club_report.HEADING_TH}", club_report.monthly_blocks(c.english_club)),
+            Section("11. ปัจจัยสนับสนุนการดำเนินงาน", [Field("ปัจจัยสนับสนุน", factors)]),
+            Section("12. อุปสรรคต่อการดำเนินงาน", [Field("อุปสรรค", problems)]),
         ],
         thai_digits=thai_digits,
     )
@@ -310,9 +312,11 @@ def yearly_document(result: IndicatorResult, figures: YearFigures, *, thai_digit
             Section("เกณฑ์การให้คะแนน", [Paragraph(indicator.adjustment_note or ""), criteria,
                                         Paragraph(FLOOR_RULE_TH if scheme.floor_rule else "")]),
             Section("ผลการดำเนินงาน", [outcome, *notes]),
-            Section("คำชี้แจงรายละเอียดการดำเนินงาน", [Paragraph(explanation), monthly]),
+            Section("คำชี้แจงรายละเอียดการดำเนินงาน", [Paragraph(explanation), monthly,
+                                                      *club_report.yearly_blocks(figures.english_club)]),
             Section("ปัจจัยสนับสนุนการดำเนินงาน", [Field("ปัจจัยสนับสนุน", result.supporting_factors_th)]),
-            Section("อุปสรรคต่อการดำเนินงาน", [Field("อุปสรรค", result.obstacles_th)]),
+            Section("อุปสรรคต่อการดำเนินงาน", [Field("อุปสรรค", result.obstacles_th),
+                                               *club_report.yearly_findings(figures.english_club)]),
             Section("หลักฐานอ้างอิง", [evidence]),
         ],
         thai_digits=thai_digits,

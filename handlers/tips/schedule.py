@@ -138,8 +138,13 @@ def create_tip(session: Session, text: str, *, link_url: str | None = None, imag
 
 
 def schedule(session: Session, tips: Sequence[Tip], at: dt.datetime, *, audience: str = "all",
-             targets: Sequence[str] | None = None, occurrence_key: str | None = None) -> Broadcast:
-    """Schedule one send of one to five tips (a bundle costs once per recipient)."""
+             targets: Sequence[str] | None = None, occurrence_key: str | None = None,
+             messages: Sequence[Message] | None = None) -> Broadcast:
+    """Schedule one send of one to five tips (a bundle costs once per recipient).
+
+    `messages` replaces the tips' own messages when a send needs buttons a tip has not (English Club's
+    register postback); it is frozen like any payload.
+    """
     if at.tzinfo is None:
         raise ValueError("the send time needs a time zone, e.g. 2026-12-04T09:00+07:00")
     if not 1 <= len(tips) <= MAX_MESSAGES:
@@ -149,7 +154,7 @@ def schedule(session: Session, tips: Sequence[Tip], at: dt.datetime, *, audience
     if audience == "users" and not targets:
         raise ValueError("audience 'users' needs LINE user ids")
     row = Broadcast(tip_id=tips[0].id, tip_ids=json.dumps([t.id for t in tips]), text=tips[0].text,
-                    payload=_dump([tip_message(t) for t in tips]), scheduled_at=at, status="scheduled",
+                    payload=_dump(messages or [tip_message(t) for t in tips]), scheduled_at=at, status="scheduled",
                     audience=audience, occurrence_key=occurrence_key,
                     targets=json.dumps(list(targets)[:MAX_MULTICAST]) if targets else None)
     session.add(row)

@@ -134,8 +134,25 @@
     return d.getHours().toString().padStart(2, "0") + ":" + d.getMinutes().toString().padStart(2, "0");
   }
 
-  function flexNode(node) {
+  // Flex as LINE draws it: blocks in header, hero, body, footer order, boxes laid out as flexbox rows or
+  // columns, colours only from #RRGGBB(AA) values, every string through textContent.
+  const COLOR = /^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/;
+  const SPACE = { none: "0", xs: "2px", sm: "4px", md: "8px", lg: "12px", xl: "16px", xxl: "20px" };
+  function color(value) { return typeof value === "string" && COLOR.test(value) ? value : null; }
+  function space(value) {
+    if (typeof value !== "string") return null;
+    if (SPACE[value] !== undefined) return SPACE[value];
+    return /^\d{1,3}(\.\d+)?(px|%)$/.test(value) ? value : null;
+  }
+  function styleCommon(node, target) {
+    const margin = space(node.margin);
+    if (margin) target.style.marginTop = margin;
+    if (typeof node.flex === "number" && node.flex >= 0) target.style.flex = String(node.flex) + " 1 0";
+  }
+
+  function flexNode(node, parentLayout) {
     if (!node || typeof node !== "object") return el("span");
+    let out;
     switch (node.type) {
       case "bubble": return flexBubble(node);
       case "carousel": {
@@ -144,39 +161,63 @@
         return c;
       }
       case "box": {
-        const box = el("div", "flex-box " + (node.layout || "vertical"));
-        for (const child of node.contents || []) box.appendChild(flexNode(child));
-        if (node.action) box.addEventListener("click", () => performAction(node.action));
-        return box;
+        const layout = node.layout || "vertical";
+        out = el("div", "flex-box " + layout);
+        const bg = color(node.backgroundColor);
+        if (bg) out.style.backgroundColor = bg;
+        const pad = space(node.paddingAll);
+        if (pad) out.style.padding = pad;
+        const gap = space(node.spacing);
+        if (gap) out.style.gap = gap;
+        if (node.cornerRadius && space(node.cornerRadius)) out.style.borderRadius = space(node.cornerRadius);
+        for (const child of node.contents || []) out.appendChild(flexNode(child, layout));
+        if (node.action) { out.classList.add("tappable"); out.addEventListener("click", () => performAction(node.action)); }
+        break;
       }
       case "text": {
         const sizeClass = /^(xxs|xs|sm)$/.test(node.size || "") ? " small" : /^(lg|xl|xxl|\d+xl)$/.test(node.size || "") ? " large" : "";
-        const t = el("div", "flex-text" + (node.weight === "bold" ? " bold" : "") + sizeClass);
+        out = el("div", "flex-text" + (node.weight === "bold" ? " bold" : "") + sizeClass + (node.wrap ? " wrap" : ""));
         if (Array.isArray(node.contents) && node.contents.length) {
-          t.textContent = node.contents.map((s) => (s && s.text) || "").join("");
+          out.textContent = node.contents.map((s) => (s && s.text) || "").join("");
         } else {
-          t.textContent = node.text || "";
+          out.textContent = node.text || "";
         }
-        if (node.action) { t.style.cursor = "pointer"; t.addEventListener("click", () => performAction(node.action)); }
-        return t;
+        const fg = color(node.color);
+        if (fg) out.style.color = fg;
+        if (node.action) { out.classList.add("tappable"); out.addEventListener("click", () => performAction(node.action)); }
+        break;
       }
-      case "button": return actionButton(node.action, "flex-btn " + (node.style || "link"));
-      case "separator": return el("hr", "flex-sep");
-      case "image": case "video": return el("div", "flex-img", "[" + node.type + "]");
-      case "icon": return el("span", "", "•");
-      case "filler": case "spacer": return el("span");
+      case "button": {
+        out = actionButton(node.action, "flex-btn " + (node.style || "link") + (node.height === "sm" ? " sm" : ""));
+        const c = color(node.color);
+        if (c && (node.style === "primary" || node.style === "secondary")) { out.style.backgroundColor = c; out.style.borderColor = c; }
+        else if (c) out.style.color = c;
+        break;
+      }
+      case "separator": out = el("hr", "flex-sep"); break;
+      case "image": case "video": out = el("div", "flex-img", "[" + node.type + "]"); break;
+      case "icon": out = el("span", "", "•"); break;
+      case "filler": case "spacer": out = el("span", "filler"); break;
       default: return el("span", "placeholder", "[" + node.type + "]");
     }
+    styleCommon(node, out);
+    if (parentLayout === "horizontal" && typeof node.flex !== "number") out.style.flex = "1 1 0";
+    return out;
   }
 
   function flexBubble(bubble) {
     const card = el("div", "flex");
+    const styles = (bubble && bubble.styles) || {};
     for (const part of ["header", "hero", "body", "footer"]) {
       if (!bubble || !bubble[part]) continue;
       const section = el("div", "flex-section " + part);
+      section.dataset.part = part;
+      const bg = color((styles[part] || {}).backgroundColor) || color(bubble[part].backgroundColor);
+      if (bg) section.style.backgroundColor = bg;
       section.appendChild(flexNode(bubble[part]));
       card.appendChild(section);
     }
+    if (bubble && bubble.action) { card.classList.add("tappable"); card.addEventListener("click", () => performAction(bubble.action)); }
     return card;
   }
 
@@ -207,6 +248,7 @@
       case "flex": {
         const node = flexNode(msg.contents);
         node.title = msg.altText || "";
+        node.dataset.altText = msg.altText || "";
         return node;
       }
       case "template": return templateNode(msg);
@@ -214,11 +256,25 @@
     }
   }
 
+  function mediaNode(entry) {
+    // The chat page's own copy of what the user sent (the bot fetches it through the authorised content API).
+    const box = el("div", "bubble media");
+    const id = entry.message && entry.message.id;
+    if (entry.kind === "image" && id) {
+      const img = el("img", "thumb");
+      img.src = "/_sim/content/" + encodeURIComponent(id);
+      img.alt = "[image]";
+      box.appendChild(img);
+    } else {
+      box.textContent = "📎 " + ((entry.message && entry.message.fileName) || "[" + entry.kind + "]");
+    }
+    return box;
+  }
+
   function userEntryText(entry) {
     switch (entry.kind) {
       case "text": return entry.message && entry.message.text;
       case "sticker": return "[sticker]";
-      case "image": return "[image]";
       case "postback": return entry.displayText || null;
       default: return null;
     }
@@ -226,7 +282,9 @@
 
   function render(entry) {
     const at = clock(entry.at);
-    if (entry.via === "user") {
+    if (entry.via === "user" && ["image", "video", "audio", "file"].includes(entry.kind)) {
+      row("user", mediaNode(entry), at);
+    } else if (entry.via === "user") {
       const text = userEntryText(entry);
       if (text !== null && text !== undefined) row("user", el("div", "bubble", text), at);
       else if (entry.kind === "postback") row("system", el("div", "bubble", "postback: " + entry.data));
@@ -347,6 +405,24 @@
       await loadUsers();
       selectUser(u.userId);
     } catch (e) { setStatus("create failed: " + e.message); }
+  });
+  $("file-input").addEventListener("change", () => {
+    const file = $("file-input").files[0];
+    $("file-input").value = "";
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      const data = String(reader.result || "");
+      const content = data.slice(data.indexOf(",") + 1); // base64 after "data:<type>;base64,"
+      const kind = /^image\//.test(file.type) ? "image" : /^video\//.test(file.type) ? "video"
+        : /^audio\//.test(file.type) ? "audio" : "file";
+      const payload = { type: kind, content: content, contentType: file.type || "application/octet-stream" };
+      if (kind === "file") payload.fileName = file.name;
+      quick.replaceChildren();
+      send(payload);
+    };
+    reader.onerror = () => setStatus("could not read the file");
+    reader.readAsDataURL(file);
   });
   $("composer").addEventListener("submit", (ev) => {
     ev.preventDefault();

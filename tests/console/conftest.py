@@ -16,7 +16,7 @@ from app import create_app
 from handlers.models import Interaction
 from handlers.officers import create_officer
 from tests.conftest import SMALL_KB, Line, make_settings
-from tests.fakes import FakeMessenger, postback_event, text_event
+from tests.fakes import FakeFetcher, FakeMessenger, postback_event, text_event
 
 PASSWORD = "correct horse battery"
 ASKER = "U" + "c" * 32
@@ -32,9 +32,10 @@ def kb_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(database_url: str, messenger: FakeMessenger, kb_dir: Path) -> Iterator[Flask]:
+def app(database_url: str, messenger: FakeMessenger, kb_dir: Path, fetcher: FakeFetcher) -> Iterator[Flask]:
     """The app on a fresh database with the writable knowledge base."""
-    application = create_app(make_settings(database_url, knowledge_dir=kb_dir), messenger=messenger)
+    application = create_app(make_settings(database_url, knowledge_dir=kb_dir), messenger=messenger,
+                             fetcher=fetcher)
     yield application
     application.extensions["iao_worker"].stop()
     application.extensions["iao"].engine.dispose()

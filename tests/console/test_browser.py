@@ -152,3 +152,77 @@ def test_officer_claims_inserts_a_canned_reply_edits_and_sends_it(stack: Stack, 
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "ส่งคำตอบถึงผู้ใช้แล้ว"))
     delivered = [t for t in sim.texts(user) if "(แก้ไขโดยเจ้าหน้าที่)" in t]
     assert len(delivered) == 1 and canned.split("\n")[0] in delivered[0]
+
+
+def test_the_inbox_shows_a_users_photo_to_a_signed_in_officer_and_refuses_a_stranger(stack: Stack,
+                                                                                      browser: object) -> None:
+    import requests
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.images import png
+
+    photo = png(12, 7, (20, 160, 90))
+    driver: WebDriver = browser  # type: ignore[assignment]
+    wait = WebDriverWait(driver, 20)
+    _create_officer(stack)
+    sim = SimClient(stack.sim_url)
+    user = sim.add_user("เจ้าหน้าที่เขตบางรัก", follow=True)["userId"]
+    assert sim.send_image(user, photo, "image/png")["status"] == 200  # a signed webhook, the bot downloads it
+    assert wait_for_texts(sim, user, 1) and "ได้รับรูปภาพ" in sim.texts(user)[0]
+
+    driver.get(f"{stack.bot_url}/console/login")
+    wait.until(ec.presence_of_element_located((By.ID, "login-button")))
+    driver.find_element(By.ID, "username").send_keys("e2e.officer")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login-button").click()
+    image = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "img.attachment-image")))
+    # the browser really fetched and decoded it through the signed-in route (a refused request has no pixels)
+    wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 12)
+    assert driver.execute_script("return arguments[0].naturalHeight", image) == 7
+    assert "(ผู้ใช้ส่งรูปภาพ)" in driver.page_source
+    src = image.get_attribute("src") or ""
+    assert src.startswith(f"{stack.bot_url}/console/attachments/")
+
+    stranger = requests.get(src, allow_redirects=False, timeout=10)  # no session cookie
+    assert stranger.status_code == 302 and "/console/login" in stranger.headers["Location"]
+    assert photo not in stranger.content
+    driver.delete_all_cookies()
+    driver.get(src)
+    wait.until(ec.presence_of_element_located((By.ID, "login-button")))  # signed out: the login page, no image
+
+
+def test_a_person_sends_a_photo_from_the_chat_page_and_an_officer_gets_it(stack: Stack, browser: object,
+                                                                         tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.images import png
+
+    photo = tmp_path / "passport-page.png"
+    photo.write_bytes(png(9, 6, (200, 180, 20)))
+    driver: WebDriver = browser  # type: ignore[assignment]
+    wait = WebDriverWait(driver, 20)
+    driver.get(f"{stack.sim_url}/")
+    wait.until(ec.presence_of_element_located((By.ID, "new-name"))).send_keys("เจ้าหน้าที่เขตบางรัก")
+    driver.find_element(By.CSS_SELECTOR, "#new-user button[type=submit]").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "user-select"), "เจ้าหน้าที่เขตบางรัก"))
+    driver.find_element(By.ID, "follow-btn").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "chat"), "สำนักงานเขตใด"))  # the welcome arrived
+    driver.find_element(By.ID, "file-input").send_keys(str(photo))  # what the 📎 button's file picker does
+    wait.until(ec.text_to_be_present_in_element((By.ID, "chat"), "ได้รับรูปภาพของท่านแล้ว"))
+    thumb = driver.find_element(By.CSS_SELECTOR, "#chat img.thumb")
+    wait.until(lambda d: d.execute_script("return arguments[0].naturalWidth", thumb) == 9)
+
+    _create_officer(stack)
+    driver.get(f"{stack.bot_url}/console/login")
+    wait.until(ec.presence_of_element_located((By.ID, "login-button")))
+    driver.find_element(By.ID, "username").send_keys("e2e.officer")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login-button").click()
+    image = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "img.attachment-image")))
+    wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 9)

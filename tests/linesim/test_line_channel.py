@@ -10,7 +10,7 @@ from flask import Flask
 
 from app import create_app
 from bot.line.messenger import LineMessenger
-from linesim.client import SimClient
+from linesim.client import SimClient, readable_text
 from tests.conftest import make_settings
 from tests.linesim.conftest import TOKEN, Server, serve
 
@@ -31,13 +31,14 @@ def bot_app(database_url: str, servers: tuple[Server, Server, object],
 
 
 def texts_after(sim: SimClient, chat: str, seen: int, *, wait: float = 20.0) -> list[str]:
-    """The texts the bot delivered to a chat after the first `seen` deliveries (waits for at least one)."""
+    """What the user reads of the messages delivered to a chat after the first `seen` deliveries (a text's
+    text, a card's texts and labels; waits for at least one delivery)."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         deliveries = sim.messages(chat)
         if len(deliveries) > seen:
             time.sleep(0.2)  # let a multi-message reply land whole
-            return [m.get("text", "") for d in sim.messages(chat)[seen:] for m in d["messages"]]
+            return [readable_text(m) for d in sim.messages(chat)[seen:] for m in d["messages"]]
         time.sleep(0.05)
     return []
 
