@@ -79,7 +79,7 @@ def reminder_message(row: ClubSession) -> Message:
 
 
 def register_data(session_id: int) -> str:
-    """The register button's postback data (urlencoded like every postback of the bot)."""
+    """The register button's postback data (built like every postback of the bot, in handlers/chat/postbacks)."""
     return postbacks.club_register(session_id)
 
 
