@@ -381,10 +381,20 @@ def _month_ended_before(month: str, cutoff: dt.datetime) -> bool:
 
 
 def purge_expired_text(sessions: sessionmaker[Session], days: int = DEFAULT_RETENTION_DAYS,
-                       now: dt.datetime | None = None) -> PurgeReport:
-    """The daily retention job: blank expired text in its own transaction; safe to run again."""
+                       now: dt.datetime | None = None, *, dry_run: bool = False,
+                       actor: str = "scheduler") -> PurgeReport:
+    """Blank expired text in one transaction and audit it: the daily job and `privacy purge` alike.
+
+    Safe to run again; a dry run only counts and is not audited. ValueError for a bad number of days.
+    """
     with sessions.begin() as session:
-        report = purge_text(session, days, now or utcnow())
+        report = purge_text(session, days, now or utcnow(), dry_run=dry_run)
+        if not dry_run:
+            audit(session, None, "privacy-purge", target=f"before:{report.cutoff}"[:200], username=actor,
+                  detail=f"days={days}; interactions={report.interactions}; "
+                         f"survey_comments={report.survey_comments}; officer_answers={report.officer_answers}; "
+                         f"monthly_records={report.monthly_records}; queued_events={report.queued_events}; "
+                         f"attachments={report.attachments}")
     if any(v for k, v in report.as_dict().items() if k not in ("cutoff", "days", "dry_run")):
         log.info("retention (%d days, before %s): blanked %d message(s), %d survey comment(s), "
                  "%d officer answer(s), comments of %d closed month(s), %d queued event(s), deleted %d file(s)",
