@@ -18,7 +18,7 @@ from handlers.club.figures import club_month
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import QUOTA_BOUNDARY_TH, fiscal_year_of, month_days, month_utc_bounds, quota_month_bounds
 from handlers.models import NEAREST, District, Interaction, LineUser
-from handlers.tips.models import Broadcast
+from handlers.tips.models import SEND_DETAIL_PREFIX, Broadcast
 
 BROADCAST_TARGET = 6  # «เดือนละไม่น้อยกว่า 6 ครั้ง» (seed 001, component 4)
 DEFAULT_QUOTA_LIMIT = 300  # LINE OA Thailand free plan today; FY2564's form says 1,000: configurable
@@ -376,7 +376,9 @@ def _quota(session: Session, counts: MonthlyCounts, start_utc: dt.datetime, end_
                           Interaction.bkk_day.between(bangkok_day(q_start), bangkok_day(q_end)))  # day: indexed
     counts.messages_consumed_push = session.scalar(select(func.count()).select_from(Interaction).where(
         in_quota_month, Interaction.direction == "out", Interaction.kind == "push",
-        or_(Interaction.delivery.is_(None), Interaction.delivery == "sent"))) or 0
+        or_(Interaction.delivery.is_(None), Interaction.delivery == "sent"),
+        # a tip sent by push is already counted with the tips' sends above (its log line names the send)
+        or_(Interaction.detail.is_(None), Interaction.detail.not_like(f"{SEND_DETAIL_PREFIX}%")))) or 0
     counts.messages_consumed = counts.messages_consumed_broadcast + counts.messages_consumed_push
     counts.quota_limit = int(quota_limit or DEFAULT_QUOTA_LIMIT)
     counts.quota_used_pct = round(100 * counts.messages_consumed / counts.quota_limit, 1) if counts.quota_limit else 0

@@ -18,6 +18,7 @@ PUBLIC_STATUS = {"sending": "scheduled"}  # in flight: still "scheduled" to anyo
 AUDIENCES = ("all", "districts", "users")
 MAX_MESSAGES = 5  # LINE: up to 5 message objects per send, counted once per recipient
 MAX_MULTICAST = 500
+SEND_DETAIL_PREFIX = "broadcast #"  # how a tip's send is named in the interaction log (KPI tells them apart)
 DEFAULT_RESERVE = 20  # messages kept back for officers' pushes (Settings: BROADCAST_QUOTA_RESERVE)
 
 

@@ -25,7 +25,15 @@ from handlers.chat.replies import Message
 from handlers.clock import bangkok_day, utcnow
 from handlers.models import Interaction, LineUser
 from handlers.ports import QUOTA_EXHAUSTED_TH, DeliveryError, Messenger, Quota
-from handlers.tips.models import DEFAULT_RESERVE, MAX_MULTICAST, Broadcast, Notice, SchedulerLease, SendAttempt
+from handlers.tips.models import (
+    DEFAULT_RESERVE,
+    MAX_MULTICAST,
+    SEND_DETAIL_PREFIX,
+    Broadcast,
+    Notice,
+    SchedulerLease,
+    SendAttempt,
+)
 from handlers.tips.schedule import bangkok_iso, load_messages, materialize, reach_of, representatives
 from handlers.transactions import changed_rows
 
@@ -341,7 +349,7 @@ def _log_interaction(session: Session, row: Broadcast, method: str, targets: lis
         occurred_at=moment, bkk_day=bangkok_day(moment), user_id=user.id if user else None,
         district_id=user.district_id if user else None, direction="out", kind=method, text=text,
         answered_by=None, delivery="sent", handoff=False,
-        detail=f"broadcast #{row.id}: {row.estimated_cost} recipient(s), retry key {row.retry_key}"[:500]))
+        detail=f"{SEND_DETAIL_PREFIX}{row.id}: {row.estimated_cost} recipient(s), retry key {row.retry_key}"[:500]))
 
 
 # ----------------------------------------------------------------------------------------------- lease

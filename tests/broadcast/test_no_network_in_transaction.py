@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import pytest
 from sqlalchemy import Engine, event, select
 
 from handlers.chat.replies import Message
@@ -96,3 +97,26 @@ def test_closing_a_month_asks_line_outside_a_transaction(db: Db) -> None:
     line = WatchfulLine(OpenTransactions(db.engine), quota_limit=500)
     closed = close_kpi_month(db.sessions, line, 2026, 11, via="cli", quota_setting=None, wait_seconds=0)
     assert closed.counts.quota_limit == 500 and line.calls == [("quota", 0)]
+
+
+def test_a_tip_sent_by_push_counts_once_in_the_months_quota_use(db: Db) -> None:
+    from handlers.clock import BANGKOK
+    from handlers.kpi import compute_month
+    from handlers.kpi.periods import quota_month_bounds
+
+    line = WatchfulLine(OpenTransactions(db.engine), quota_limit=300, followers=0)
+    with db.sessions.begin() as session:
+        district = session.scalars(select(District.id).order_by(District.id)).first()
+        session.add(LineUser(line_user_id="U" + "b" * 32, district_id=district, is_follower=True,
+                             district_registered_at=utcnow() - dt.timedelta(days=1)))
+        schedule(session, [create_tip(session, "เกร็ดถึงตัวแทนเขต")], utcnow() - dt.timedelta(minutes=1),
+                 audience="districts")
+    assert len(send_due(db.sessions, line, policy=SendPolicy(backoff=0.01)).sent) == 1
+    today = utcnow().astimezone(BANGKOK)
+    with db.sessions() as session:
+        counts = compute_month(session, today.year, today.month)
+    start, end = quota_month_bounds(today.year, today.month)
+    if not start <= utcnow() < end:  # 22:00-24:00 on the last day: the send is in next month's quota
+        pytest.skip("the send fell in the next quota month")
+    assert (counts.messages_consumed_broadcast, counts.messages_consumed_push) == (1, 0)
+    assert counts.messages_consumed == 1
