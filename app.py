@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,12 @@ from handlers.chat.conversation import Conversation
 from handlers.db import make_engine, make_session_factory, upgrade_schema
 from handlers.inbox.attachments import DEFAULT_MAX_BYTES
 from handlers.kb.library import Library
-from handlers.ports import Messenger
+from handlers.notify.compose import sender_parts
+from handlers.notify.service import NoticeConfig
+from handlers.notify.smtp import SECURITY as SMTP_SECURITY
+from handlers.notify.smtp import SmtpConfig, SmtpMailer
+from handlers.officers import AccountError, check_email
+from handlers.ports import Mailer, Messenger
 from handlers.reports import fonts
 from scheduler.runner import run_clock
 
@@ -70,6 +76,9 @@ class Settings:
     line_monthly_quota: int | None = None  # LINE_MONTHLY_QUOTA: the plan's monthly messages (None: ask LINE)
     broadcast_quota_reserve: int = 20  # BROADCAST_QUOTA_RESERVE: messages tips leave for officers' pushes
     thai_font_dir: Path | None = None  # IAO_THAI_FONT_DIR: where Laksaman.ttf and Laksaman-Bold.ttf are
+    smtp: SmtpConfig | None = None  # SMTP_*: hand-off notices by e-mail; None (SMTP_HOST unset) turns them off
+    mail_from: str = ""  # MAIL_FROM: the notices' sender
+    console_base_url: str = ""  # CONSOLE_BASE_URL: the console's public address, for links in the notices
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -123,6 +132,7 @@ class Settings:
         semantic_flag = env.get("IAO_SEMANTIC", "auto").strip().lower()
         if semantic_flag not in ("auto", "on", "off", "1", "0"):
             raise ConfigError(f"IAO_SEMANTIC must be auto, on or off, not {semantic_flag!r}")
+        smtp, mail_from, console_url = _mail_settings(env)
         return cls(
             line_channel_secret=values["LINE_CHANNEL_SECRET"],
             line_channel_access_token=values["LINE_CHANNEL_ACCESS_TOKEN"],
@@ -143,7 +153,60 @@ class Settings:
             line_monthly_quota=quota,
             broadcast_quota_reserve=20 if reserve is None else reserve,
             thai_font_dir=Path(font_dir) if font_dir else None,
+            smtp=smtp,
+            mail_from=mail_from,
+            console_base_url=console_url,
         )
+
+    @property
+    def notices(self) -> NoticeConfig | None:
+        """The hand-off notices' settings, or None when they are off (SMTP_HOST unset)."""
+        if self.smtp is None:
+            return None
+        return NoticeConfig(mail_from=self.mail_from, console_url=self.console_base_url)
+
+
+def _mail_settings(env: Mapping[str, str]) -> tuple[SmtpConfig | None, str, str]:
+    """SMTP_*, MAIL_FROM and CONSOLE_BASE_URL; with SMTP_HOST set the other two are required."""
+    host = env.get("SMTP_HOST", "").strip()
+    console_url = env.get("CONSOLE_BASE_URL", "").strip().rstrip("/")
+    if console_url and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", console_url):
+        raise ConfigError("CONSOLE_BASE_URL must be the console's public address, e.g. https://iao.example.go.th")
+    if not host:
+        return None, "", console_url
+    security = env.get("SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {security!r}")
+    default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
+    try:
+        port = int(env.get("SMTP_PORT", "").strip() or default_port)
+        if not 1 <= port <= 65535:
+            raise ValueError
+    except ValueError:
+        raise ConfigError("SMTP_PORT must be a port number (1 to 65535)") from None
+    try:
+        timeout = float(env.get("SMTP_TIMEOUT", "").strip() or 20)
+        if not 1 <= timeout <= 120:
+            raise ValueError
+    except ValueError:
+        raise ConfigError("SMTP_TIMEOUT must be a number of seconds from 1 to 120") from None
+    username = env.get("SMTP_USERNAME", "").strip() or None
+    password = env.get("SMTP_PASSWORD", "")
+    if username and not password:
+        raise ConfigError("missing setting SMTP_PASSWORD (SMTP_USERNAME is set)")
+    mail_from = env.get("MAIL_FROM", "").strip()
+    if not mail_from:
+        raise ConfigError("missing setting MAIL_FROM (SMTP_HOST is set: the notices need a sender)")
+    try:
+        address = check_email(sender_parts(mail_from)[1])
+    except AccountError:
+        address = None
+    if not address or "\n" in mail_from or "\r" in mail_from:
+        raise ConfigError("MAIL_FROM must be an e-mail address, e.g. \"@IAO <iao-noreply@bangkok.go.th>\"")
+    if not console_url:
+        raise ConfigError("missing setting CONSOLE_BASE_URL (SMTP_HOST is set: the notices link to the console)")
+    return (SmtpConfig(host=host, port=port, security=security, username=username, password=password or None,
+                       timeout=timeout), mail_from, console_url)
 
 
 def _whole(env: Mapping[str, str], name: str, default: int | None, low: int, high: int) -> int | None:
@@ -170,10 +233,11 @@ class Services:
     library: Library
     messenger: Messenger
     conversation: Conversation
+    mailer: Mailer | None = None  # hand-off notices by e-mail; None when SMTP_HOST is unset
 
 
 def create_app(settings: Settings | None = None, *, messenger: Messenger | None = None,
-               fetcher: ContentFetcher | None = None) -> Flask:
+               fetcher: ContentFetcher | None = None, mailer: Mailer | None = None) -> Flask:
     """Build the @IAO web app; every collaborator is made here and passed down explicitly."""
     # Under the `flask` command line LINE credentials are optional (kb validate, ask, init-db) and the
     # knowledge base loads on first use; a web server started without them stops here, naming the setting.
@@ -216,7 +280,9 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.environment == "production",
     )
-    app.extensions["iao"] = Services(settings, sessions, engine, library, messenger, conversation)
+    if mailer is None and settings.smtp is not None:
+        mailer = SmtpMailer(settings.smtp)
+    app.extensions["iao"] = Services(settings, sessions, engine, library, messenger, conversation, mailer)
     worker = QueueWorker(sessions, EventDispatcher(sessions, conversation, messenger, fetcher))
     app.extensions["iao_worker"] = worker
     app.register_blueprint(create_webhook_blueprint(settings.line_channel_secret, worker.accept))
@@ -239,5 +305,5 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     register_broadcast_commands(app, run_clock)
     register_richmenu_commands(app, lambda: RichMenuDeployer(settings.line_channel_access_token,
                                                              settings.line_api_base_url, settings.line_api_data_url))
-    register_console(app, sessions, library, messenger, settings.secret_key)
+    register_console(app, sessions, library, messenger, settings.secret_key, notices=settings.notices)
     return app

@@ -10,8 +10,9 @@ import hmac
 import re
 import secrets
 from pathlib import Path
+from types import EllipsisType
 
-from sqlalchemy import ForeignKey, Index, Integer, String, func, or_, select, update
+from sqlalchemy import ForeignKey, Index, Integer, String, false, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from handlers.clock import utcnow
@@ -22,6 +23,11 @@ MAX_FAILURES = 5  # consecutive wrong passwords before the account locks
 LOCK_FOR = dt.timedelta(minutes=15)
 MIN_PASSWORD = 12
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+# An address an SMTP server takes: one local part and a dotted domain, no spaces, quotes or controls
+# (so it can never carry a second header or recipient).
+EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+EMAIL_MAX = 254
 
 # scrypt at n=2**15, r=8: ~32 MiB and a few tens of milliseconds per guess (OWASP's minimum is n=2**17 at r=8,
 # p=1 or the equivalent 2**15 with more memory; these are stored per hash, so they can be raised later).
@@ -46,6 +52,9 @@ class Officer(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Hand-off notices (handlers/notify): sent to active officers on duty who have an address.
+    email: Mapped[str | None] = mapped_column(String(254))
+    on_duty: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_admin(self) -> bool:
@@ -278,6 +287,51 @@ def update_officer(session: Session, admin: Officer, officer_id: int, *, role: s
     if changes:
         audit(session, admin, "officer-update", target=officer.username, detail=", ".join(changes))
     return officer
+
+
+def check_email(email: str | None) -> str | None:
+    """A usable e-mail address (trimmed, domain lower-cased), None for an empty one; AccountError otherwise."""
+    value = (email or "").strip()
+    if not value:
+        return None
+    if len(value) > EMAIL_MAX or not EMAIL_RE.match(value):
+        raise AccountError("อีเมลไม่ถูกต้อง (เช่น somchai@bangkok.go.th)")
+    local, domain = value.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def set_notice_contact(session: Session, actor: Officer | None, officer_id: int, *,
+                       email: str | None | EllipsisType = ..., on_duty: bool | None = None,
+                       via: str = "console") -> Officer:
+    """Set where and whether an officer is told of hand-offs; an officer on duty needs an address.
+
+    `email` left out keeps the address; an empty one removes it (and takes the officer off duty).
+    """
+    officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise AccountError("ไม่พบบัญชีนี้")
+    changes = []
+    if email is not ...:
+        address = check_email(email)
+        if address != officer.email:
+            officer.email = address
+            changes.append("email " + ("set" if address else "removed"))
+    if on_duty is not None and on_duty != officer.on_duty:
+        officer.on_duty = on_duty
+        changes.append(f"on_duty={on_duty}")
+    if officer.on_duty and not officer.email:
+        raise AccountError("เจ้าหน้าที่เวรต้องมีอีเมลสำหรับรับการแจ้งเตือน")
+    if changes:
+        audit(session, actor, "officer-notice", target=officer.username, detail=f"{', '.join(changes)} ({via})",
+              username=None if actor else via)
+    session.flush()
+    return officer
+
+
+def officers_on_duty(session: Session) -> list[Officer]:
+    """Active officers on duty with an address: the people a hand-off notice goes to."""
+    return list(session.scalars(select(Officer).where(
+        Officer.active.is_(True), Officer.on_duty.is_(True), Officer.email.is_not(None)).order_by(Officer.id)))
 
 
 def count_admins(session: Session) -> int:

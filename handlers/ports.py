@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Protocol
 
 from handlers.chat.replies import Message
@@ -93,3 +94,25 @@ class Messenger(Protocol):
 
     def leave(self, chat_type: str, chat_id: str) -> None:
         """Leave a group or room (chat_type "group" or "room"); raises DeliveryError."""
+
+
+class MailError(Exception):
+    """The mail server did not take a message; `retryable` says whether trying again later may work.
+
+    `maybe_sent` is True when the server had the whole message and then went silent (a timeout or a dropped
+    connection before its answer): it may have been delivered, so sending it again could deliver it twice.
+    """
+
+    def __init__(self, message: str, *, code: int | None = None, retryable: bool = True,
+                 maybe_sent: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+        self.maybe_sent = maybe_sent
+
+
+class Mailer(Protocol):
+    """Sending e-mail (the officers' hand-off notices)."""
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the mail server; raises MailError when it was not accepted."""

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.clock import utcnow
 from handlers.kpi import close_previous_month
-from handlers.ports import Messenger
+from handlers.notify.service import NoticeConfig, send_due_notices
+from handlers.ports import Mailer, Messenger
 from handlers.privacy import purge_expired_text
 from handlers.tips.sending import SendPolicy, SendReport, acquire_lease, send_due
 
@@ -39,6 +40,8 @@ class JobDeps:
     lease_ttl: dt.timedelta = dt.timedelta(minutes=3)
     retention_days: int = 365
     quota_setting: int | None = None  # LINE_MONTHLY_QUOTA (Settings), for closing the month
+    mailer: Mailer | None = None  # hand-off notices; None when SMTP_HOST is unset
+    notices: NoticeConfig | None = None
 
 
 def tips_tick(deps: JobDeps, now: dt.datetime | None = None) -> SendReport | None:
@@ -104,3 +107,12 @@ def run_installed_purge() -> None:
     """The daily job: blank message text older than the retention period (`flask --app app privacy purge`)."""
     _run_leased("privacy", "retention purge",
                 lambda deps: purge_expired_text(deps.sessions, deps.retention_days, utcnow()))
+
+
+def run_installed_notices() -> None:
+    """The minute job: e-mail the officers on duty about questions handed over (`flask --app app notify send-due`)."""
+    deps = _installed
+    if deps is None or deps.mailer is None or deps.notices is None:
+        return  # notices are off (SMTP_HOST unset): nothing to do, every minute
+    mailer, notices = deps.mailer, deps.notices
+    _run_leased("notices", "hand-off notice", lambda d: send_due_notices(d.sessions, mailer, notices))

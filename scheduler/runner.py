@@ -15,7 +15,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.ports import Messenger
+from handlers.notify.service import NoticeConfig
+from handlers.ports import Mailer, Messenger
 from handlers.tips.sending import SendPolicy, release_lease
 from scheduler.jobs import LEASE_NAME, JobDeps, install
 
@@ -29,6 +30,9 @@ KPI_JOB_ID = "kpi-close-previous-month"
 KPI_JOB_FUNC = "scheduler.jobs:run_installed_kpi_close"
 PURGE_JOB_ID = "privacy-purge-expired-text"
 PURGE_JOB_FUNC = "scheduler.jobs:run_installed_purge"
+NOTICE_JOB_ID = "notify-officers-of-handoffs"
+NOTICE_JOB_FUNC = "scheduler.jobs:run_installed_notices"
+NOTICE_INTERVAL = 60  # seconds: a hand-off is mailed within about a minute (bursts are batched per officer)
 DEFAULT_INTERVAL = 60  # seconds between ticks
 DEFAULT_GRACE = 3600  # a tick missed by less than this still runs (once) after downtime
 
@@ -60,6 +64,10 @@ def build_scheduler(engine: Engine, deps: JobDeps, *, interval: int = DEFAULT_IN
     if not job_is_stored(engine, PURGE_JOB_ID):
         scheduler.add_job(PURGE_JOB_FUNC, CronTrigger(hour=3, minute=15, timezone=TIMEZONE), id=PURGE_JOB_ID,
                           name="blank message text past the retention period", replace_existing=True)
+    if not job_is_stored(engine, NOTICE_JOB_ID):
+        scheduler.add_job(NOTICE_JOB_FUNC, IntervalTrigger(seconds=NOTICE_INTERVAL, timezone=TIMEZONE),
+                          id=NOTICE_JOB_ID, name="e-mail officers on duty about handed-over questions",
+                          replace_existing=True, misfire_grace_time=120)
     return scheduler
 
 
@@ -83,8 +91,10 @@ def run_scheduler(engine: Engine, deps: JobDeps, **options: Any) -> None:
 
 def run_clock(engine: Engine, sessions: sessionmaker[Session], messenger: Messenger, policy: SendPolicy, *,
               interval: int = DEFAULT_INTERVAL, misfire_grace_time: int = DEFAULT_GRACE,
-              retention_days: int = 365, quota_setting: int | None = None) -> None:
+              retention_days: int = 365, quota_setting: int | None = None, mailer: Mailer | None = None,
+              notices: NoticeConfig | None = None) -> None:
     """The `run-scheduler` entry point, called with plain collaborators by the composition root's CLI."""
     run_scheduler(engine, JobDeps(sessions=sessions, messenger=messenger, policy=policy,
-                                  retention_days=retention_days, quota_setting=quota_setting),
+                                  retention_days=retention_days, quota_setting=quota_setting, mailer=mailer,
+                                  notices=notices),
                   interval=interval, misfire_grace_time=misfire_grace_time)

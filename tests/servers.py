@@ -76,9 +76,9 @@ class Stack:
 
 @contextlib.contextmanager
 def bot_stack(database_url: str, *, workers: int = 2, quota: int = 300, knowledge_dir: Path | None = None,
-              extra_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
+              extra_env: Mapping[str, str] | None = None, bot_port: int | None = None) -> Iterator[Stack]:
     """linesim and `gunicorn "app:create_app()"` wired together through LINE_API_BASE_URL."""
-    bot_port, sim_port = free_port(), free_port()
+    bot_port, sim_port = bot_port or free_port(), free_port()
     bot_url, sim_url = f"http://127.0.0.1:{bot_port}", f"http://127.0.0.1:{sim_port}"
     sim_cmd = [str(VENV_BIN / "python"), "-m", "linesim", "--host", "127.0.0.1", "--port", str(sim_port),
                "--webhook-url", f"{bot_url}/callback", "--channel-secret", SECRET, "--access-token", TOKEN,
@@ -100,3 +100,13 @@ def bot_stack(database_url: str, *, workers: int = 2, quota: int = 300, knowledg
                "--graceful-timeout", "5", "app:create_app()"]
     with running(sim_cmd, {}, f"{sim_url}/_sim/state"), running(bot_cmd, env, f"{bot_url}/healthz") as bot:
         yield Stack(bot_url, sim_url, database_url, bot.pid)
+
+
+def run_flask(database_url: str, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None,
+              knowledge_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `flask --app app ARGS` against a stack's database, as an operator would."""
+    full_env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "e2e-secret-key", "IAO_ENV": "production",
+                "PYTHAINLP_OFFLINE": "1", "LOG_LEVEL": "WARNING",
+                **({"KNOWLEDGE_DIR": str(knowledge_dir)} if knowledge_dir else {}), **(env or {})}
+    return subprocess.run([str(VENV_BIN / "flask"), "--app", "app", *args], input=stdin, text=True,
+                          capture_output=True, cwd=ROOT, env=full_env, timeout=180)

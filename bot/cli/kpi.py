@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from bot.cli import services
+from bot.cli.activities import activity_group
 from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import current_record, history, parse_month
 from handlers.kpi.close import MonthBusy, close_kpi_month
@@ -163,12 +164,16 @@ def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, 
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--thai-digits", is_flag=True)
 @click.option("--no-exports", is_flag=True, help="Do not write the evidence files next to the report.")
-def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_exports: bool) -> None:
-    """The seed-001 result form for InterClinic, with evidence exports (monthly reports, survey, chat log)."""
+@click.option("--arabic-digits", is_flag=True, help="Arabic digits even where the year's forms use Thai digits.")
+def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_exports: bool,
+                   arabic_digits: bool) -> None:
+    """The year's forms: FY2567-style summary and indicator forms scored from activities, else seed 001's
+    InterClinic result form with evidence exports (monthly reports, survey, chat log)."""
     titles, categories = _titles()
     try:
         with services().sessions.begin() as session:
-            pack = build_yearly(session, be_year, fmt, output, now=utcnow(), thai_digits=thai_digits,
+            pack = build_yearly(session, be_year, fmt, output, now=utcnow(),
+                                thai_digits=False if arabic_digits else (thai_digits or None),
                                 exports=not no_exports, titles=titles, category_titles=categories)
     except FontMissing as exc:
         click.echo(f"error: {exc}", err=True)
@@ -188,6 +193,7 @@ def _write(doc, fmt: str, output: Path) -> None:  # type: ignore[no-untyped-def]
 
 def register_kpi_commands(app: Flask) -> None:
     """Attach the kpi and report command groups."""
+    kpi_group.add_command(activity_group)  # kpi activity kinds/add/list/delete/score (bot/cli/activities.py)
     app.cli.add_command(kpi_group)
     app.cli.add_command(report_group)
 

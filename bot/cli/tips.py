@@ -259,7 +259,8 @@ def make_run_scheduler_command(run_clock: Clock) -> click.Command:
         run_clock(services.engine, services.sessions, services.messenger, _policy(reserve),
                   retention_days=services.settings.retention_days,
                   quota_setting=services.settings.line_monthly_quota,
-                  interval=interval, misfire_grace_time=grace)
+                  interval=interval, misfire_grace_time=grace,
+                  mailer=services.mailer, notices=services.settings.notices)
 
     return run_scheduler_command
 

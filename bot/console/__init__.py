@@ -40,12 +40,15 @@ from bot.console.security import (
 )
 from bot.ratelimit import RateLimiter
 from handlers import officers
+from handlers.chat.office_hours import is_open
 from handlers.clock import BANGKOK
 from handlers.inbox import attachments, transcripts
 from handlers.inbox import service as inbox
 from handlers.kb import editor as kb_editor
 from handlers.kb.library import Library
 from handlers.kpi.periods import MonthError, normalise_month
+from handlers.notify import service as notify
+from handlers.notify.service import NoticeConfig
 from handlers.ports import Messenger
 from knowledge.base import STATUSES, default_entries_dir
 
@@ -66,6 +69,7 @@ class ConsoleContext:
     knowledge_dir: Path
     seeds_dir: Path | None
     quota_left: Callable[[], object] | None
+    notices: NoticeConfig | None = None  # hand-off notices by e-mail; None when SMTP_HOST is unset
 
 
 def _default_quota(messenger: Messenger) -> Callable[[], object] | None:
@@ -76,13 +80,13 @@ def _default_quota(messenger: Messenger) -> Callable[[], object] | None:
 
 def create_console_blueprint(sessions: sessionmaker[Session], library: Library, messenger: Messenger,
                              secret_key: str, *, quota_left: Callable[[], object] | None = None,
-                             seeds_dir: Path | None = None) -> Blueprint:
+                             seeds_dir: Path | None = None, notices: NoticeConfig | None = None) -> Blueprint:
     """The /console blueprint; `quota_left` tells this month's remaining push quota (None = unknown)."""
     knowledge_dir = (library.directory or default_entries_dir()).resolve()
     if seeds_dir is None and (ROOT.parent / "shared" / "seeds").is_dir():
         seeds_dir = ROOT.parent / "shared" / "seeds"
     ctx = ConsoleContext(sessions, library, messenger, secret_key, knowledge_dir, seeds_dir,
-                         quota_left if quota_left is not None else _default_quota(messenger))
+                         quota_left if quota_left is not None else _default_quota(messenger), notices)
     bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                    static_folder="static", static_url_path="/static")
     _register_guards(bp, ctx)
@@ -91,6 +95,7 @@ def create_console_blueprint(sessions: sessionmaker[Session], library: Library, 
     _register_conversations(bp, ctx)
     _register_kb(bp, ctx)
     _register_admin(bp, ctx)
+    from bot.console.activity_views import register_activities
     from bot.console.club_views import register_club
     from bot.console.directory_views import register_directory  # imported here: they import ConsoleContext
     from bot.console.kpi_views import register_kpi
@@ -99,6 +104,7 @@ def create_console_blueprint(sessions: sessionmaker[Session], library: Library, 
 
     register_tips(bp, ctx)
     register_kpi(bp, ctx)
+    register_activities(bp, ctx)
     register_directory(bp, ctx)
     register_privacy(bp, ctx)
     register_club(bp, ctx)
@@ -236,11 +242,33 @@ def _register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
         quota_cache["q"] = (time.monotonic(), value)
         return value
 
+    def _notice_context(db: Session, question_ids: list[int]) -> dict[str, Any]:
+        """Who was told about these questions, and whether notices are on at all (the page says so)."""
+        return {"told": notify.told_about(db, question_ids), "notices_on": ctx.notices is not None,
+                "on_duty": notify.on_duty_count(db), "office_open": is_open(dt.datetime.now(dt.UTC))}
+
     @bp.get("/inbox")
     def inbox_view() -> str:
         db = _db()
-        return render_template("console/inbox.html", items=inbox.open_items(db), recent=inbox.recent_answers(db),
-                               quota=quota())
+        items = inbox.open_items(db)
+        return render_template("console/inbox.html", items=items, recent=inbox.recent_answers(db),
+                               quota=quota(), inbox_page=True, **_notice_context(db, [i.question.id for i in items]))
+
+    @bp.post("/me/duty")
+    def my_duty() -> BaseResponse:
+        """An officer goes on or off duty themself (the address stays an admin's to set)."""
+        db = _db()
+        try:
+            officers.set_notice_contact(db, _officer(), _officer().id, on_duty=request.form.get("on_duty") == "1",
+                                        via="console self")
+        except officers.AccountError as error:
+            db.rollback()
+            flash(str(error), "error")
+        else:
+            db.commit()
+            flash("ท่านอยู่เวรแล้ว จะได้รับอีเมลเมื่อมีคำถามส่งต่อ" if _officer().on_duty
+                  else "ออกจากเวรแล้ว จะไม่ได้รับอีเมลแจ้งเตือน", "ok")
+        return redirect(url_for("console.inbox_view"))
 
     @bp.get("/inbox/<int:question_id>")
     def question_view(question_id: int) -> str:
@@ -253,7 +281,8 @@ def _register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
                                files=attachments.for_lines(db, {line.id for line in lines}),
                                answers=inbox.answers_to(db, question_id),
                                resolution=inbox.resolution_of(db, question_id), quota=quota(),
-                               canned=inbox.canned_replies(ctx.library, _about(item)), me=_officer())
+                               canned=inbox.canned_replies(ctx.library, _about(item)), me=_officer(),
+                               **_notice_context(db, [question_id]))
 
     @bp.post("/inbox/<int:question_id>/claim")
     def claim(question_id: int) -> BaseResponse:
@@ -546,7 +575,7 @@ def _register_admin(bp: Blueprint, ctx: ConsoleContext) -> None:
                 flash(f"เพิ่มบัญชี {created.username} แล้ว", "ok")
             return redirect(url_for("console.officers_view"))
         return render_template("console/officers.html", accounts=officers.list_officers(db), roles=officers.ROLES,
-                               now=dt.datetime.now(dt.UTC))
+                               now=dt.datetime.now(dt.UTC), notices_on=ctx.notices is not None)
 
     @bp.post("/officers/<int:officer_id>")
     def officer_update(officer_id: int) -> BaseResponse:
@@ -554,6 +583,9 @@ def _register_admin(bp: Blueprint, ctx: ConsoleContext) -> None:
         db = _db()
         action = request.form.get("action", "")
         try:
+            if action == "notice":
+                officers.set_notice_contact(db, _officer(), officer_id, email=request.form.get("email", "")[:300],
+                                            on_duty=request.form.get("on_duty") == "1")
             officers.update_officer(
                 db, _officer(), officer_id,
                 role=request.form.get("role") if action == "role" else None,
@@ -577,10 +609,13 @@ def _register_admin(bp: Blueprint, ctx: ConsoleContext) -> None:
 
 
 def register_console(app: Flask, sessions: sessionmaker[Session], library: Library, messenger: Messenger,
-                     secret_key: str, *, quota_left: Callable[[], object] | None = None) -> None:
-    """Mount the console and its `create-officer` command on the app (one call from create_app)."""
-    from bot.cli.officers import create_officer_command
+                     secret_key: str, *, quota_left: Callable[[], object] | None = None,
+                     notices: NoticeConfig | None = None) -> None:
+    """Mount the console and its `create-officer`, `officer` and `notify` commands (one call from create_app)."""
+    from bot.cli.officers import create_officer_command, notify_group, officer_group
 
     app.register_blueprint(create_console_blueprint(sessions, library, messenger, secret_key,
-                                                    quota_left=quota_left))
+                                                    quota_left=quota_left, notices=notices))
     app.cli.add_command(create_officer_command)
+    app.cli.add_command(officer_group)
+    app.cli.add_command(notify_group)

@@ -215,11 +215,13 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
             abort(404)
         db = _db()
         entry_titles, category_titles = titles()
+        digits = request.args.get("thai_digits")
+        thai = digits == "1"
         name = f"iao-yearly-FY{be_year}.{fmt}"
-        thai = request.args.get("thai_digits") == "1"
         try:
             with tempfile.TemporaryDirectory(prefix="iao-report-") as folder:
-                pack = build_yearly(db, be_year, fmt, Path(folder) / name, now=utcnow(), thai_digits=thai,
+                pack = build_yearly(db, be_year, fmt, Path(folder) / name, now=utcnow(),
+                                    thai_digits=None if digits is None else thai,
                                     exports=evidence, titles=entry_titles, category_titles=category_titles)
                 data = _zipped(Path(folder)) if evidence else pack.report.read_bytes()
         except FontMissing as error:

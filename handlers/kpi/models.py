@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -185,3 +186,38 @@ class MonthlyRecord(Base):
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     supporting_factors_th: Mapped[str | None] = mapped_column(Text)
     obstacles_th: Mapped[str | None] = mapped_column(Text)
+
+
+class Activity(Base):
+    """An activity an officer records for an indicator's fiscal year: it feeds the level (issue 15.2)."""
+
+    __tablename__ = "kpi_activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    be_year: Mapped[int] = mapped_column(ForeignKey("kpi_fiscal_years.be_year"), index=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("kpi_indicators.id"), index=True)
+    occurred_on: Mapped[dt.date] = mapped_column(Date)  # Bangkok date of the activity
+    kind: Mapped[str] = mapped_column(String(32))  # an activity kind of the indicator's ladder (reference.yaml)
+    count: Mapped[int | None] = mapped_column(Integer)  # for counted kinds: events, products, cities …
+    title_th: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    indicator: Mapped[Indicator] = relationship(lazy="joined")
+    evidence: Mapped[list[ActivityEvidence]] = relationship(order_by="ActivityEvidence.id", lazy="selectin",
+                                                            cascade="all, delete-orphan")
+
+
+class ActivityEvidence(Base):
+    """A link or a small file that evidences an activity (files are kept in the database, size-capped)."""
+
+    __tablename__ = "kpi_activity_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("kpi_activities.id"), index=True)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    filename: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -28,7 +28,8 @@ PERSONAL = {("line_users", "line_user_id"), ("line_users", "display_name"), ("in
             ("officers", "password_hash"), ("handoff_answers", "text"), ("satisfaction_surveys", "comment"),
             ("audit_log", "remote_addr"), ("audit_log", "username"), ("webhook_queue", "payload"),
             ("attachments", "data"), ("attachments", "file_name"), ("attachments", "user_id"),
-            ("club_registrations", "user_id")}
+            ("club_registrations", "user_id"),
+            ("kpi_activities", "recorded_by"), ("kpi_activity_evidence", "data")}  # officers; photos of people
 _COMMENT = re.compile(r"^\s+(\w+): Mapped\[.*#\s*(.+)$")
 OPEN_FIELDS = ("month", "fiscal_year_be", "district_code", "district_name_th", "district_name_en",
                "district_group_th", "registered_users", "questions", "active", "source")

@@ -20,6 +20,12 @@ class Table:
     total_row: bool = False  # the last row is a total (bold)
     widths: list[float] | None = None  # relative column widths
     keep_digits: tuple[int, ...] = ()  # columns never converted to Thai digits (file paths)
+    bold_rows: tuple[int, ...] = ()  # rows drawn bold besides the total (a form's component headings)
+    # A row of one cell spans every column (a form's component heading).
+
+    def bold(self, index: int) -> bool:
+        """True for the total row and the bold rows."""
+        return (self.total_row and index == len(self.rows) - 1) or index in self.bold_rows
 
 
 @dataclass
@@ -57,6 +63,8 @@ class Section:
 
     heading: str
     blocks: Sequence[Block] = field(default_factory=list)
+    new_page: bool = False  # a form of its own: starts a page (PDF, Word)
+    centered: bool = False  # the heading is a form's title, centred
 
 
 @dataclass
@@ -96,6 +104,6 @@ class Document:
                     blocks.append(replace(block, caption=t(block.caption)))
                 else:
                     blocks.append(replace(block, headers=[t(h) for h in block.headers]))
-            sections.append(Section(t(section.heading), blocks))
+            sections.append(replace(section, heading=t(section.heading), blocks=blocks))
         return replace(self, title=t(self.title), subtitle=[t(s) for s in self.subtitle],
                        header=[(t(a), t(b)) for a, b in self.header], sections=sections)

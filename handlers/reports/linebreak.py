@@ -47,7 +47,7 @@ def _words(paragraph: str) -> tuple[str, ...]:
             carry += token
             continue
         token, carry = carry + token, ""
-        if merged and token and token[0] in _CLOSING and not merged[-1].isspace():
+        if merged and token and all(ch in _CLOSING for ch in token) and not merged[-1].isspace():
             merged[-1] += token
         else:
             merged.append(token)

@@ -63,7 +63,11 @@ def render_docx(doc: Document, path: Path) -> None:
         p.add_run(f"{label} : ").bold = True
         p.add_run(value)
     for part in doc.sections:
+        if part.new_page:
+            word.add_page_break()
         heading = word.add_paragraph()
+        if part.centered:
+            heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = heading.add_run(part.heading)
         run.bold = True
         run.font.size = Pt(17)
@@ -95,11 +99,14 @@ def _table(word: object, doc: Document, table: Table) -> None:
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, text in zip(grid.rows[0].cells, table.headers, strict=True):
         cell.paragraphs[0].add_run(text).bold = True
-    last = len(table.rows) - 1
     for i, row in enumerate(table.rows):
         cells = grid.add_row().cells
+        if len(row) == 1 < len(cells):  # a heading row across the table
+            merged = cells[0].merge(cells[-1])
+            merged.paragraphs[0].add_run(doc.text(row[0], 0, table)).bold = True
+            continue
         for j, value in enumerate(row):
             paragraph = cells[j].paragraphs[0]
-            paragraph.add_run(doc.text(value, j, table)).bold = table.total_row and i == last
+            paragraph.add_run(doc.text(value, j, table)).bold = table.bold(i)
             if isinstance(value, int | float):
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT

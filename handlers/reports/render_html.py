@@ -48,7 +48,8 @@ def html_text(doc: Document) -> str:
     out += [f'<p class="subtitle">{e(s)}</p>' for s in doc.subtitle]
     out.append('<dl class="header">' + "".join(f"<dt>{e(a)}</dt><dd>{e(b)}</dd>" for a, b in doc.header) + "</dl>")
     for section in doc.sections:
-        out.append(f"<section><h2>{e(section.heading)}</h2>")
+        style = ' style="text-align:center"' if section.centered else ""
+        out.append(f"<section><h2{style}>{e(section.heading)}</h2>")
         for block in section.blocks:
             if isinstance(block, Paragraph):
                 if block.text:
@@ -71,9 +72,11 @@ def _table(doc: Document, table: Table) -> str:
     """One HTML table."""
     e = html.escape
     rows = ["<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in table.headers) + "</tr></thead><tbody>"]
-    last = len(table.rows) - 1
     for i, row in enumerate(table.rows):
-        cls = ' class="total"' if table.total_row and i == last else ""
+        cls = ' class="total"' if table.bold(i) else ""
+        if len(row) == 1 < len(table.headers):  # a heading row across the table
+            rows.append(f'<tr{cls}><td colspan="{len(table.headers)}">{e(doc.text(row[0], 0, table))}</td></tr>')
+            continue
         cells = "".join(
             f'<td class="n">{e(doc.text(c, j, table))}</td>' if isinstance(c, int | float)
             else "<td>" + "<br>".join(e(x) for x in doc.text(c, j, table).split("\n")) + "</td>"

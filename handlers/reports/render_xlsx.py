@@ -84,14 +84,16 @@ def _table(sheet: object, doc: Document, table: Table, row: int, normal: Font, b
         cell = sheet.cell(row=row, column=j, value=safe_cell(header))  # type: ignore[attr-defined]
         cell.font, cell.fill, cell.border = bold, HEAD_FILL, BOX
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    last = len(table.rows) - 1
     for i, values in enumerate(table.rows):
         row += 1
+        if len(values) == 1 < len(table.headers):  # a heading row across the table
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row,  # type: ignore[attr-defined]
+                              end_column=len(table.headers))
         for j, value in enumerate(values, 1):
             keep_number = isinstance(value, int | float) and not doc.thai_digits
             cell = sheet.cell(row=row, column=j,  # type: ignore[attr-defined]
                               value=value if keep_number else safe_cell(doc.text(value, j - 1, table)))
-            cell.font = bold if table.total_row and i == last else normal
+            cell.font = bold if table.bold(i) else normal
             cell.border = BOX
             cell.alignment = Alignment(wrap_text=True, vertical="top",
                                        horizontal="right" if isinstance(value, int | float) else "left")

@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from handlers.chat.satisfaction import SurveyResponse
 from handlers.clock import BANGKOK
+from handlers.kpi.activities import rescore
 from handlers.kpi.counts import MonthlyCounts
 from handlers.kpi.periods import fiscal_year_bounds, fiscal_year_months, month_days
 from handlers.kpi.yearly import propose_interclinic
 from handlers.models import Interaction
 from handlers.reports import render
+from handlers.reports.agreement import agreement_forms, with_activities
 from handlers.reports.build import monthly_document, monthly_report, yearly_document
 from handlers.safe_text import safe_row
 
@@ -36,19 +38,27 @@ class YearlyPack:
 
 
 def build_yearly(session: Session, be_year: int, fmt: str, output: Path, *, now: dt.datetime,
-                 thai_digits: bool = False, exports: bool = True, titles: Mapping[str, str] | None = None,
+                 thai_digits: bool | None = False, exports: bool = True, titles: Mapping[str, str] | None = None,
                  category_titles: Mapping[str, str] | None = None) -> YearlyPack:
-    """Propose the year's result, write its evidence files (unless `exports` is off) and render the form."""
+    """The year's forms: the FY2567-style agreement forms when the year has them, else seed 001's InterClinic
+    result form with its recorded activities and its evidence files (unless `exports` is off).
+
+    `thai_digits` None means the digits the year's own forms use.
+    """
+    forms = agreement_forms(session, be_year, now, thai_digits=thai_digits)
+    if forms is not None:
+        return YearlyPack(render(forms, fmt, output), {})
     result, figures = propose_interclinic(session, be_year, now)
     files: dict[str, list[str]] = {}
     if exports:
-        files = write_evidence(session, be_year, output, figures.months, thai_digits, titles=titles or {},
+        files = write_evidence(session, be_year, output, figures.months, bool(thai_digits), titles=titles or {},
                                category_titles=category_titles or {}, now=now)
         for item in result.evidence:
             if files.get(item.kind):
                 item.file_uri = files[item.kind][0]
                 item.generated = True
-    doc = yearly_document(result, figures, thai_digits=thai_digits, evidence_files=files)
+    doc = yearly_document(result, figures, thai_digits=bool(thai_digits), evidence_files=files)
+    with_activities(doc, rescore(session, result.indicator, be_year))
     return YearlyPack(render(doc, fmt, output), files)
 
 

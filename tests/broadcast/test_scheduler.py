@@ -59,7 +59,7 @@ def test_job_store_is_in_the_database_and_a_missed_run_is_coalesced(db: Db, sim:
     assert job_is_stored(db.engine)
     overdue(db, dt.timedelta(minutes=5, seconds=30))
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar_one() == 3  # tips, KPI, purge
+        assert conn.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar_one() == 4  # tips, KPI, purge, mail
     with db.sessions() as session:
         tip = create_tip(session, "เกร็ดที่ค้างระหว่างระบบหยุด")
         due = schedule(session, [tip], utcnow() - dt.timedelta(minutes=5)).id

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +18,8 @@ from linesim.client import SimClient
 from tests.conftest import SMALL_KB
 from tests.console.conftest import HANDED_OFF
 from tests.e2e.test_gunicorn_linesim import wait_for_texts
-from tests.servers import ROOT, Stack, bot_stack
+from tests.servers import ROOT, Stack, bot_stack, free_port, run_flask
+from tests.smtpd import SmtpServer, notice_env, smtp_server_running
 
 pytestmark = pytest.mark.e2e
 
@@ -226,3 +229,66 @@ def test_a_person_sends_a_photo_from_the_chat_page_and_an_officer_gets_it(stack:
     driver.find_element(By.ID, "login-button").click()
     image = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "img.attachment-image")))
     wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 9)
+
+
+@pytest.fixture
+def notice_stack(database_url: str) -> Iterator[tuple[Stack, SmtpServer, dict[str, str]]]:
+    """gunicorn and linesim with hand-off notices on, mailing a real SMTP server (aiosmtpd) on loopback."""
+    with smtp_server_running() as smtp:
+        port = free_port()
+        env = notice_env(smtp, f"http://127.0.0.1:{port}")
+        with bot_stack(database_url, workers=2, knowledge_dir=SMALL_KB, extra_env=env, bot_port=port) as running:
+            yield running, smtp, env
+
+
+def test_the_inbox_shows_which_officers_were_told_by_mail_and_when(
+        notice_stack: tuple[Stack, SmtpServer, dict[str, str]], browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    stack, smtp, env = notice_stack
+    driver: WebDriver = browser  # type: ignore[assignment]
+    wait = WebDriverWait(driver, 20)
+    for args in (("create-officer", "e2e.admin", "--admin", "--password-stdin"),
+                 ("create-officer", "malee", "--password-stdin", "--email", "malee@iao.example.go.th", "--on-duty")):
+        made = run_flask(stack.database_url, *args, env=env, stdin=PASSWORD + "\n", knowledge_dir=SMALL_KB)
+        assert made.returncode == 0, made.stdout + made.stderr
+
+    driver.get(f"{stack.bot_url}/console/login")
+    wait.until(ec.presence_of_element_located((By.ID, "login-button")))
+    driver.find_element(By.ID, "username").send_keys("e2e.admin")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login-button").click()
+    wait.until(ec.presence_of_element_located((By.ID, "notices-status")))
+    # the admin puts themself on duty with an address, on the accounts page, as an office would
+    driver.get(f"{stack.bot_url}/console/officers")
+    form = wait.until(ec.presence_of_element_located((By.ID, "notice-e2e.admin")))
+    form.find_element(By.NAME, "email").send_keys("e2e.admin@iao.example.go.th")
+    form.find_element(By.NAME, "on_duty").click()
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "บันทึกแล้ว"))
+
+    sim = SimClient(stack.sim_url)
+    user = sim.add_user("เจ้าหน้าที่เขตบางรัก", follow=True)["userId"]
+    urgent = "ถามเจ้าหน้าที่ ด่วนค่ะ ชาวต่างชาติทำหนังสือเดินทางหายที่เขต ต้องทำอย่างไร"  # mailed at any hour
+    assert sim.send_text(user, urgent)["status"] == 200
+    deadline = time.monotonic() + 30
+    while not any("ส่งเรื่องให้เจ้าหน้าที่" in t for t in sim.texts(user)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    sent = run_flask(stack.database_url, "notify", "send-due", "--json", env=env, knowledge_dir=SMALL_KB)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    mails = smtp.sink.wait_for(2)
+    assert sorted(r[0] for r, _ in mails) == ["e2e.admin@iao.example.go.th", "malee@iao.example.go.th"]
+
+    driver.get(f"{stack.bot_url}/console/inbox")
+    told = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "p.told")))
+    assert "แจ้งแล้ว: e2e.admin (" in told.text and "แจ้งแล้ว: malee (" in told.text, told.text
+    assert "ด่วน" in told.text
+    # the mail's link opens the question in the console
+    link = re.search(r"เปิดดูและตอบ: (\S+)", str(mails[0][1].get_body(preferencelist=("plain",)).get_content()))
+    assert link and link.group(1).startswith(stack.bot_url)
+    driver.get(link.group(1))
+    wait.until(ec.presence_of_element_located((By.ID, "answer-text")))
+    assert "ทำหนังสือเดินทางหาย" in driver.page_source and "แจ้งแล้ว: malee" in driver.page_source
