@@ -87,7 +87,13 @@ class SparseIndex:
                 continue
             for doc, dw in postings:
                 scores[doc] += qw * dw
-        if skipped:
+        if skipped and not scores:
+            # every feature of the query is common ("worker lost pink card what to do" in a base full of pink
+            # cards): score their postings in full rather than give every document nothing
+            for feat, qw in skipped:
+                for doc, dw in self.postings[feat]:
+                    scores[doc] += qw * dw
+        elif skipped:
             for doc in heapq.nlargest(RESCORED, scores, key=scores.__getitem__):
                 vector = self.vectors[doc]
                 scores[doc] += sum(qw * vector.get(feat, 0.0) for feat, qw in skipped)

@@ -52,7 +52,7 @@ from handlers.reports.thai import month_year_th
 from handlers.reports.yearly_pack import build_yearly
 
 if TYPE_CHECKING:
-    from bot.console import ConsoleContext
+    from bot.console.context import ConsoleContext
 
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

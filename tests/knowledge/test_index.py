@@ -52,3 +52,15 @@ def test_semantic_channel_caches_embeddings(fixture_kb: KnowledgeBase, tmp_path:
     decision = second.decide("Hello, my foreign friend lost his passport, what now?")
     assert decision.outcome in ("answer", "suggest")
     assert decision.entry is not None and decision.entry.id == "passport-lost-foreigner"
+
+
+def test_a_query_made_only_of_common_features_still_finds_its_documents() -> None:
+    # 200 documents share "pink" and "card"; only a few also say "lost": every query feature is common
+    docs = [Counter({"pink": 1, "card": 1, f"other{i}": 1}) for i in range(200)]
+    docs += [Counter({"pink": 1, "card": 1, "lost": 3}) for _ in range(70)]
+    docs += [Counter({"lost": 1, f"thing{i}": 1}) for i in range(10)]
+    idx = SparseIndex(docs)
+    scores = idx.cosine(Counter({"pink": 1, "card": 1, "lost": 1}))
+    assert scores, "a query of common features must not score nothing"
+    best = max(scores, key=scores.__getitem__)
+    assert 200 <= best < 270  # a document with all three features ranks first
