@@ -264,6 +264,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
         settings = Settings.from_env(require_line=not cli)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2 subsetting fonts logs every glyph at INFO
     os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
     os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
