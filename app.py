@@ -11,12 +11,14 @@ from pathlib import Path
 
 import click
 from flask import Flask, Response
+from limits.storage import SCHEMES as STORAGE_SCHEMES
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.cli import register_commands
 from bot.cli.club import register_club_commands
 from bot.cli.directory import register_directory_commands
 from bot.cli.kpi import register_kpi_commands
+from bot.cli.officers import create_officer_command, notify_group, officer_group
 from bot.cli.privacy import register_privacy_commands
 from bot.cli.richmenu import register_richmenu_commands
 from bot.cli.tips import register_broadcast_commands
@@ -26,6 +28,7 @@ from bot.line.messenger import LineMessenger
 from bot.line.richmenu import RichMenuDeployer
 from bot.line.webhook import MAX_BODY_BYTES, create_webhook_blueprint
 from bot.line.worker import ContentFetcher, EventDispatcher, QueueWorker
+from bot.rate_limits import DATABASE, create_limiter
 from handlers.chat.conversation import Conversation
 from handlers.db import make_engine, make_session_factory, upgrade_schema
 from handlers.inbox.attachments import DEFAULT_MAX_BYTES
@@ -72,6 +75,7 @@ class Settings:
     proxy_fix_x_for: int = 0
     cache_dir: Path | None = None  # IAO_CACHE_DIR: the e5 vectors and classifier fits of edited entries
     e5_threads: int = 1  # IAO_E5_THREADS: OpenMP threads of the e5 model (one is faster on a busy 2-core host)
+    ratelimit_storage_uri: str = DATABASE  # RATELIMIT_STORAGE_URI: where rate-limit counts live (all workers)
     smtp: SmtpConfig | None = None  # SMTP_*: hand-off notices by e-mail; None (SMTP_HOST unset) turns them off
     mail_from: str = ""  # MAIL_FROM: the notices' sender
     console_base_url: str = ""  # CONSOLE_BASE_URL: the console's public address, for links in the notices
@@ -121,6 +125,7 @@ class Settings:
         except ValueError:
             raise ConfigError("ATTACHMENT_MAX_BYTES must be a whole number of bytes from 1024 to 209715200") from None
         cache_dir = env.get("IAO_CACHE_DIR", "").strip()
+        ratelimit_uri = _ratelimit_storage(env.get("RATELIMIT_STORAGE_URI", "").strip() or DATABASE, environment)
         kb_dir = env.get("KNOWLEDGE_DIR")
         semantic_flag = env.get("IAO_SEMANTIC", "auto").strip().lower()
         if semantic_flag not in ("auto", "on", "off", "1", "0"):
@@ -143,6 +148,7 @@ class Settings:
             proxy_fix_x_for=proxies,
             cache_dir=Path(cache_dir) if cache_dir else None,
             e5_threads=e5_threads,
+            ratelimit_storage_uri=ratelimit_uri,
             smtp=smtp,
             mail_from=mail_from,
             console_base_url=console_url,
@@ -199,6 +205,18 @@ def _mail_settings(env: Mapping[str, str]) -> tuple[SmtpConfig | None, str, str]
                        timeout=timeout), mail_from, console_url)
 
 
+def _ratelimit_storage(uri: str, environment: str) -> str:
+    """RATELIMIT_STORAGE_URI checked: `database`, or a storage the `limits` library knows (redis://…)."""
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    if uri != DATABASE and scheme not in STORAGE_SCHEMES:
+        raise ConfigError("RATELIMIT_STORAGE_URI must be `database` or a storage URI such as redis://host:6379, "
+                          f"not {uri.split('@')[-1][:60]!r}")
+    if scheme == "memory" and environment == "production":
+        raise ConfigError("RATELIMIT_STORAGE_URI=memory:// counts per process, so each gunicorn worker would add "
+                          "its own allowance; use `database` or redis:// in production")
+    return uri
+
+
 @dataclass
 class Services:
     """What the app built once per process, for the CLI commands and blueprints to share."""
@@ -222,6 +240,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
         settings = Settings.from_env(require_line=not cli)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2 subsetting fonts logs every glyph at INFO
     os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
     os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
@@ -260,7 +279,8 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     app.extensions["iao"] = Services(settings, sessions, engine, library, messenger, conversation, mailer)
     worker = QueueWorker(sessions, EventDispatcher(sessions, conversation, messenger, fetcher))
     app.extensions["iao_worker"] = worker
-    app.register_blueprint(create_webhook_blueprint(settings.line_channel_secret, worker.accept))
+    limiter = create_limiter(app, settings.ratelimit_storage_uri, sessions)
+    app.register_blueprint(create_webhook_blueprint(settings.line_channel_secret, worker.accept, limiter))
     if not cli:
         worker.start()  # also takes over events a dead process left pending
 
@@ -280,5 +300,8 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     register_broadcast_commands(app, run_clock)
     register_richmenu_commands(app, lambda: RichMenuDeployer(settings.line_channel_access_token,
                                                              settings.line_api_base_url, settings.line_api_data_url))
-    register_console(app, sessions, library, messenger, settings.secret_key, notices=settings.notices)
+    for command in (create_officer_command, officer_group, notify_group):
+        app.cli.add_command(command)
+    register_console(app, sessions, library, messenger, settings.secret_key, limiter=limiter,
+                     notices=settings.notices)
     return app

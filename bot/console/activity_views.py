@@ -33,7 +33,7 @@ from handlers.kpi.reference import clear_override, override, result_for
 from handlers.reports.thai import date_th
 
 if TYPE_CHECKING:
-    from bot.console import ConsoleContext
+    from bot.console.context import ConsoleContext
 
 YEAR_MIN, YEAR_MAX = 2560, 2700
 

@@ -22,7 +22,7 @@ from handlers.kpi.periods import MonthError, parse_month
 from handlers.models import District
 
 if TYPE_CHECKING:
-    from bot.console import ConsoleContext
+    from bot.console.context import ConsoleContext
 
 STATE_TH = {"held": "จัดแล้ว", "planned": "กำหนดการ", "cancelled": "ยกเลิก"}
 SEND_TH = {"scheduled": "รอส่ง", "sending": "กำลังส่ง", "sent": "ส่งแล้ว", "held_for_quota": "พักไว้ (โควตาไม่พอ)",

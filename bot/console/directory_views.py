@@ -14,7 +14,7 @@ from handlers.directory.records import COLUMNS, MAX_FILE_BYTES, DirectoryFileErr
 from knowledge.missions import KIND_TH, KINDS
 
 if TYPE_CHECKING:
-    from bot.console import ConsoleContext
+    from bot.console.context import ConsoleContext
 
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 

@@ -42,7 +42,7 @@ from handlers.reports.thai import month_year_th
 from handlers.transactions import conflicting_write, retrying_transaction
 
 if TYPE_CHECKING:
-    from bot.console import ConsoleContext
+    from bot.console.context import ConsoleContext
 
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -49,7 +49,7 @@ from handlers.tips.broadcasts import (
 )
 
 if TYPE_CHECKING:
-    from bot.console import ConsoleContext
+    from bot.console.context import ConsoleContext
 
 STATUS_TH = {
     "scheduled": "รอส่ง", "sending": "กำลังส่ง", "sent": "ส่งแล้ว", "held_for_quota": "พักไว้ (โควตาไม่พอ)",

@@ -8,16 +8,15 @@ import re
 from collections.abc import Callable
 
 from flask import Blueprint, Response, request
+from flask_limiter import Limiter
+from limits import parse
 from linebot.v3.webhook import SignatureValidator
 
-from bot.ratelimit import RateLimiter
+from bot.rate_limits import BAD_SIGNATURE_LIMIT, client_address
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # LINE caps webhook bodies; anything bigger is not from LINE
-# Requests that fail the signature check are not from LINE: past this many a minute from one address they
-# get a cheap 429. Correctly signed requests are never limited, so no LINE event is ever turned away.
-BAD_SIGNATURES_PER_MINUTE = 600
 # LINE sends at most a few hundred events in one body and nests them a handful of levels deep. A signed body
 # beyond these caps is refused whole (with one log line) before anything is stored, so a flood cannot queue
 # up ahead of real questions, and deep nesting never reaches a recursive parser or serialiser. One event
@@ -61,11 +60,15 @@ def _value_depth(value: object) -> int:
     return deepest
 
 
-def create_webhook_blueprint(channel_secret: str,
-                             accept: Callable[[list[tuple[str | None, str]]], bool]) -> Blueprint:
-    """The webhook route; `accept` stores (webhookEventId, raw JSON) pairs and says whether it could."""
+def create_webhook_blueprint(channel_secret: str, accept: Callable[[list[tuple[str | None, str]]], bool],
+                             limiter: Limiter) -> Blueprint:
+    """The webhook route; `accept` stores (webhookEventId, raw JSON) pairs and says whether it could.
+
+    Only requests that fail the signature check count against `limiter` (BAD_SIGNATURE_LIMIT per address,
+    shared by every worker), so a correctly signed LINE request is never turned away.
+    """
     validator = SignatureValidator(channel_secret)
-    strangers = RateLimiter(BAD_SIGNATURES_PER_MINUTE, 60.0)
+    bad_signatures = parse(BAD_SIGNATURE_LIMIT)
     bp = Blueprint("line", __name__)
 
     @bp.post("/callback")
@@ -79,7 +82,7 @@ def create_webhook_blueprint(channel_secret: str,
         except UnicodeDecodeError:
             text = None
         if not signature or text is None or not validator.validate(text, signature):
-            if not strangers.hit(request.remote_addr or "?"):
+            if not limiter.limiter.hit(bad_signatures, "webhook-bad-signature", client_address()):
                 response = _plain("too many requests with a bad signature", 429)
                 response.headers["Retry-After"] = "60"
                 return response

@@ -54,7 +54,7 @@ def csrf_of(client: FlaskClient) -> str:
     if match:
         return match.group(1)
     with client.session_transaction() as session:
-        return str(session["csrf"])
+        return str(session["csrf_token"])
 
 
 def token_on(client: FlaskClient, path: str) -> str:

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import ConfigError, Settings, create_app
-from bot.console import LOGIN_ATTEMPTS_PER_IP
+from bot.rate_limits import LOGIN_ATTEMPTS_PER_IP
 from handlers.officers import AccountError, AuditLog, check_password_rules
 from tests.conftest import make_settings
 from tests.console.conftest import PASSWORD, add_officer, csrf_of, login, token_on

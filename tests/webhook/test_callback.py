@@ -282,12 +282,15 @@ def test_thumbs_up_offers_the_monthly_survey_once_and_records_score_and_comment(
 
 
 def test_many_bad_signatures_get_429_but_signed_events_still_pass(line: Line, client: FlaskClient) -> None:
-    from bot.line.webhook import BAD_SIGNATURES_PER_MINUTE
+    from limits import parse
 
+    from bot.rate_limits import BAD_SIGNATURE_LIMIT
+
+    allowed = parse(BAD_SIGNATURE_LIMIT).amount
     body = body_of(text_event(USER, "x"))
     statuses = [client.post("/callback", data=body, headers={"X-Line-Signature": "bad"}).status_code
-                for _ in range(BAD_SIGNATURES_PER_MINUTE + 5)]
-    assert statuses.count(400) == BAD_SIGNATURES_PER_MINUTE and statuses[-1] == 429
+                for _ in range(allowed + 5)]
+    assert statuses.count(400) == allowed and statuses[-1] == 429
     assert line.post(text_event(USER, "ตม.30 คืออะไร")) == 200
 
 
