@@ -40,6 +40,7 @@ from handlers.ports import Messenger, Profile
 from handlers.tips.on_demand import tips_on_demand_message
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.matcher import Decision
+from knowledge.missions import DirectoryRequest
 from knowledge.normalize import is_english
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,14 @@ PRIVATE_CHAT_TH = ("เพื่อความเป็นส่วนตัว
 TYPE_OFFICER = f"พิมพ์หรือกด \"{ASK_OFFICER}\""
 # Outcomes of a typed question that an officer request right after it refers to.
 QUESTION_OUTCOMES = ("answer", "suggest", "off_topic", "handoff", "empty")
+
+
+@dataclass(frozen=True)
+class Found:
+    """What answers one question: a directory request and its missions, or else the matcher's decision."""
+
+    directory: tuple[DirectoryRequest, list[Mission]] | None = None
+    decision: Decision | None = None
 
 
 @dataclass
@@ -90,6 +99,16 @@ class Conversation:
             if len(self._decisions) >= 64:  # prepared but never handled (a duplicate): forget them
                 self._decisions.clear()
             self._decisions[(id(matcher), text)] = matcher.decide(text)
+
+    def find_answer(self, session: Session, text: str) -> Found:
+        """What answers a question, found the one way every caller finds it: the directory first, then the matcher.
+
+        The private chat, a group and `flask ask` all call this, so none of them orders the two differently.
+        """
+        found = self.directory.read(session, text)
+        if found is not None:
+            return Found(directory=found)
+        return Found(decision=self.decide(text))
 
     def decide(self, text: str) -> Decision:
         """The matcher's decision: the one prepare() computed for this text (used once), else a fresh one."""
@@ -192,9 +211,9 @@ class Conversation:
 
     def _group_question(self, session: Session, meta: EventMeta, text: str) -> list[Message]:
         """A question asked in a group: the public answer, a choice, or the way to the private chat."""
-        found = self.directory.read(session, text)
-        if found is not None and found[1]:
-            request, missions = found
+        answer = self.find_answer(session, text)
+        if answer.directory is not None and answer.directory[1]:
+            request, missions = answer.directory
             english = bool(getattr(request, "english", False))
             row = self._log_in(session, None, meta, kind="text", outcome="answer" if len(missions) == 1 else "suggest",
                                entry_id=f"mission:{missions[0].key}" if len(missions) == 1 else None,
@@ -207,7 +226,7 @@ class Conversation:
                             for i, m in enumerate(missions[:12], 1))
             return [Message(f"มีหลายแห่งค่ะ หมายถึงแห่งใด?\n{lines}\n\nกดเลือกด้านล่าง "
                             "หรือแท็ก @IAO แล้วพิมพ์ชื่อเมืองค่ะ", buttons)]
-        decision = self.decide(text)
+        decision = answer.decision or self.decide(text)  # a country the directory lacks: the matcher, in public
         entry = decision.entry
         public = decision.outcome in ("answer", "suggest", "greeting", "thanks", "empty")
         row = self._log_in(session, None, meta, kind="text", outcome=decision.outcome if public else "group-private",
@@ -352,10 +371,11 @@ class Conversation:
         if club.is_register_text(text):  # LINE PC has no register button: the typed form
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="club-registration")
             return [club.register(session, user, None, event.meta.occurred_at, via="text").message]
-        found = self.directory.read(session, text)
-        if found is not None:
-            return self._directory_answer(session, user, event.meta, text, *found)
-        return self._answer_question(session, user, event.meta, text)
+        answer = self.find_answer(session, text)
+        if answer.directory is not None:
+            return self._directory_answer(session, user, event.meta, text, *answer.directory)
+        assert answer.decision is not None
+        return self._answer_question(session, user, event.meta, text, answer.decision)
 
     # ----------------------------------------------------------------- directory of missions
     def _directory_answer(self, session: Session, user: LineUser | None, meta: EventMeta, text: str,
@@ -409,9 +429,8 @@ class Conversation:
         return Message(card_text(mission, english=english), tuple(buttons))
 
     def _answer_question(self, session: Session, user: LineUser | None, meta: EventMeta,
-                         text: str) -> list[Message]:
+                         text: str, decision: Decision) -> list[Message]:
         """Answer from the knowledge base, offer choices, or hand the question to an officer."""
-        decision = self.decide(text)
         handoff = decision.outcome == "handoff"
         entry = decision.entry
         row = self._log_in(
