@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -67,7 +66,6 @@ WEEKDAYS = (("mon", "จ."), ("tue", "อ."), ("wed", "พ."), ("thu", "พฤ."
 WEEKDAY_FULL = {"mon": "จันทร์", "tue": "อังคาร", "wed": "พุธ", "thu": "พฤหัสบดี", "fri": "ศุกร์", "sat": "เสาร์",
                 "sun": "อาทิตย์"}
 CAL_HEAD = ("อา.", "จ.", "อ.", "พ.", "พฤ.", "ศ.", "ส.")
-QUOTA_CACHE_SECONDS = 60
 MAX_TEXT = 2000
 PAST_SLACK = dt.timedelta(minutes=5)
 
@@ -222,16 +220,9 @@ def _calendar(month: str, rows: list[Broadcast], plan: MonthPlan) -> list[list[D
 
 def register_tips(bp: Blueprint, ctx: ConsoleContext) -> None:
     """/console/tips: schedule, cancel, calendar, quota gauge, plan and notices."""
-    cache: dict[str, tuple[float, tuple[Gauge, Quota | None]]] = {}
-
     def quota() -> tuple[Gauge, Quota | None]:
-        """LINE's quota, asked at most once a minute per process."""
-        hit = cache.get("q")
-        if hit and time.monotonic() - hit[0] < QUOTA_CACHE_SECONDS:
-            return hit[1]
-        value = read_quota(ctx.quota_left)
-        cache["q"] = (time.monotonic(), value)
-        return value
+        """LINE's quota (the console's one cached lookup, shared with the inbox)."""
+        return read_quota(ctx.quota.reader())
 
     def reserve() -> int:
         """BROADCAST_QUOTA_RESERVE as Settings read it (the CLI's --reserve aside, the same number)."""
