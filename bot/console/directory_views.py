@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from bot.console.forms import DirectoryExportForm, DirectoryImportForm, first_error, mission_form
 from handlers import officers
 from handlers.directory import service
-from handlers.directory.records import COLUMNS, MAX_FILE_BYTES, DirectoryFileError
+from handlers.directory.records import COLUMNS, MAX_FILE_BYTES, DirectoryFileError, RowProblem
 from knowledge.missions import KIND_TH, KINDS
 
 if TYPE_CHECKING:
@@ -42,8 +43,11 @@ def register_directory(bp: Blueprint, ctx: ConsoleContext) -> None:
     def directory_save(mission_id: int) -> BaseResponse | tuple[str, int]:
         db = g.console_db
         mission = service.get_mission(db, mission_id) or abort(404)
-        form = {c: request.form.get(c, "") for c in service.EDITABLE}
+        posted = mission_form()()
+        form = {c: str(posted[c].data or "") for c in service.EDITABLE}
         try:
+            if not posted.validate_on_submit():
+                raise DirectoryFileError([RowProblem(0, f"{name} {errors[0]}") for name, errors in posted.errors.items()])
             outcome = service.update_mission(db, mission, form, username=g.officer.username)
         except DirectoryFileError as error:
             db.rollback()
@@ -59,11 +63,11 @@ def register_directory(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/directory/import")
     def directory_import() -> BaseResponse | tuple[str, int]:
         db = g.console_db
-        upload = request.files.get("file")
-        dry_run = request.form.get("dry_run") == "1"
-        if upload is None or not upload.filename:
-            flash("กรุณาเลือกไฟล์ .csv หรือ .xlsx", "error")
+        form = DirectoryImportForm()
+        if not form.validate_on_submit():
+            flash(first_error(form), "error")
             return redirect(url_for("console.directory_view"))
+        upload, dry_run = form.file.data, form.dry_run.data
         data = upload.read(MAX_FILE_BYTES + 1)
         try:
             result = service.import_file(db, data, upload.filename, username=g.officer.username, dry_run=dry_run)
@@ -86,9 +90,10 @@ def register_directory(bp: Blueprint, ctx: ConsoleContext) -> None:
 
     @bp.post("/directory/export")
     def directory_export() -> Response:
-        fmt = request.form.get("format", "csv")
-        if fmt not in MIME:
-            abort(400, description="format must be csv or xlsx")
+        form = DirectoryExportForm()
+        if not form.validate_on_submit():
+            abort(400, description="รูปแบบไฟล์ต้องเป็น csv หรือ xlsx")
+        fmt = form.format.data
         db = g.console_db
         body = service.export_file(db, fmt)
         officers.audit(db, g.officer, "directory-export", target=f"format:{fmt}", remote_addr=request.remote_addr)

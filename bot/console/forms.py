@@ -11,19 +11,29 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, HiddenField, PasswordField, StringField, TextAreaField
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from wtforms import BooleanField, Field, HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
+from handlers.directory.records import MAX_FILE_BYTES as DIRECTORY_FILE_MAX
+from handlers.directory.records import MAX_LENGTH as DIRECTORY_MAX_LENGTH
+from handlers.directory.service import EDITABLE as DIRECTORY_EDITABLE
 from handlers.inbox.service import ANSWER_MAX, MODES
 from handlers.kb import editor as kb_editor
 from handlers.limits import TEXT_MAX, utf16_len
 from handlers.officers import ROLES
+from handlers.tips.planning import REMEDIES
 from knowledge.base import MAX_ID, MAX_PHRASING, MAX_SOURCE_TEXT, MAX_TITLE, MAX_URL
 
 PHRASINGS_MAX = 200  # example questions of one entry (the largest shipped entry has about 40)
 SOURCES_MAX = 20
 OFFICER_ACTIONS = ("role", "disable", "enable", "unlock", "password", "notice")
 EXPORT_FORMATS = ("csv", "xlsx")
+TIP_MODES = ("once", "weekly", "english-club")
+TIP_AUDIENCES = ("all", "districts")
+TIP_TEXT_MAX = 2000  # a tip is one LINE text bubble with room for its link
+WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LINE_ID_MAX = 64  # a LINE user id is "U" and 32 hex digits; anything longer is not one
 
 
 class Flag(BooleanField):
@@ -171,3 +181,80 @@ class DutyForm(FlaskForm):
     """An officer going on or off duty for hand-off notices."""
 
     on_duty = Flag()
+
+
+def _strip(value: Any) -> Any:
+    """Surrounding spaces off a posted string (None stays None)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class ThaiMultipleChoice(SelectMultipleField):
+    """Several checked values, each one of the choices; a stranger is refused in Thai."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        allowed = {str(value) for value, _label in (self.choices or [])}
+        if any(value not in allowed for value in (self.data or [])):
+            raise ValidationError("ค่าที่เลือกไม่ถูกต้อง")
+
+
+class TipScheduleForm(FlaskForm):
+    """A tip to send once, weekly or as the English Club reminder (bot/console/tips_views checks the meaning)."""
+
+    mode = StringField(default="once", validators=[one_of(TIP_MODES)])
+    text = TextAreaField("ข้อความเกร็ดความรู้", default="", filters=[_strip], validators=[bounded(TIP_TEXT_MAX)])
+    audience = StringField(default="all", validators=[AnyOf(TIP_AUDIENCES,
+                                                            message="เลือกผู้รับ: ทุกคน หรือ ตัวแทนเขต")])
+    link = StringField("ลิงก์", default="", filters=[_strip], validators=[bounded(1000)])
+    entry = StringField("เรื่องในคลังความรู้", default="", filters=[_strip], validators=[bounded(MAX_ID)])
+    days = ThaiMultipleChoice("วันในสัปดาห์", choices=[(d, d) for d in WEEKDAY_CODES])
+    time = StringField("เวลา", default="09:00", validators=[bounded(10)])
+    at = StringField("วันเวลาที่จะส่ง", default="", validators=[bounded(40)])
+
+
+class TipPlanForm(FlaskForm):
+    """One of the planner's remedies for a month over quota."""
+
+    month = StringField("เดือน", default="", validators=[Optional(), bounded(20)])
+    remedy = StringField("วิธีปรับแผน", default="", validators=[one_of(REMEDIES)])
+
+
+class MonthForm(FlaskForm):
+    """A month (YYYY-MM, a BE year accepted) the handler parses; used by the ack and KPI close buttons."""
+
+    month = StringField("เดือน", default="", validators=[Optional(), bounded(20)])
+
+
+class PrivacyForm(FlaskForm):
+    """A LINE user id to export or forget, and the forget form's confirmation."""
+
+    line_user_id = StringField("รหัสผู้ใช้ LINE", default="", filters=[_strip],
+                               validators=[InputRequired("กรุณาใส่รหัสผู้ใช้ LINE"), bounded(LINE_ID_MAX)])
+    confirm = Flag()
+
+
+def mission_form() -> type[FlaskForm]:
+    """The mission editor: one field per editable column, capped as the table's column (records.MAX_LENGTH)."""
+
+    class MissionForm(FlaskForm):
+        """A mission as the editor posts it (handlers.directory checks each value's meaning)."""
+
+    for column in DIRECTORY_EDITABLE:
+        setattr(MissionForm, column, StringField(column, default="",
+                                                 validators=[bounded(DIRECTORY_MAX_LENGTH[column])]))
+    return MissionForm
+
+
+class DirectoryImportForm(FlaskForm):
+    """A CSV/XLSX of missions, checked or imported."""
+
+    file = FileField("ไฟล์", validators=[FileRequired("กรุณาเลือกไฟล์ .csv หรือ .xlsx"),
+                                         FileAllowed(["csv", "xlsx"], "กรุณาเลือกไฟล์ .csv หรือ .xlsx"),
+                                         FileSize(DIRECTORY_FILE_MAX,
+                                                  message=f"ไฟล์ใหญ่เกิน {DIRECTORY_FILE_MAX // 1_000_000} MB")])
+    dry_run = Flag()
+
+
+class DirectoryExportForm(FlaskForm):
+    """The directory as CSV or XLSX."""
+
+    format = StringField(default="csv", validators=[one_of(EXPORT_FORMATS)])

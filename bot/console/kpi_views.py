@@ -29,6 +29,7 @@ from flask import (
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
+from bot.console.forms import MonthForm, first_error
 from handlers import officers
 from handlers.clock import BANGKOK, utcnow
 from handlers.kpi import MonthError, MonthlyCounts, compute_month, current_record, history, parse_month
@@ -151,7 +152,10 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
 
     @bp.post("/kpi/close")
     def kpi_close() -> BaseResponse:
-        year, month = _month(request.form.get("month") or "-")
+        form = MonthForm()
+        if not form.validate_on_submit():
+            abort(400, description=first_error(form))
+        year, month = _month(form.month.data or "-")
         officer_id = _officer().id
         _db().rollback()  # the closing runs its own transactions (after waiting for webhook events)
         try:

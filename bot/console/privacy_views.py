@@ -13,15 +13,13 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
+from bot.console.forms import PrivacyForm, first_error
 from handlers import officers
 from handlers.db import erase_free_pages
 from handlers.privacy import UnknownUser, export_person, forget_user
 
 if TYPE_CHECKING:
     from bot.console import ConsoleContext
-
-ID_MAX = 64  # a LINE user id is "U" and 32 hex digits; anything longer is not one
-
 
 def _db() -> Session:
     """This request's session (opened by the console guard)."""
@@ -47,7 +45,11 @@ def register_privacy(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/privacy/export")
     def privacy_export() -> BaseResponse:
         officer, db = _admin(), _db()
-        line_user_id = request.form.get("line_user_id", "").strip()[:ID_MAX]
+        form = PrivacyForm()
+        if not form.validate_on_submit():
+            flash(first_error(form), "error")
+            return redirect(url_for("console.privacy_view"))
+        line_user_id = form.line_user_id.data
         try:
             text = export_person(db, line_user_id, actor=officer.username, officer=officer,
                                  remote_addr=request.remote_addr)
@@ -64,8 +66,12 @@ def register_privacy(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/privacy/forget")
     def privacy_forget() -> BaseResponse:
         officer, db = _admin(), _db()
-        line_user_id = request.form.get("line_user_id", "").strip()[:ID_MAX]
-        if request.form.get("confirm") != "1":
+        form = PrivacyForm()
+        if not form.validate_on_submit():
+            flash(first_error(form), "error")
+            return redirect(url_for("console.privacy_view"))
+        line_user_id = form.line_user_id.data
+        if not form.confirm.data:
             flash("กรุณาติ๊กยืนยันก่อนลบข้อมูล (ลบแล้วกู้คืนไม่ได้)", "error")
             return redirect(url_for("console.privacy_view"))
         try:
