@@ -47,7 +47,8 @@ def register_directory(bp: Blueprint, ctx: ConsoleContext) -> None:
         form = {c: str(posted[c].data or "") for c in service.EDITABLE}
         try:
             if not posted.validate_on_submit():
-                raise DirectoryFileError([RowProblem(0, f"{name} {errors[0]}") for name, errors in posted.errors.items()])
+                raise DirectoryFileError([RowProblem(0, f"{name} {errors[0]}")
+                                          for name, errors in posted.errors.items()])
             outcome = service.update_mission(db, mission, form, username=g.officer.username)
         except DirectoryFileError as error:
             db.rollback()
