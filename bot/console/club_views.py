@@ -10,9 +10,19 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from bot.console.club_forms import (
+    ClubCreateForm,
+    ClubImportForm,
+    ClubNoteForm,
+    ClubReminderForm,
+    ClubSessionForm,
+    attendance_form,
+)
+from bot.console.forms import all_errors
 from handlers import officers
 from handlers.clock import BANGKOK, utcnow
 from handlers.club import service
@@ -30,10 +40,14 @@ SEND_TH = {"scheduled": "รอส่ง", "sending": "กำลังส่ง"
 FIELDS = ("held_on", "topic", "meeting_url", "starts_at", "duration_minutes", "note")
 
 
-def _form_input() -> service.SessionInput:
-    """The session form as posted (each field bounded)."""
-    form = {k: request.form.get(k, "")[:5000] for k in FIELDS}
-    return service.SessionInput(**form)
+def _form_input(form: ClubSessionForm) -> service.SessionInput:
+    """A valid session form as the service's input."""
+    return service.SessionInput(**{k: str(form[k].data or "") for k in FIELDS})
+
+
+def _refused(form: FlaskForm) -> service.ClubError:
+    """An invalid form's problems, as the service would raise them (each with the field's Thai label)."""
+    return service.ClubError(all_errors(form))
 
 
 def register_club(bp: Blueprint, ctx: ConsoleContext) -> None:
@@ -74,17 +88,20 @@ def register_club(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/kpi/club")
     def kpi_club_create() -> BaseResponse | tuple[str, int]:
         db = g.console_db
+        form = ClubCreateForm()
         try:
-            if request.form.get("mode") == "series":
+            if not form.validate_on_submit():
+                raise _refused(form)
+            if form.mode.data == "series":
                 try:
-                    first = parse_month(request.form.get("first", "")[:10] or "-")
-                    last = parse_month(request.form.get("last", "")[:10] or "-")
+                    first = parse_month(form.first.data or "-")
+                    last = parse_month(form.last.data or "-")
                 except MonthError:
                     raise service.ClubError(["เดือนต้องอยู่ในรูปแบบ ปปปป-ดด"]) from None
-                made = service.plan_series(db, first, last, topic=request.form.get("topic", "")[:1000],
-                                           meeting_url=request.form.get("meeting_url", "")[:1000],
-                                           starts_at=request.form.get("starts_at", "")[:10],
-                                           duration_minutes=request.form.get("duration_minutes", "")[:10],
+                made = service.plan_series(db, first, last, topic=form.topic.data or "",
+                                           meeting_url=form.meeting_url.data or "",
+                                           starts_at=form.starts_at.data or "",
+                                           duration_minutes=form.duration_minutes.data or "",
                                            by=g.officer.username)
                 detail = ", ".join(r.held_on.isoformat() for r in made)
                 officers.audit(db, g.officer, "club-plan", target="club", detail=detail or "none",
@@ -92,7 +109,7 @@ def register_club(bp: Blueprint, ctx: ConsoleContext) -> None:
                 message = (f"เพิ่มกิจกรรมวันศุกร์ที่ 3 แล้ว {len(made)} ครั้ง" if made
                            else "ทุกวันศุกร์ที่ 3 ในช่วงนี้มีกิจกรรมอยู่แล้ว")
             else:
-                row = service.create_session(db, _form_input(), by=g.officer.username)
+                row = service.create_session(db, _form_input(form), by=g.officer.username)
                 officers.audit(db, g.officer, "club-add", target=f"club:{row.id}", detail=row.held_on.isoformat(),
                                remote_addr=request.remote_addr)
                 message = f"เพิ่มกิจกรรม{service.date_th(row.held_on)} แล้ว"
@@ -104,7 +121,8 @@ def register_club(bp: Blueprint, ctx: ConsoleContext) -> None:
                                                                             for r in rows},
                                    attended={r.id: sum(service.attendance(db, r.id).values()) for r in rows},
                                    state={r.id: session_state(r, today) for r in rows}, state_th=STATE_TH,
-                                   date_th=service.date_th, problems=error.problems, form=request.form), 400
+                                   date_th=service.date_th, problems=error.problems,
+                                   form={k: str(form[k].data or "") for k in FIELDS}), 400
         db.commit()
         flash(message, "ok")
         return redirect(url_for("console.kpi_club"))
@@ -120,8 +138,11 @@ def register_club(bp: Blueprint, ctx: ConsoleContext) -> None:
     def kpi_club_save(session_id: int) -> BaseResponse | tuple[str, int]:
         db = g.console_db
         row = _row(session_id)
+        form = ClubSessionForm()
         try:
-            service.update_session(db, row, _form_input())
+            if not form.validate_on_submit():
+                raise _refused(form)
+            service.update_session(db, row, _form_input(form))
         except service.ClubError as error:
             db.rollback()
             return page(_row(session_id), error.problems, 400)
@@ -134,8 +155,11 @@ def register_club(bp: Blueprint, ctx: ConsoleContext) -> None:
     def kpi_club_note(session_id: int) -> BaseResponse | tuple[str, int]:
         db = g.console_db
         row = _row(session_id)
+        form = ClubNoteForm()
         try:
-            service.set_note(db, row, request.form.get("note", "")[:service.NOTE_MAX + 1])
+            if not form.validate_on_submit():
+                raise _refused(form)
+            service.set_note(db, row, form.note.data or "")
         except service.ClubError as error:
             db.rollback()
             return page(_row(session_id), error.problems, 400)
@@ -148,13 +172,16 @@ def register_club(bp: Blueprint, ctx: ConsoleContext) -> None:
     def kpi_club_remind(session_id: int) -> BaseResponse | tuple[str, int]:
         db = g.console_db
         row = _row(session_id)
-        raw = request.form.get("at", "")[:40]
+        form = ClubReminderForm()
         try:
+            if not form.validate_on_submit():
+                raise _refused(form)
+            raw = form.at.data or ""
             try:
                 at = dt.datetime.fromisoformat(raw).replace(tzinfo=BANGKOK) if raw else None
             except ValueError:
                 raise service.ClubError(["เวลาส่งไม่ถูกต้อง"]) from None
-            send = service.schedule_reminder(db, row, at, audience=request.form.get("audience", "all")[:16],
+            send = service.schedule_reminder(db, row, at, audience=form.audience.data,
                                              now=utcnow())
         except service.ClubError as error:
             db.rollback()
@@ -180,13 +207,15 @@ def register_club(bp: Blueprint, ctx: ConsoleContext) -> None:
     def kpi_club_attendance(session_id: int) -> BaseResponse | tuple[str, int]:
         db = g.console_db
         row = _row(session_id)
+        districts = list(db.scalars(select(District)))
+        form = attendance_form(districts)
         try:
+            if not form.validate_on_submit():
+                raise service.ClubError([str(errors[0]) for errors in form.errors.values()])
             counts: dict[str, int] = {}
-            for district in db.scalars(select(District)):
-                raw = request.form.get(f"d{district.code}", "").strip()[:6]
+            for district in districts:
+                raw = form[f"d{district.code}"].data
                 if raw:
-                    if not raw.isdigit():
-                        raise service.ClubError([f"จำนวนผู้เข้าร่วมของเขต{district.name_th}ต้องเป็นจำนวนเต็ม"])
                     counts[district.code] = int(raw)
             total = service.record_attendance(db, row, counts, by=g.officer.username, via="console")
         except service.ClubError as error:
@@ -202,11 +231,11 @@ def register_club(bp: Blueprint, ctx: ConsoleContext) -> None:
     def kpi_club_import(session_id: int) -> BaseResponse | tuple[str, int]:
         db = g.console_db
         row = _row(session_id)
-        upload = request.files.get("file")
+        form = ClubImportForm()
         try:
-            if upload is None or not upload.filename:
-                raise service.ClubError(["กรุณาเลือกไฟล์ .csv"])
-            counts = service.parse_attendance_list(upload.read(service.IMPORT_MAX_BYTES + 1))
+            if not form.validate_on_submit():
+                raise service.ClubError([str(errors[0]) for errors in form.errors.values()])
+            counts = service.parse_attendance_list(form.file.data.read(service.IMPORT_MAX_BYTES + 1))
             total = service.record_attendance(db, row, counts, by=g.officer.username, via="import")
         except service.ClubError as error:
             db.rollback()

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import BooleanField, Field, HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from handlers.directory.records import MAX_FILE_BYTES as DIRECTORY_FILE_MAX
@@ -188,12 +188,18 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class ThaiMultipleChoice(SelectMultipleField):
-    """Several checked values, each one of the choices; a stranger is refused in Thai."""
+class Checked(Field):
+    """The values of same-named checkboxes, each one of `allowed`; a stranger is refused in Thai."""
+
+    def __init__(self, label: str, allowed: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.allowed = allowed
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = [str(value) for value in valuelist]
 
     def pre_validate(self, form: FlaskForm) -> None:
-        allowed = {str(value) for value, _label in (self.choices or [])}
-        if any(value not in allowed for value in (self.data or [])):
+        if len(self.data or []) > len(self.allowed) or any(v not in self.allowed for v in (self.data or [])):
             raise ValidationError("ค่าที่เลือกไม่ถูกต้อง")
 
 
@@ -206,7 +212,7 @@ class TipScheduleForm(FlaskForm):
                                                             message="เลือกผู้รับ: ทุกคน หรือ ตัวแทนเขต")])
     link = StringField("ลิงก์", default="", filters=[_strip], validators=[bounded(1000)])
     entry = StringField("เรื่องในคลังความรู้", default="", filters=[_strip], validators=[bounded(MAX_ID)])
-    days = ThaiMultipleChoice("วันในสัปดาห์", choices=[(d, d) for d in WEEKDAY_CODES])
+    days = Checked("วันในสัปดาห์", WEEKDAY_CODES, default=list)
     time = StringField("เวลา", default="09:00", validators=[bounded(10)])
     at = StringField("วันเวลาที่จะส่ง", default="", validators=[bounded(40)])
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
+from bot.console.forms import MonthForm, TipPlanForm, TipScheduleForm, first_error
 from handlers import officers
 from handlers.clock import BANGKOK, utcnow
 from handlers.kpi.periods import MonthError, normalise_month
@@ -25,7 +26,6 @@ from handlers.reports.thai import month_year_th
 from handlers.tips.models import Broadcast, Notice, Tip
 from handlers.tips.planning import (
     MONTHLY_TARGET,
-    REMEDIES,
     MonthPlan,
     TipsError,
     TipsPlan,
@@ -66,7 +66,6 @@ WEEKDAYS = (("mon", "จ."), ("tue", "อ."), ("wed", "พ."), ("thu", "พฤ."
 WEEKDAY_FULL = {"mon": "จันทร์", "tue": "อังคาร", "wed": "พุธ", "thu": "พฤหัสบดี", "fri": "ศุกร์", "sat": "เสาร์",
                 "sun": "อาทิตย์"}
 CAL_HEAD = ("อา.", "จ.", "อ.", "พ.", "พฤ.", "ศ.", "ส.")
-MAX_TEXT = 2000
 PAST_SLACK = dt.timedelta(minutes=5)
 
 
@@ -270,32 +269,30 @@ def register_tips(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/tips")
     def tips_schedule() -> BaseResponse:
         db = _db()
-        form = request.form
-        mode = form.get("mode", "once")
-        text = form.get("text", "").strip()[:MAX_TEXT]
-        audience = form.get("audience", "all")
+        form = TipScheduleForm()
         try:
-            if audience not in ("all", "districts"):
-                raise FormError("เลือกผู้รับ: ทุกคน หรือ ตัวแทนเขต")
-            link = _clean_link(form.get("link", ""))
-            entry = form.get("entry", "").strip() or None
+            if not form.validate_on_submit():
+                raise FormError(first_error(form))
+            mode, text, audience = form.mode.data, form.text.data or "", form.audience.data
+            link = _clean_link(form.link.data or "")
+            entry = form.entry.data or None
             kb = ctx.library.current()[0]
             if mode == "english-club":
                 rule: str | None = ENGLISH_CLUB_RULE
                 text = text or ENGLISH_CLUB_TEXT
                 entry = entry or (ENGLISH_CLUB_ENTRY if kb.get(ENGLISH_CLUB_ENTRY) else None)
             elif mode == "weekly":
-                rule = normalize_rule(weekly_rule(form.getlist("days"), form.get("time", "09:00")))
+                rule = normalize_rule(weekly_rule(form.days.data or [], form.time.data or ""))
             elif mode == "once":
                 rule = None
-            else:
+            else:  # the form admits only the three modes
                 raise FormError("เลือกรูปแบบการส่ง")
             if not text:
                 raise FormError("กรุณาพิมพ์ข้อความเกร็ดความรู้")
             if entry is not None and kb.get(entry) is None:
                 raise FormError(f"ไม่พบเรื่องรหัส {entry} ในคลังความรู้")
             if rule is None:
-                when = parse_local(form.get("at", ""))
+                when = parse_local(form.at.data or "")
                 if when < utcnow() - PAST_SLACK:
                     raise FormError("เวลาที่จะส่งผ่านไปแล้ว")
                 tip = create_tip(db, text, link_url=link, entry_id=entry)
@@ -351,10 +348,11 @@ def register_tips(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/tips/plan")
     def tips_apply() -> BaseResponse:
         db = _db()
-        month = _month_arg(request.form.get("month"))
-        remedy = request.form.get("remedy", "")
-        if remedy not in REMEDIES:
-            abort(400, description="unknown remedy")
+        form = TipPlanForm()
+        if not form.validate_on_submit():
+            abort(400, description=first_error(form))
+        month = _month_arg(form.month.data)
+        remedy = form.remedy.data
         result, _gauge = make_plan(db, month, remedy)
         kept = result.kept
         officers.audit(db, _officer(), "tip-plan", target=f"month:{month}",
@@ -374,4 +372,6 @@ def register_tips(bp: Blueprint, ctx: ConsoleContext) -> None:
             officers.audit(db, _officer(), "notice-ack", target=f"notice:{notice_id}", detail=notice.text[:200],
                            remote_addr=request.remote_addr)
             db.commit()
-        return redirect(url_for("console.tips_view", month=request.form.get("month") or None))
+        form = MonthForm()
+        month = form.month.data if form.validate_on_submit() else None  # only where to go back to
+        return redirect(url_for("console.tips_view", month=month or None))
