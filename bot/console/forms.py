@@ -78,7 +78,7 @@ def first_error(form: FlaskForm) -> str:
 
 def all_errors(form: FlaskForm) -> list[str]:
     """Every problem of an invalid form, with the field's Thai label."""
-    problems = []
+    problems: list[str] = []
     for name, errors in form.errors.items():
         label = getattr(form, name).label.text if hasattr(form, name) else name
         problems.extend(f"{label}: {error}" for error in errors)
