@@ -42,7 +42,8 @@ from handlers.kpi.reference import (
 from handlers.kpi.yearly import propose_interclinic
 from handlers.models import Interaction
 from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
-from handlers.reports.agreement import agreement_forms, with_activities
+from handlers.reports.agreement import agreement_forms, agreement_report, with_activities
+from handlers.reports.performance import with_year_forms
 from handlers.safe_text import safe_row
 from handlers.transactions import conflicting_write, retrying_transaction
 from handlers.webhook_queue import wait_until_handled
@@ -213,6 +214,7 @@ def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_e
                     item.generated = True
         doc = yearly_document(result, figures, thai_digits=thai_digits, evidence_files=files)
         with_activities(doc, rescore(session, result.indicator, be_year))
+        doc = with_year_forms(agreement_report(session, be_year, now), doc)  # FY2564: every indicator's form
     _write(doc, fmt, output)
 
 

@@ -37,7 +37,8 @@ from handlers.kpi.periods import fiscal_year_of
 from handlers.kpi.yearly import DISTRICT_COUNT, propose_interclinic
 from handlers.reports import Document, FontMissing, monthly_document, monthly_report, render, yearly_document
 from handlers.reports import charts as chart_images
-from handlers.reports.agreement import agreement_forms, with_activities
+from handlers.reports.agreement import agreement_forms, agreement_report, with_activities
+from handlers.reports.performance import with_year_forms
 from handlers.reports.thai import month_year_th
 from handlers.transactions import conflicting_write, retrying_transaction
 
@@ -220,6 +221,7 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
                 result, figures = propose_interclinic(db, be_year, utcnow())
                 doc = with_activities(yearly_document(result, figures, thai_digits=thai),
                                       rescore(db, result.indicator, be_year))
+                doc = with_year_forms(agreement_report(db, be_year, utcnow()), doc)
             data = _rendered(doc, fmt, name)
         except FontMissing as error:
             flash(f"สร้างรายงานไม่ได้: {error}", "error")

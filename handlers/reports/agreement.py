@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from handlers.clock import BANGKOK
 from handlers.kpi.activities import IndicatorScore, year_scores
 from handlers.kpi.models import Activity, Component, FiscalYear
-from handlers.kpi.reference import reference_data
+from handlers.kpi.reference import reference_data, year_forms
 from handlers.kpi.scoring import ACTIVITIES, NONE
 from handlers.reports.document import Cell, Document, Paragraph, Section, Table
 from handlers.reports.thai import date_th, number
@@ -56,7 +56,12 @@ def agreement_report(session: Session, be_year: int, now: dt.datetime) -> Agreem
 
 
 def uses_agreement_forms(session: Session, be_year: int) -> bool:
-    """True when the year has indicators scored from activities (FY2567), not only the InterClinic form."""
+    """True when the year has indicators scored from activities (FY2567), not only the InterClinic form.
+
+    A year that reports on seed 001's forms (FY2564) is never one: its forms are handlers/reports/performance.py.
+    """
+    if year_forms(be_year) == "001":
+        return False
     return any(e.ladder is not None and e.ladder.kind in (ACTIVITIES, NONE)
                for e in year_scores(session, be_year))
 
