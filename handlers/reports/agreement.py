@@ -150,6 +150,11 @@ def _criteria(entry: IndicatorScore) -> Table:
                   "ผลการประเมิน"], rows, widths=[1.4, 1.4, 6, 1.2, 1.3], bold_rows=bold)
 
 
+def _amount(count: int, unit: str | None) -> str:
+    """"3 ครั้ง", but "ร้อยละ 100" as Thai writes a percentage."""
+    return f"ร้อยละ {number(count)}" if unit == "ร้อยละ" else f"{number(count)} {unit}"
+
+
 def activities_table(activities: list[Activity], entry: IndicatorScore) -> Table | Paragraph:
     """The records behind the level: date, kind, count, title and note, evidence."""
     if not activities:
@@ -164,7 +169,7 @@ def activities_table(activities: list[Activity], entry: IndicatorScore) -> Table
         if a.note:
             lines.append(a.note)
         what = "\n".join(lines)
-        rows.append([i, date_th(a.occurred_on), what, f"{number(a.count)} {kind.unit_th}" if a.count and kind else "–",
+        rows.append([i, date_th(a.occurred_on), what, _amount(a.count, kind.unit_th) if a.count and kind else "–",
                      "\n".join(e.url or e.filename or "" for e in a.evidence) or "–"])
     return Table(["ลำดับ", "วันที่", "กิจกรรม", "จำนวน", "หลักฐาน"], rows, widths=[1.1, 2.4, 4.6, 1.5, 3],
                  keep_digits=(4,))

@@ -19,6 +19,13 @@ from handlers.reports.document import Block, Cell, Document, Paragraph, Section,
 from handlers.reports.thai import date_th, number
 
 
+def _label(entry: IndicatorScore) -> str:
+    """The indicator's number as the forms print it; InterClinic is its component's only one and has none."""
+    if entry.indicator.key == INTERCLINIC:
+        return f"องค์ประกอบที่ {entry.indicator.component.code}"
+    return entry.indicator.number_label
+
+
 def _level_cell(entry: IndicatorScore) -> str:
     """"ระดับ 4", "ระดับ 4*" (an officer's level), or why there is none yet."""
     level = entry.result.level
@@ -45,7 +52,7 @@ def _override_notes(entries: list[IndicatorScore]) -> list[Block]:
             continue
         result = entry.result
         when = f" เมื่อ {date_th(result.overridden_at.astimezone(BANGKOK).date())}" if result.overridden_at else ""
-        notes.append(Paragraph(f"{OVERRIDE_MARK} ตัวชี้วัด {entry.indicator.number_label}: กำหนดระดับโดยเจ้าหน้าที่ "
+        notes.append(Paragraph(f"{OVERRIDE_MARK} ตัวชี้วัด {_label(entry)}: กำหนดระดับโดยเจ้าหน้าที่ "
                                f"({result.overridden_by or 'ไม่ระบุชื่อ'}{when}) เหตุผล: {result.override_reason}"))
     return notes
 
@@ -119,9 +126,9 @@ def _layout_b(component: Component, entry: IndicatorScore, be_year: int) -> list
         _criteria([entry], "กลุ่มหน่วยงาน" if "กลุ่มหน่วยงาน A" in (indicator.note or "") else "ตัวชี้วัด"),
         Paragraph(FLOOR_RULE_TH)]
     value = entry.result.result_value
-    result = (f"{number(value)}" if value is not None else "–")
-    outcome = Table(["น้ำหนัก (ร้อยละ)", "ผลการดำเนินงาน (ร้อยละ)", "ระดับ", "คะแนนที่ได้", "ค่าคะแนนถ่วงน้ำหนัก"],
-                    [[indicator.weight, result, _level_cell(entry), _score_cell(entry), entry.result.weighted_score]])
+    result = _level_cell(entry) if value is None else f"ร้อยละ {number(value)} ({_level_cell(entry)})"
+    outcome = Table(["น้ำหนัก (ร้อยละ)", "ผลการดำเนินงาน", "คะแนนที่ได้", "ค่าคะแนนถ่วงน้ำหนัก"],
+                    [[indicator.weight, result, _score_cell(entry), entry.result.weighted_score]])
     notes = _override_notes([entry])
     if entry.computed is not None and entry.computed.floored:
         notes.append(Paragraph("ผลการดำเนินงานต่ำกว่าค่าเป้าหมายระดับ 1 จึงได้คะแนนเท่ากับค่าเป้าหมายระดับ 1"))
@@ -143,7 +150,8 @@ def _summary(report: AgreementReport) -> Section:
             continue
         bold.append(len(rows))
         rows.append([f"องค์ประกอบที่ {component.code} {component.name_th} (ร้อยละ {number(component.weight)})"])
-        rows += [[e.indicator.number_label, e.indicator.name_th, f"ระดับ {e.indicator.target_level}",
+        rows += [["" if e.indicator.key == INTERCLINIC else e.indicator.number_label, e.indicator.name_th,
+                  f"ระดับ {e.indicator.target_level}",
                   e.indicator.weight, _level_cell(e), _score_cell(e), e.result.weighted_score] for e in entries]
     rows.append(["", "รวม", "", report.total_weight, "", "", report.total_points])
     notes: list[Block] = [Paragraph(
@@ -169,10 +177,11 @@ def performance_document(report: AgreementReport, interclinic: Document | None) 
             sections.append(Section(interclinic.subtitle[0] if interclinic.subtitle else interclinic.title,
                                     head, new_page=True, centered=True))
             sections += interclinic.sections
-        elif len(entries) > 1:
-            sections += _layout_a(component, entries, report.be_year)
-        else:
-            sections += _layout_b(component, entries[0], report.be_year)
+        elif len(entries) > 1 and not any(e.indicator.adjustment_note for e in entries):
+            sections += _layout_a(component, entries, report.be_year)  # components 1–2: one form, several rows
+        else:  # layout B forms carry «ช่วงการปรับเกณฑ์…» (001 L371, L401): one form per sub-indicator
+            for entry in entries:
+                sections += _layout_b(component, entry, report.be_year)
     return Document(
         title="แบบฟอร์มการรายงาน",
         subtitle=[f"ผลการปฏิบัติราชการตามคำรับรองการปฏิบัติราชการประจำปีงบประมาณ พ.ศ. {report.be_year}"],
