@@ -19,6 +19,11 @@ from handlers.reports.document import Block, Cell, Document, Paragraph, Section,
 from handlers.reports.thai import date_th, number
 
 
+def _form_title(be_year: int) -> str:
+    """The two title lines every form of seed 001 opens with (L7–L9)."""
+    return f"แบบฟอร์มการรายงาน\nผลการปฏิบัติราชการตามคำรับรองการปฏิบัติราชการประจำปีงบประมาณ พ.ศ. {be_year}"
+
+
 def _label(entry: IndicatorScore) -> str:
     """The indicator's number as the forms print it; InterClinic is its component's only one and has none."""
     if entry.indicator.key == INTERCLINIC:
@@ -61,7 +66,7 @@ def _criteria(entries: list[IndicatorScore], first_column: str = "ตัวช�
     """เกณฑ์การให้คะแนน: one row per indicator, the columns «ระดับ n (points คะแนน)» as printed."""
     first = entries[0].indicator
     points = {lv.level: lv.points for lv in first.levels}
-    headers = [first_column] + [f"ระดับ {n} ({number(points.get(n))} คะแนน)" for n in range(1, 6)]
+    headers = [first_column] + [f"ระดับ {n}\n({number(points.get(n))} คะแนน)" for n in range(1, 6)]
     rows: list[list[Cell]] = []
     for entry in entries:
         levels = {lv.level: lv.criterion_th for lv in entry.indicator.levels}
@@ -71,7 +76,7 @@ def _criteria(entries: list[IndicatorScore], first_column: str = "ตัวช�
         elif entry.indicator.note and "กลุ่มหน่วยงาน A" in entry.indicator.note:
             label = "กลุ่มหน่วยงาน A"
         rows.append([label] + [levels.get(n, "–") for n in range(1, 6)])
-    return Table(headers, rows, widths=[4, 1, 1, 1, 1, 1])
+    return Table(headers, rows, widths=[3.2, 1, 1, 1, 1, 1])
 
 
 def _layout_a(component: Component, entries: list[IndicatorScore], be_year: int) -> list[Section]:
@@ -94,10 +99,9 @@ def _layout_a(component: Component, entries: list[IndicatorScore], be_year: int)
                      "คะแนนที่ได้"],
                     [[e.indicator.number_label, e.indicator.name_th, f"ระดับ {e.indicator.target_level}",
                       e.indicator.weight, _level_cell(e), e.result.weighted_score] for e in entries]
-                    + [["", "รวมคะแนน", "", weight, "", total]], total_row=True, widths=[0.8, 5, 1, 1, 1.6, 1])
+                    + [["", "รวมคะแนน", "", weight, "", total]], total_row=True, widths=[0.8, 6, 1.1, 1.1, 1.6, 1.1])
     sections = [
-        Section("แบบฟอร์มการรายงาน ผลการปฏิบัติราชการตามคำรับรองการปฏิบัติราชการประจำปีงบประมาณ "
-                f"พ.ศ. {be_year}", head, new_page=True, centered=True),
+        Section(_form_title(be_year), head, new_page=True, centered=True),
         Section("ผลการดำเนินงาน :", [outcome, *_override_notes(entries)]),
         Section(f"การประเมินผลการปฏิบัติราชการองค์ประกอบที่ {component.code} (ร้อยละ {number(component.weight)})", [
             Paragraph(f"สรุปผลการดำเนินงานตัวชี้วัดในองค์ประกอบที่ {component.code} {component.name_th}"), summary]),
@@ -133,8 +137,7 @@ def _layout_b(component: Component, entry: IndicatorScore, be_year: int) -> list
     if entry.computed is not None and entry.computed.floored:
         notes.append(Paragraph("ผลการดำเนินงานต่ำกว่าค่าเป้าหมายระดับ 1 จึงได้คะแนนเท่ากับค่าเป้าหมายระดับ 1"))
     return [
-        Section("แบบฟอร์มการรายงาน ผลการปฏิบัติราชการตามคำรับรองการปฏิบัติราชการประจำปีงบประมาณ "
-                f"พ.ศ. {be_year}", head, new_page=True, centered=True),
+        Section(_form_title(be_year), head, new_page=True, centered=True),
         Section("ผลการดำเนินงาน :", [outcome, *notes]),
         Section("กิจกรรมที่บันทึก", [activities_table(entry.activities, entry)]),
     ]
@@ -158,10 +161,11 @@ def _summary(report: AgreementReport) -> Section:
         "ค่าคะแนนถ่วงน้ำหนัก = น้ำหนัก × ค่าคะแนนที่ได้ ÷ 100 องค์ประกอบที่ 1–2 ใช้ร้อยละของระดับ (ระดับ 1–5 = "
         "ร้อยละ 20–100) ตามที่แบบฟอร์มต้นฉบับคำนวณ องค์ประกอบที่ 4–5 ใช้ 60–100 คะแนนต่อระดับ "
         "และผลต่ำกว่าระดับ 1 ได้คะแนนเท่ากับระดับ 1")]
-    notes += _override_notes(report.entries)
+    if any(e.overridden for e in report.entries):
+        notes.append(Paragraph(f"{OVERRIDE_MARK} ระดับที่เจ้าหน้าที่กำหนด ผู้กำหนดและเหตุผลอยู่ในแบบฟอร์มของแต่ละองค์ประกอบ"))
     return Section("สรุปผลการปฏิบัติราชการตามคำรับรอง (ทุกตัวชี้วัด)", [Table(
         ["ที่", "ตัวชี้วัด", "เป้าหมาย", "น้ำหนัก (ร้อยละ)", "ผลการดำเนินการ", "ค่าคะแนนที่ได้", "ค่าคะแนนถ่วงน้ำหนัก"],
-        rows, total_row=True, widths=[0.6, 5, 1, 1, 1.4, 1.2, 1.2], bold_rows=tuple(bold)), *notes])
+        rows, total_row=True, widths=[0.7, 6, 1.3, 1.3, 1.6, 1.4, 1.5], bold_rows=tuple(bold)), *notes])
 
 
 def performance_document(report: AgreementReport, interclinic: Document | None) -> Document:
@@ -186,7 +190,8 @@ def performance_document(report: AgreementReport, interclinic: Document | None) 
         title="แบบฟอร์มการรายงาน",
         subtitle=[f"ผลการปฏิบัติราชการตามคำรับรองการปฏิบัติราชการประจำปีงบประมาณ พ.ศ. {report.be_year}"],
         header=[("หน่วยงาน", UNIT_TH), ("ข้อมูล ณ วันที่", f"{date_th(as_of.date())} เวลา {as_of:%H:%M} น.")],
-        sections=sections, thai_digits=interclinic.thai_digits if interclinic else False)
+        sections=sections, thai_digits=interclinic.thai_digits if interclinic else False,
+        landscape=True)  # the forms' tables of six or seven columns, as FY2567's summary
 
 
 def with_year_forms(report: AgreementReport, interclinic: Document) -> Document:
