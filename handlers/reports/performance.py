@@ -118,8 +118,9 @@ def _layout_b(component: Component, entry: IndicatorScore, be_year: int) -> list
     head: list[Block] = [
         Paragraph(f"หน่วยงาน : {indicator.unit_th or UNIT_TH}")]
     if indicator.note and "กลุ่มหน่วยงาน A" in indicator.note:
-        head.append(Paragraph("กลุ่มหน่วยงาน : ☑ กลุ่มหน่วยงาน A ☐ กลุ่มหน่วยงาน B ☐ กลุ่มหน่วยงาน C "
-                              "☐ กลุ่มหน่วยงาน D"))
+        # 001 L364 ticks A; the form's fonts have no ballot-box glyphs, so the tick is written [X]
+        head.append(Paragraph("กลุ่มหน่วยงาน : [X] กลุ่มหน่วยงาน A [ ] กลุ่มหน่วยงาน B [ ] กลุ่มหน่วยงาน C "
+                              "[ ] กลุ่มหน่วยงาน D"))
     head += [
         Paragraph(f"องค์ประกอบที่ {component.code} : {component.name_th}", bold=True),
         Paragraph(f"ตัวชี้วัด : {component.umbrella_indicator_th or ''}"),
@@ -178,8 +179,7 @@ def performance_document(report: AgreementReport, interclinic: Document | None) 
             continue
         if any(e.indicator.key == INTERCLINIC for e in entries) and interclinic is not None:
             head = [Paragraph(f"{label} : {value}") for label, value in interclinic.header]
-            sections.append(Section(interclinic.subtitle[0] if interclinic.subtitle else interclinic.title,
-                                    head, new_page=True, centered=True))
+            sections.append(Section(_form_title(report.be_year), head, new_page=True, centered=True))
             sections += interclinic.sections
         elif len(entries) > 1 and not any(e.indicator.adjustment_note for e in entries):
             sections += _layout_a(component, entries, report.be_year)  # components 1–2: one form, several rows
