@@ -39,6 +39,7 @@ from handlers.notify.smtp import SECURITY as SMTP_SECURITY
 from handlers.notify.smtp import SmtpConfig, SmtpMailer
 from handlers.officers import AccountError, check_email
 from handlers.ports import Mailer, Messenger
+from handlers.reports import fonts
 from scheduler.runner import run_clock
 
 ROOT = Path(__file__).resolve().parent
@@ -75,6 +76,9 @@ class Settings:
     proxy_fix_x_for: int = 0
     cache_dir: Path | None = None  # IAO_CACHE_DIR: the e5 vectors and classifier fits of edited entries
     e5_threads: int = 1  # IAO_E5_THREADS: OpenMP threads of the e5 model (one is faster on a busy 2-core host)
+    line_monthly_quota: int | None = None  # LINE_MONTHLY_QUOTA: the plan's monthly messages (None: ask LINE)
+    broadcast_quota_reserve: int = 20  # BROADCAST_QUOTA_RESERVE: messages tips leave for officers' pushes
+    thai_font_dir: Path | None = None  # IAO_THAI_FONT_DIR: where Laksaman.ttf and Laksaman-Bold.ttf are
     ratelimit_storage_uri: str = DATABASE  # RATELIMIT_STORAGE_URI: where rate-limit counts live (all workers)
     smtp: SmtpConfig | None = None  # SMTP_*: hand-off notices by e-mail; None (SMTP_HOST unset) turns them off
     mail_from: str = ""  # MAIL_FROM: the notices' sender
@@ -118,6 +122,9 @@ class Settings:
                 raise ValueError
         except ValueError:
             raise ConfigError("IAO_E5_THREADS must be a whole number from 1 to 16") from None
+        quota = _whole(env, "LINE_MONTHLY_QUOTA", None, 1, 10_000_000)
+        reserve = _whole(env, "BROADCAST_QUOTA_RESERVE", 20, 0, 1_000_000)
+        font_dir = env.get("IAO_THAI_FONT_DIR", "").strip()
         try:
             max_bytes = int(env.get("ATTACHMENT_MAX_BYTES", str(DEFAULT_MAX_BYTES)).strip() or DEFAULT_MAX_BYTES)
             if not 1024 <= max_bytes <= 200 * 1024 * 1024:
@@ -148,6 +155,9 @@ class Settings:
             proxy_fix_x_for=proxies,
             cache_dir=Path(cache_dir) if cache_dir else None,
             e5_threads=e5_threads,
+            line_monthly_quota=quota,
+            broadcast_quota_reserve=20 if reserve is None else reserve,
+            thai_font_dir=Path(font_dir) if font_dir else None,
             ratelimit_storage_uri=ratelimit_uri,
             smtp=smtp,
             mail_from=mail_from,
@@ -205,6 +215,20 @@ def _mail_settings(env: Mapping[str, str]) -> tuple[SmtpConfig | None, str, str]
                        timeout=timeout), mail_from, console_url)
 
 
+def _whole(env: Mapping[str, str], name: str, default: int | None, low: int, high: int) -> int | None:
+    """A whole-number setting in [low, high], `default` when unset; ConfigError naming it when not."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+        if not low <= value <= high:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high:,}, not {raw!r}") from None
+    return value
+
+
 def _ratelimit_storage(uri: str, environment: str) -> str:
     """RATELIMIT_STORAGE_URI checked: `database`, or a storage the `limits` library knows (redis://…)."""
     scheme = uri.split("://", 1)[0] if "://" in uri else ""
@@ -250,6 +274,7 @@ def create_app(settings: Settings | None = None, *, messenger: Messenger | None 
     if settings.auto_migrate:
         upgrade_schema(engine)
     sessions = make_session_factory(engine)
+    fonts.configure(settings.thai_font_dir)
 
     library = Library(settings.knowledge_dir, settings.semantic, cache_dir=settings.cache_dir,
                       e5_threads=settings.e5_threads)

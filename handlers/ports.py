@@ -27,19 +27,45 @@ class Quota:
     used: int
 
 
-class DeliveryError(Exception):
-    """LINE did not confirm a message; `retryable` says whether the same call may be tried again.
+QUOTA_EXHAUSTED_TH = "โควตาข้อความ LINE ของเดือนนี้หมดแล้ว"
 
+
+class DeliveryError(Exception):
+    """LINE did not confirm a message; `outcome` says what to do about it, `reason` is LINE's own words.
+
+    Outcomes (one mapper decides them, bot/messenger.py `delivery_error`):
+      - "quota_exhausted": 429 "You have reached your monthly limit.": nothing more goes out until the quota
+        month turns or the plan changes, so retrying is pointless and officers must be told;
+      - "rate_limited": any other 429: the same call may be tried again in a while;
+      - "retryable": 5xx, timeouts and connection errors;
+      - "conflict": 409, the retry key was already accepted (callers that send retry-keyed treat it as sent);
+      - "rejected": any other 4xx: LINE will never take this request.
     `maybe_sent` is True when the request reached LINE but no answer came back (a read timeout): LINE may
     have delivered it, so sending the same content by another route could deliver it twice.
     """
 
+    OUTCOMES = ("quota_exhausted", "rate_limited", "retryable", "conflict", "rejected")
+
     def __init__(self, message: str, *, status: int | None = None, retryable: bool = False,
-                 maybe_sent: bool = False) -> None:
+                 maybe_sent: bool = False, outcome: str | None = None, reason: str = "",
+                 details: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.status = status
-        self.retryable = retryable
         self.maybe_sent = maybe_sent
+        self.reason = reason
+        self.details = details
+        if outcome is None:  # a fake or an older caller: derive it the way the mapper would
+            outcome = ("rate_limited" if status == 429 else "conflict" if status == 409
+                       else "retryable" if retryable else "rejected")
+        if outcome not in self.OUTCOMES:
+            raise ValueError(f"unknown delivery outcome {outcome!r}")
+        self.outcome = outcome
+        self.retryable = outcome in ("rate_limited", "retryable")
+
+    @property
+    def quota_exhausted(self) -> bool:
+        """LINE refused it because this month's message quota is used up."""
+        return self.outcome == "quota_exhausted"
 
 
 class Messenger(Protocol):

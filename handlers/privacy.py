@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, and_, column, func, inspect, select, table, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.chat.prompts import forget as forget_prompt
@@ -28,7 +28,9 @@ from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import month_days
 from handlers.models import District, Interaction, LineUser
 from handlers.officers import AuditLog, Officer, audit
-from handlers.tips.broadcasts import Broadcast
+from handlers.tips.models import Broadcast
+from handlers.transactions import changed_rows
+from handlers.webhook_queue import QueuedEvent
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,6 @@ DEFAULT_RETENTION_DAYS = 365
 FORGOTTEN_PREFIX = "forgotten-"
 EXPORT_FORMAT = "iao-personal-data/1"
 # The webhook queue keeps each event as LINE sent it (user id and text): handled ones are blanked too.
-QUEUE_TABLE = "webhook_queue"
 BLANK_PAYLOAD = "{}"
 
 
@@ -138,6 +139,15 @@ def export_json(session: Session, line_user_id: str) -> str:
     return json.dumps(export_user(session, line_user_id), ensure_ascii=False, indent=2)
 
 
+def export_person(session: Session, line_user_id: str, *, actor: str, officer: Officer | None = None,
+                  remote_addr: str | None = None) -> str:
+    """A PDPA access request (`user export` and the console): the JSON, and who asked it in the audit log."""
+    text = export_json(session, line_user_id)  # UnknownUser when nobody has that id
+    user = _require(session, line_user_id)
+    audit(session, officer, "user-export", target=f"line_user:{user.id}", username=actor, remote_addr=remote_addr)
+    return text
+
+
 # ----------------------------------------------------------------------------- forget
 @dataclass(frozen=True)
 class ForgetReport:
@@ -161,8 +171,8 @@ class ForgetReport:
         return asdict(self)
 
 
-def forget_user(session: Session, line_user_id: str, *, actor: str = "cli",
-                knowledge_dir: Path | None = None) -> ForgetReport:
+def forget_user(session: Session, line_user_id: str, *, actor: str = "cli", officer: Officer | None = None,
+                knowledge_dir: Path | None = None, remote_addr: str | None = None) -> ForgetReport:
     """Erase a person's personal data in the caller's transaction while every KPI count stays the same.
 
     The row and its internal id stay (follower and district counts use them); the LINE id becomes a
@@ -178,30 +188,31 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli",
              *session.scalars(select(HandoffAnswer.text).where(HandoffAnswer.user_id == user.id))]
     answer_ids = list(session.scalars(select(HandoffAnswer.id).where(HandoffAnswer.user_id == user.id)))
 
-    interactions = session.execute(
+    interactions = changed_rows(session.execute(
         update(Interaction).where(mine, Interaction.text.is_not(None)).values(text=None)
-        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-    comments = list(session.scalars(select(SurveyResponse.comment).where(
-        SurveyResponse.user_id == user.id, SurveyResponse.comment.is_not(None), SurveyResponse.comment != "")))
+        .execution_options(synchronize_session=False)))
+    comments = [c for c in session.scalars(select(SurveyResponse.comment).where(
+        SurveyResponse.user_id == user.id, SurveyResponse.comment.is_not(None), SurveyResponse.comment != ""))
+        if c is not None]
     session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id,
                                                  SurveyResponse.comment.is_not(None))
                     .values(comment=None).execution_options(synchronize_session=False))
-    answers = session.execute(
+    answers = changed_rows(session.execute(
         update(HandoffAnswer).where(HandoffAnswer.user_id == user.id, HandoffAnswer.text != "")
-        .values(text="", error=None).execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        .values(text="", error=None).execution_options(synchronize_session=False)))
     notes = 0
     if question_ids:
-        notes = session.execute(
+        notes = changed_rows(session.execute(
             update(HandoffResolution).where(HandoffResolution.question_id.in_(question_ids),
                                             HandoffResolution.note.is_not(None))
-            .values(note=None).execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+            .values(note=None).execution_options(synchronize_session=False)))
     words += comments
     audit_details = _blank_audit_details(session, [f"question:{q}" for q in question_ids]
                                          + [f"answer:{a}" for a in answer_ids])
     in_kb = forget_words(session, knowledge_dir, words)
     targets = _drop_broadcast_target(session, real_id)
     records = _drop_comments_from_records(session, comments)
-    queued = _blank_queue(session, _queue_table(session), contains=real_id)
+    queued = _blank_queue(session, contains=real_id)
     files = forget_user_files(session, user.id)  # photos and files, and the names they gave them
 
     forget_prompt(session, user)  # what was last offered them holds question ids: it goes with the person
@@ -214,22 +225,23 @@ def forget_user(session: Session, line_user_id: str, *, actor: str = "cli",
     report = ForgetReport(user.id, interactions, len(comments), answers, notes, targets, records, queued,
                           audit_details, in_kb.drafts, in_kb.changes, files)
     detail = "; ".join(f"{k}={v}" for k, v in report.as_dict().items() if k != "user_id")
-    audit(session, None, "user-forget", target=f"line_user:{user.id}", detail=detail, username=actor)
+    audit(session, officer, "user-forget", target=f"line_user:{user.id}", detail=detail, username=actor,
+          remote_addr=remote_addr)
     log.info("forgot LINE user #%d (%s)", user.id, detail)
     return report
 
 
 def _blank_audit_details(session: Session, targets: list[str], *, before: dt.datetime | None = None) -> int:
     """Blank the free-text detail of audit rows about these questions and answers (who, what and when stay)."""
-    where = [AuditLog.detail.is_not(None)]
+    where: list[ColumnElement[bool]] = [AuditLog.detail.is_not(None)]
     if targets:
         where.append(AuditLog.target.in_(targets))
     elif before is None:
         return 0
     if before is not None:
         where += [AuditLog.action == "resolve", AuditLog.occurred_at < before]
-    return int(session.execute(update(AuditLog).where(*where).values(detail=None)
-                               .execution_options(synchronize_session=False)).rowcount)  # type: ignore[attr-defined]
+    return int(changed_rows(session.execute(update(AuditLog).where(*where).values(detail=None)
+                               .execution_options(synchronize_session=False))))
 
 
 def _drop_broadcast_target(session: Session, line_user_id: str) -> int:
@@ -244,26 +256,18 @@ def _drop_broadcast_target(session: Session, line_user_id: str) -> int:
     return changed
 
 
-def _queue_table(session: Session) -> Table | None:
-    """The webhook queue table if this database has it (looked up, so privacy works with or without it)."""
-    if not inspect(session.connection()).has_table(QUEUE_TABLE):
-        return None
-    return table(QUEUE_TABLE, column("id"), column("payload"), column("status"), column("received_at"))
-
-
-def _blank_queue(session: Session, queue: Table | None, *, contains: str | None = None,
-                 before: dt.datetime | None = None, dry_run: bool = False) -> int:
+def _blank_queue(session: Session, *, contains: str | None = None, before: dt.datetime | None = None,
+                 dry_run: bool = False) -> int:
     """Blank the raw payload of handled (not pending) queued events holding an id, or received before a time."""
-    if queue is None:
-        return 0
-    where = [queue.c.status != "pending", queue.c.payload != BLANK_PAYLOAD]
+    where = [QueuedEvent.status != "pending", QueuedEvent.payload != BLANK_PAYLOAD]
     if contains is not None:
-        where.append(queue.c.payload.contains(contains, autoescape=True))
+        where.append(QueuedEvent.payload.contains(contains, autoescape=True))
     if before is not None:
-        where.append(queue.c.received_at < before.astimezone(dt.UTC).replace(tzinfo=None))  # naive UTC column
+        where.append(QueuedEvent.received_at < before)
     if dry_run:
-        return int(session.scalar(select(func.count()).select_from(queue).where(*where)) or 0)
-    return int(session.execute(update(queue).where(*where).values(payload=BLANK_PAYLOAD)).rowcount)  # type: ignore[attr-defined]
+        return int(session.scalar(select(func.count()).select_from(QueuedEvent).where(*where)) or 0)
+    return int(changed_rows(session.execute(update(QueuedEvent).where(*where).values(payload=BLANK_PAYLOAD)
+                               .execution_options(synchronize_session=False))))
 
 
 def _without_comments(figures: dict[str, Any], drop: set[str] | None) -> dict[str, Any] | None:
@@ -333,32 +337,32 @@ def purge_text(session: Session, days: int, now: dt.datetime, *, dry_run: bool =
                                       SurveyResponse.offered_at) < cutoff)
     old_answers = and_(HandoffAnswer.created_at < cutoff, HandoffAnswer.text != "")
     # Closed months quote comments in their reports: drop the expiring ones, and all of a month long past.
-    expiring = set(session.scalars(select(SurveyResponse.comment).where(old_comments)))
+    expiring = {c for c in session.scalars(select(SurveyResponse.comment).where(old_comments)) if c is not None}
     new_figures: dict[int, tuple[MonthlyRecord, dict[str, Any]]] = {}
     for record in session.scalars(select(MonthlyRecord)):
         figures = _without_comments(record.figures, None if _month_ended_before(record.month, cutoff) else expiring)
         if figures is not None:
             new_figures[record.id] = (record, figures)
-    queued = _blank_queue(session, _queue_table(session), before=cutoff, dry_run=dry_run)
+    queued = _blank_queue(session, before=cutoff, dry_run=dry_run)
     files = purge_before(session, cutoff, dry_run=dry_run)  # photos and files expire with the text
     old_notes = and_(HandoffResolution.resolved_at < cutoff, HandoffResolution.note.is_not(None))
     if dry_run:
         notes = session.scalar(select(func.count()).select_from(HandoffResolution).where(old_notes)) or 0
     else:  # an officer's closing note may quote the question: it expires with it
-        notes = session.execute(update(HandoffResolution).where(old_notes).values(note=None)
-                                .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        notes = changed_rows(session.execute(update(HandoffResolution).where(old_notes).values(note=None)
+                                .execution_options(synchronize_session=False)))
         _blank_audit_details(session, [], before=cutoff)
     if dry_run:
         lines = session.scalar(select(func.count()).select_from(Interaction).where(old_lines)) or 0
         comments = session.scalar(select(func.count()).select_from(SurveyResponse).where(old_comments)) or 0
         answers = session.scalar(select(func.count()).select_from(HandoffAnswer).where(old_answers)) or 0
     else:
-        lines = session.execute(update(Interaction).where(old_lines).values(text=None)
-                                .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-        comments = session.execute(update(SurveyResponse).where(old_comments).values(comment=None)
-                                   .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-        answers = session.execute(update(HandoffAnswer).where(old_answers).values(text="")
-                                  .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        lines = changed_rows(session.execute(update(Interaction).where(old_lines).values(text=None)
+                                .execution_options(synchronize_session=False)))
+        comments = changed_rows(session.execute(update(SurveyResponse).where(old_comments).values(comment=None)
+                                   .execution_options(synchronize_session=False)))
+        answers = changed_rows(session.execute(update(HandoffAnswer).where(old_answers).values(text="")
+                                  .execution_options(synchronize_session=False)))
         for record, figures in new_figures.values():
             record.figures = figures
         session.flush()
@@ -377,10 +381,20 @@ def _month_ended_before(month: str, cutoff: dt.datetime) -> bool:
 
 
 def purge_expired_text(sessions: sessionmaker[Session], days: int = DEFAULT_RETENTION_DAYS,
-                       now: dt.datetime | None = None) -> PurgeReport:
-    """The daily retention job: blank expired text in its own transaction; safe to run again."""
+                       now: dt.datetime | None = None, *, dry_run: bool = False,
+                       actor: str = "scheduler") -> PurgeReport:
+    """Blank expired text in one transaction and audit it: the daily job and `privacy purge` alike.
+
+    Safe to run again; a dry run only counts and is not audited. ValueError for a bad number of days.
+    """
     with sessions.begin() as session:
-        report = purge_text(session, days, now or utcnow())
+        report = purge_text(session, days, now or utcnow(), dry_run=dry_run)
+        if not dry_run:
+            audit(session, None, "privacy-purge", target=f"before:{report.cutoff}"[:200], username=actor,
+                  detail=f"days={days}; interactions={report.interactions}; "
+                         f"survey_comments={report.survey_comments}; officer_answers={report.officer_answers}; "
+                         f"monthly_records={report.monthly_records}; queued_events={report.queued_events}; "
+                         f"attachments={report.attachments}")
     if any(v for k, v in report.as_dict().items() if k not in ("cutoff", "days", "dry_run")):
         log.info("retention (%d days, before %s): blanked %d message(s), %d survey comment(s), "
                  "%d officer answer(s), comments of %d closed month(s), %d queued event(s), deleted %d file(s)",

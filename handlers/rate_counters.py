@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from handlers.models import Base
+from handlers.transactions import changed_rows
 
 MAX_KEY = 255
 
@@ -66,10 +67,10 @@ def clear(session: Session, key: str) -> None:
 
 def clear_all(session: Session) -> int:
     """Forget every window; returns how many were dropped."""
-    return session.execute(delete(RateCounter)).rowcount or 0
+    return changed_rows(session.execute(delete(RateCounter)))
 
 
 def drop_ended(session: Session, now: float | None = None) -> int:
     """Delete windows that ended, so the table stays as small as the set of recent keys."""
     now = time.time() if now is None else now
-    return session.execute(delete(RateCounter).where(RateCounter.expires_at <= now)).rowcount or 0
+    return changed_rows(session.execute(delete(RateCounter).where(RateCounter.expires_at <= now)))

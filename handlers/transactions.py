@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import CursorResult, Result
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,3 +38,10 @@ def retrying_transaction(sessions: sessionmaker[Session], work: Callable[[Sessio
                 raise
             time.sleep(pause * attempt)
     raise AssertionError("unreachable: the loop returns or raises")
+
+
+def changed_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE changed (Session.execute hands back a CursorResult for them): a typed rowcount."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("changed_rows() takes the result of an UPDATE or DELETE")
+    return int(result.rowcount)

@@ -11,13 +11,14 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, String, Text, exists, func, insert, or_, select, update
+from sqlalchemy import Insert, Integer, String, Text, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from handlers.clock import utcnow
 from handlers.inbox.service import HandoffAnswer
 from handlers.models import Base, BigId, Interaction, LineUser, UtcDateTime
+from handlers.transactions import changed_rows
 
 MAX_ATTEMPTS = 5
 LEASE = dt.timedelta(seconds=60)
@@ -47,6 +48,7 @@ def enqueue(session: Session, events: Sequence[tuple[str | None, str]], now: dt.
     for event_id, payload in events:
         values = {"webhook_event_id": event_id, "payload": payload, "status": "pending", "attempts": 0,
                   "received_at": now}
+        statement: Insert
         if dialect == "postgresql":
             statement = postgresql.insert(QueuedEvent).values(**values).on_conflict_do_nothing()
         elif dialect == "sqlite":
@@ -62,12 +64,12 @@ def enqueue(session: Session, events: Sequence[tuple[str | None, str]], now: dt.
 def claim(session: Session, row_id: int, now: dt.datetime | None = None) -> QueuedEvent | None:
     """Take a pending event for handling (compare-and-set on its lease); None if someone else has it."""
     now = now or utcnow()
-    taken = session.execute(
+    taken = changed_rows(session.execute(
         update(QueuedEvent)
         .where(QueuedEvent.id == row_id, QueuedEvent.status == "pending",
                or_(QueuedEvent.lease_until.is_(None), QueuedEvent.lease_until < now))
         .values(lease_until=now + LEASE, attempts=QueuedEvent.attempts + 1)
-    ).rowcount
+    ))
     if not taken:
         return None
     return session.get(QueuedEvent, row_id)

@@ -244,9 +244,9 @@ class DirectoryMatcher:
             limit = _allowed_typos(alias.text)
             if not limit:
                 continue
-            hit = _fuzzy_find(text, alias, limit)
-            if hit is not None and (best is None or hit[0] < best[0]):
-                best = (hit[0], alias, hit[1])
+            near = _fuzzy_find(text, alias, limit)
+            if near is not None and (best is None or near[0] < best[0]):
+                best = (near[0], alias, near[1])
         if best is None:
             return [], None, text
         start, end = best[2]

@@ -17,7 +17,7 @@ from handlers.kpi import close_previous_month
 from handlers.notify.service import NoticeConfig, send_due_notices
 from handlers.ports import Mailer, Messenger
 from handlers.privacy import purge_expired_text
-from handlers.tips.broadcasts import SendPolicy, SendReport, acquire_lease, send_due
+from handlers.tips.sending import SendPolicy, SendReport, acquire_lease, send_due
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class JobDeps:
     holder: str = field(default_factory=default_holder)
     lease_ttl: dt.timedelta = dt.timedelta(minutes=3)
     retention_days: int = 365
+    quota_setting: int | None = None  # LINE_MONTHLY_QUOTA (Settings), for closing the month
     mailer: Mailer | None = None  # hand-off notices; None when SMTP_HOST is unset
     notices: NoticeConfig | None = None
 
@@ -46,7 +47,7 @@ class JobDeps:
 def tips_tick(deps: JobDeps, now: dt.datetime | None = None) -> SendReport | None:
     """One tick: take the database lease, then send due tips; None when another scheduler holds the lease."""
     now = now or utcnow()
-    with deps.sessions() as session:
+    with deps.sessions.begin() as session:
         if not acquire_lease(session, LEASE_NAME, deps.holder, now, deps.lease_ttl):
             log.info("another scheduler holds the %r lease; not sending", LEASE_NAME)
             return None
@@ -87,7 +88,7 @@ def _run_leased(lease: str, what: str, job: Callable[[JobDeps], object]) -> None
         log.error("%s job fired but no dependencies are installed in this process", what)
         return
     try:
-        with _installed.sessions() as session:
+        with _installed.sessions.begin() as session:
             if not acquire_lease(session, lease, _installed.holder, utcnow(), _installed.lease_ttl):
                 log.info("another scheduler holds the %r lease; not running the %s job", lease, what)
                 return
@@ -98,7 +99,8 @@ def _run_leased(lease: str, what: str, job: Callable[[JobDeps], object]) -> None
 
 def run_installed_kpi_close() -> None:
     """The monthly job: on the 1st, close the previous month's KPI record (`flask --app app kpi close`)."""
-    _run_leased("kpi", "KPI close", lambda deps: close_previous_month(deps.sessions))
+    _run_leased("kpi", "KPI close", lambda deps: close_previous_month(deps.sessions, deps.messenger,
+                                                                      quota_setting=deps.quota_setting))
 
 
 def run_installed_purge() -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.notify.service import NoticeConfig
 from handlers.ports import Mailer, Messenger
-from handlers.tips.broadcasts import SendPolicy, release_lease
+from handlers.tips.sending import SendPolicy, release_lease
 from scheduler.jobs import LEASE_NAME, JobDeps, install
 
 log = logging.getLogger(__name__)
@@ -85,15 +85,16 @@ def run_scheduler(engine: Engine, deps: JobDeps, **options: Any) -> None:
     try:
         scheduler.start()
     finally:
-        with deps.sessions() as session:
+        with deps.sessions.begin() as session:
             release_lease(session, LEASE_NAME, deps.holder)
 
 
 def run_clock(engine: Engine, sessions: sessionmaker[Session], messenger: Messenger, policy: SendPolicy, *,
               interval: int = DEFAULT_INTERVAL, misfire_grace_time: int = DEFAULT_GRACE,
-              retention_days: int = 365, mailer: Mailer | None = None,
+              retention_days: int = 365, quota_setting: int | None = None, mailer: Mailer | None = None,
               notices: NoticeConfig | None = None) -> None:
     """The `run-scheduler` entry point, called with plain collaborators by the composition root's CLI."""
     run_scheduler(engine, JobDeps(sessions=sessions, messenger=messenger, policy=policy,
-                                  retention_days=retention_days, mailer=mailer, notices=notices),
+                                  retention_days=retention_days, quota_setting=quota_setting, mailer=mailer,
+                                  notices=notices),
                   interval=interval, misfire_grace_time=misfire_grace_time)

@@ -106,8 +106,6 @@ def directory_json(question: str, request: DirectoryRequest, missions: list[Miss
 def ask_command(question: str | None, as_json: bool) -> None:
     """Ask the bot one question, or one per line from standard input: the directory first, then the matcher."""
     app_services = services()
-    matcher = app_services.library.current()[1]
-    lookup = app_services.conversation.directory
     with app_services.sessions.begin() as session:
         if session.scalar(select(func.count(Mission.id))) == 0:
             seed_missions(session)  # a database never set up with init-db still knows the shipped missions
@@ -116,8 +114,9 @@ def ask_command(question: str | None, as_json: bool) -> None:
         if not q.strip() and not question:
             continue
         with app_services.sessions() as session:
-            found = lookup.read(session, q[:MAX_STORED_TEXT])
-            result = directory_json(q, *found) if found is not None else decision_json(q, matcher.decide(q))
+            answer = app_services.conversation.find_answer(session, q[:MAX_STORED_TEXT])
+            result = (directory_json(q, *answer.directory) if answer.directory is not None
+                      else decision_json(q, answer.decision))
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
         else:

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from bot.cli import services
 from bot.cli.activities import activity_group
-from handlers.chat.satisfaction import SurveyResponse
 from handlers.clock import BANGKOK, utcnow
-from handlers.kpi import MonthlyCounts, close_month, current_record, history, parse_month
-from handlers.kpi.activities import rescore
+from handlers.kpi import current_record, history, parse_month
+from handlers.kpi.close import MonthBusy, close_kpi_month
 from handlers.kpi.opendata import (
     data_dictionary,
     dictionary_html,
@@ -30,7 +24,6 @@ from handlers.kpi.opendata import (
     open_data_json,
     open_data_rows,
 )
-from handlers.kpi.periods import fiscal_year_bounds, fiscal_year_months, month_days
 from handlers.kpi.reference import (
     INTERCLINIC,
     clear_override,
@@ -39,25 +32,11 @@ from handlers.kpi.reference import (
     override,
     result_for,
 )
-from handlers.kpi.yearly import propose_interclinic
-from handlers.models import Interaction
-from handlers.reports import FontMissing, monthly_document, monthly_report, render, yearly_document
-from handlers.reports.agreement import agreement_forms, agreement_report, with_activities
-from handlers.reports.performance import with_year_forms
-from handlers.safe_text import safe_row
-from handlers.transactions import conflicting_write, retrying_transaction
-from handlers.webhook_queue import wait_until_handled
+from handlers.reports import FontMissing, monthly_document, monthly_report, render
+from handlers.reports.yearly_pack import build_yearly
 
 kpi_group = AppGroup("kpi", help="KPI records: close a month, see its history, override a yearly score.")
 report_group = AppGroup("report", help="Monthly and yearly KPI reports (xlsx, pdf, html, docx).")
-
-
-def _quota(option: int | None) -> int | None:
-    """The LINE monthly message quota: --quota-limit, else LINE_MONTHLY_QUOTA, else the default."""
-    if option is not None:
-        return option
-    value = os.environ.get("LINE_MONTHLY_QUOTA", "").strip()
-    return int(value) if value.isdigit() else None
 
 
 def _month(text: str) -> tuple[int, int]:
@@ -78,41 +57,33 @@ def _titles() -> tuple[dict[str, str], dict[str, str]]:
     return {e.id: e.title_th for e in kb.entries}, {c.id: c.title_th for c in kb.categories}
 
 
-def _wait_for_webhook_events() -> None:
-    """Let the web workers finish events LINE already delivered, so the count includes them."""
-    left = wait_until_handled(services().sessions)
-    if left:
-        click.echo(f"warning: {left} received webhook event(s) are not handled yet (is the web process running?); "
-                   "they are not in this count", err=True)
-
-
 @kpi_group.command("close")
 @click.option("--month", "month_text", required=True, help="YYYY-MM (Bangkok calendar month).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.option("--quota-limit", type=int, default=None, help="LINE monthly message quota (default 300).")
+@click.option("--quota-limit", type=int, default=None,
+              help="LINE monthly message quota (default: LINE_MONTHLY_QUOTA, else what LINE reports, else 300).")
 def close_command(month_text: str, as_json: bool, quota_limit: int | None) -> None:
     """Compute a month from the log and store it as a new KPI record version (history is kept)."""
     year, month = _month(month_text)
-    _wait_for_webhook_events()
-    def close(session: Session) -> tuple[MonthlyCounts, int]:
-        counts = close_month(session, year, month, utcnow(), quota_limit=_quota(quota_limit), closed_by="cli")
-        return counts, current_record(session, counts.month).version  # type: ignore[union-attr]
-
+    app = services()
     try:
-        counts, version = retrying_transaction(services().sessions, close)
-    except (IntegrityError, OperationalError) as error:
-        if not conflicting_write(error):
-            raise
+        closed = close_kpi_month(app.sessions, app.messenger, year, month, via="cli",
+                                 quota_setting=app.settings.line_monthly_quota, explicit_quota=quota_limit)
+    except MonthBusy:
         raise click.ClickException("the month is being closed by someone else right now; run kpi close again "
                                    "in a moment") from None
+    if closed.unhandled_events:
+        click.echo(f"warning: {closed.unhandled_events} received webhook event(s) are not handled yet (is the web "
+                   "process running?); they are not in this count", err=True)
+    counts = closed.counts
     if as_json:
         click.echo(json.dumps(counts.as_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"closed {counts.month} (FY {counts.fiscal_year}, version {version}): {counts.questions} questions: "
-               + ", ".join(f"{n} {k}" for k, n in counts.outcomes.items())
+    click.echo(f"closed {counts.month} (FY {counts.fiscal_year}, version {closed.version}): {counts.questions} "
+               "questions: " + ", ".join(f"{n} {k}" for k, n in counts.outcomes.items())
                + f"; {counts.districts_active}/50 districts active; "
                f"{counts.broadcasts_sent}/{counts.broadcast_target} tips; "
-               f"{counts.messages_consumed}/{counts.quota_limit} messages")
+               f"{counts.messages_consumed}/{counts.quota_limit} messages (quota from {closed.quota_source})")
 
 
 @kpi_group.command("history")
@@ -171,9 +142,8 @@ def override_command(be_year: int, key: str, level: int | None, score: float | N
 @click.option("--quota-limit", type=int, default=None)
 def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, factors: str | None,
                     obstacles: str | None, quota_limit: int | None) -> None:
-    """รายงานสรุปกิจกรรมตามโครงการฯ ประจำเดือน from the month's current record (closing it if never closed)."""
+    """รายงานสรุปกิจกรรมตามโครงการฯ ประจำเดือน from the month's current record; an open month's is provisional."""
     year, month = _month(month_text)
-    _wait_for_webhook_events()
     titles, categories = _titles()
     with services().sessions.begin() as session:
         if factors is not None or obstacles is not None:
@@ -182,7 +152,8 @@ def monthly_command(month_text: str, fmt: str, output: Path, thai_digits: bool, 
                 record.supporting_factors_th = factors if factors is not None else record.supporting_factors_th
                 record.obstacles_th = obstacles if obstacles is not None else record.obstacles_th
         report = monthly_report(session, year, month, utcnow(), titles=titles, category_titles=categories,
-                                quota_limit=_quota(quota_limit))
+                                quota_limit=services().settings.line_monthly_quota if quota_limit is None
+                                else quota_limit)
     doc = monthly_document(report, thai_digits=thai_digits, supporting_factors=factors, obstacles=obstacles)
     _write(doc, fmt, output)
 
@@ -198,76 +169,16 @@ def yearly_command(be_year: int, fmt: str, output: Path, thai_digits: bool, no_e
                    arabic_digits: bool) -> None:
     """The year's forms: FY2567-style summary and indicator forms scored from activities, else seed 001's
     InterClinic result form with evidence exports (monthly reports, survey, chat log)."""
-    now = utcnow()
-    files: dict[str, list[str]] = {}
-    with services().sessions.begin() as session:
-        forms = agreement_forms(session, be_year, now, thai_digits=False if arabic_digits else (thai_digits or None))
-        if forms is not None:
-            _write(forms, fmt, output)
-            return
-        result, figures = propose_interclinic(session, be_year, now)
-        if not no_exports:
-            files = _evidence_exports(session, be_year, output, figures.months, thai_digits)
-            for item in result.evidence:
-                if files.get(item.kind):
-                    item.file_uri = files[item.kind][0]
-                    item.generated = True
-        doc = yearly_document(result, figures, thai_digits=thai_digits, evidence_files=files)
-        with_activities(doc, rescore(session, result.indicator, be_year))
-        doc = with_year_forms(agreement_report(session, be_year, now), doc)  # FY2564: every indicator's form
-    _write(doc, fmt, output)
-
-
-def _evidence_exports(session, be_year: int, output: Path, months: list, thai: bool) -> dict[str, list[str]]:  # type: ignore[no-untyped-def,type-arg]
-    """Write the evidence files beside the yearly report; returns paths (relative to it) by evidence kind."""
-    folder = output.parent / f"{output.stem}_evidence"
-    folder.mkdir(parents=True, exist_ok=True)
     titles, categories = _titles()
-    files: dict[str, list[str]] = {"monthly_report": [], "questionnaire": [], "chat_log": [], "published": []}
-    now = utcnow()
-    for counts in months:
-        year, month = (int(x) for x in counts.month.split("-"))
-        report = monthly_report(session, year, month, now, titles=titles, category_titles=categories)
-        path = render(monthly_document(report, thai_digits=thai), "pdf", folder / f"monthly-{counts.month}.pdf")
-        files["monthly_report"].append(str(path.relative_to(output.parent)))
-    start, end = fiscal_year_bounds(be_year)
-    survey = folder / f"survey-FY{be_year}.csv"
-    with survey.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["period", "answered_at_bangkok", "district_id", "score", "comment"])
-        for row in session.scalars(select(SurveyResponse).where(SurveyResponse.score.is_not(None))
-                                   .order_by(SurveyResponse.answered_at)):
-            day = row.answered_at.astimezone(BANGKOK) if row.answered_at else None
-            if day is not None and start <= day.date() <= end:
-                writer.writerow(safe_row([row.period, f"{day:%Y-%m-%d %H:%M}", row.district_id, row.score,
-                                          row.comment or ""]))
-    files["questionnaire"].append(str(survey.relative_to(output.parent)))
-    chat = folder / f"chat-log-FY{be_year}.csv"
-    first_month, last_month = fiscal_year_months(be_year)[0], fiscal_year_months(be_year)[-1]
-    with chat.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["bangkok_time", "district_id", "direction", "kind", "outcome", "category", "answered_by",
-                         "text"])
-        rows = session.execute(select(Interaction.occurred_at, Interaction.district_id, Interaction.direction,
-                                      Interaction.kind, Interaction.outcome, Interaction.category,
-                                      Interaction.answered_by, Interaction.text)
-                               .where(Interaction.bkk_day.between(month_days(*first_month)[0],
-                                                                  month_days(*last_month)[1]),
-                                      Interaction.kind.in_(("text", "reply", "push")))
-                               .order_by(Interaction.occurred_at, Interaction.id)).yield_per(2000)
-        for at, district, direction, kind, outcome, category, by, text in rows:
-            writer.writerow(safe_row([f"{at.astimezone(BANGKOK):%Y-%m-%d %H:%M}", district, direction, kind,
-                                      outcome or "", category or "", by or "", text or ""]))
-    files["chat_log"].append(str(chat.relative_to(output.parent)))
-    published = folder / f"published-FY{be_year}.csv"
-    with published.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["month", "bangkok_day", "title", "recipients"])
-        for counts in months:
-            for b in counts.broadcasts:
-                writer.writerow(safe_row([counts.month, b["bkk_day"], b.get("title") or "", b.get("recipients") or ""]))
-    files["published"].append(str(published.relative_to(output.parent)))
-    return files
+    try:
+        with services().sessions.begin() as session:
+            pack = build_yearly(session, be_year, fmt, output, now=utcnow(),
+                                thai_digits=False if arabic_digits else (thai_digits or None),
+                                exports=not no_exports, titles=titles, category_titles=categories)
+    except FontMissing as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {pack.report}")
 
 
 def _write(doc, fmt: str, output: Path) -> None:  # type: ignore[no-untyped-def]

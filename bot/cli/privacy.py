@@ -13,8 +13,7 @@ from flask.cli import AppGroup
 from bot.cli import services
 from handlers.clock import utcnow
 from handlers.db import erase_free_pages
-from handlers.officers import audit
-from handlers.privacy import UnknownUser, export_json, find_user, forget_user, purge_text
+from handlers.privacy import UnknownUser, export_person, find_user, forget_user, purge_expired_text
 from knowledge.base import default_entries_dir
 
 user_group = AppGroup("user", help="One LINE user's personal data: export it, or forget the person (PDPA).")
@@ -44,12 +43,10 @@ def export_command(line_user_id: str, output: Path | None) -> None:
     """Print everything stored about one LINE user ("U..." id) as JSON, for a PDPA access request."""
     with services().sessions.begin() as session:
         try:
-            text = export_json(session, line_user_id)
+            text = export_person(session, line_user_id, actor=_actor())
         except UnknownUser as error:
             _unknown(error)
             return
-        user = find_user(session, line_user_id)
-        audit(session, None, "user-export", target=f"line_user:{user.id if user else '?'}", username=_actor())
     if output is None:
         click.echo(text)
         return
@@ -93,14 +90,7 @@ def purge_command(days: int | None, dry_run: bool) -> None:
     """Blank message text and survey comments older than the retention period; counts survive."""
     days = days or services().settings.retention_days
     try:
-        with services().sessions.begin() as session:
-            report = purge_text(session, days, utcnow(), dry_run=dry_run)
-            if not dry_run:
-                audit(session, None, "privacy-purge", target=f"before:{report.cutoff}"[:200], username=_actor(),
-                      detail=f"days={days}; interactions={report.interactions}; "
-                             f"survey_comments={report.survey_comments}; officer_answers={report.officer_answers}; "
-                             f"monthly_records={report.monthly_records}; queued_events={report.queued_events}; "
-                             f"attachments={report.attachments}")
+        report = purge_expired_text(services().sessions, days, utcnow(), dry_run=dry_run, actor=_actor())
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--days") from None
     verb = "would blank" if dry_run else "blanked"

@@ -1,14 +1,13 @@
 """`flask --app app broadcast ...` and `flask --app app run-scheduler`: scheduled tips from the command line.
 
-The quota reserve (messages kept back for officers' own pushes) is BROADCAST_QUOTA_RESERVE, read here only:
-from Settings.extra when the app was given it, else the environment, else 20. `--reserve` overrides it.
+The quota reserve (messages kept back for officers' own pushes) is BROADCAST_QUOTA_RESERVE, read in Settings
+(default 20); `--reserve` overrides it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Callable
 
@@ -19,35 +18,24 @@ from sqlalchemy import select
 
 from bot.cli import services as app_services
 from handlers.clock import BANGKOK, utcnow
-from handlers.kpi.periods import normalise_month
-from handlers.ports import DeliveryError, Quota
-from handlers.tips.broadcasts import (
-    DEFAULT_RESERVE,
+from handlers.tips.models import MAX_MESSAGES, Notice, Tip
+from handlers.tips.planning import ASSUMED_QUOTA, MONTHLY_TARGET, TipsError, ask_line, plan_tips, render_plan
+from handlers.tips.schedule import (
     ENGLISH_CLUB_ENTRY,
     ENGLISH_CLUB_RULE,
     ENGLISH_CLUB_TEXT,
-    MAX_MESSAGES,
-    MONTHLY_TARGET,
-    Notice,
-    SendPolicy,
-    Tip,
-    apply_remedy,
     broadcast_json,
-    broadcast_reach,
     cancel,
     create_tip,
     list_broadcasts,
     materialize,
     normalize_rule,
     occurrences,
-    plan_month,
-    render_plan,
     schedule,
-    send_due,
     stop_tip,
 )
+from handlers.tips.sending import SendPolicy, send_due
 
-ASSUMED_QUOTA = 300  # the Thai free plan, when LINE cannot be asked
 DEFAULT_INTERVAL = 60  # seconds between scheduler ticks
 DEFAULT_GRACE = 3600  # a tick missed by less than this still runs once after downtime
 Clock = Callable[..., None]  # scheduler.runner.run_clock, handed over by the composition root
@@ -56,14 +44,8 @@ broadcast_group = AppGroup("broadcast", help="Schedule tips (เกร็ดค�
 
 
 def quota_reserve() -> int:
-    """BROADCAST_QUOTA_RESERVE from Settings.extra, else the environment, else 20."""
-    settings = app_services().settings
-    raw = (getattr(settings, "extra", None) or {}).get("BROADCAST_QUOTA_RESERVE") \
-        or os.environ.get("BROADCAST_QUOTA_RESERVE")
-    try:
-        return max(0, int(raw)) if raw not in (None, "") else DEFAULT_RESERVE
-    except ValueError:
-        raise click.BadParameter("BROADCAST_QUOTA_RESERVE must be a whole number") from None
+    """BROADCAST_QUOTA_RESERVE as Settings read it (20 when unset)."""
+    return int(app_services().settings.broadcast_quota_reserve)
 
 
 def _policy(reserve: int | None) -> SendPolicy:
@@ -210,26 +192,20 @@ def list_command(as_json: bool) -> None:
 def plan_command(month: str, target: int, remedy: str | None, reserve: int | None, as_json: bool) -> None:
     """The month's planned tips × cost against the quota; flags the target and offers remedies."""
     services = app_services()
-    reserve = quota_reserve() if reserve is None else reserve
-    try:
-        quota = services.messenger.quota()
-    except DeliveryError as error:
-        click.echo(f"warning: could not read the quota from LINE ({error}); assuming {ASSUMED_QUOTA}", err=True)
-        quota = Quota(ASSUMED_QUOTA, 0)
-    now = utcnow()
+    line = ask_line(services.messenger)  # before any transaction
+    if line.quota is None:
+        click.echo(f"warning: could not read the quota from LINE ({line.quota_error}); assuming {ASSUMED_QUOTA}",
+                   err=True)
     with services.sessions() as session:
-        reach = broadcast_reach(session, services.messenger)
         try:
-            month = normalise_month(month)
-            plan = plan_month(session, month, quota=quota, reach=reach, now=now, reserve=reserve, target=target)
-            if remedy:
-                kept = apply_remedy(session, month, remedy, now=now, reach=reach, available=plan.available)
-                session.commit()
-                click.echo(f"applied {remedy}: {len(kept)} send(s) remain", err=as_json)
-                plan = plan_month(session, month, quota=quota, reach=reach, now=now, reserve=reserve, target=target)
-        except ValueError as error:
+            result = plan_tips(session, line, month, reserve=quota_reserve() if reserve is None else reserve,
+                               target=target, remedy=remedy)
+        except TipsError as error:
             raise click.UsageError(str(error)) from None
-    click.echo(json.dumps(plan.as_dict(), ensure_ascii=False) if as_json else render_plan(plan))
+        session.commit()
+    if remedy:
+        click.echo(f"applied {remedy}: {len(result.kept)} send(s) remain", err=as_json)
+    click.echo(json.dumps(result.plan.as_dict(), ensure_ascii=False) if as_json else render_plan(result.plan))
 
 
 @broadcast_group.command("cancel")
@@ -282,6 +258,7 @@ def make_run_scheduler_command(run_clock: Clock) -> click.Command:
         services = app_services()
         run_clock(services.engine, services.sessions, services.messenger, _policy(reserve),
                   retention_days=services.settings.retention_days,
+                  quota_setting=services.settings.line_monthly_quota,
                   interval=interval, misfire_grace_time=grace,
                   mailer=services.mailer, notices=services.settings.notices)
 

@@ -28,6 +28,7 @@ from bot.console.directory_views import register_directory
 from bot.console.inbox_views import register_inbox
 from bot.console.kb_views import register_kb
 from bot.console.kpi_views import register_kpi
+from bot.console.privacy_views import register_privacy
 from bot.console.tips_views import register_tips
 from handlers.kb.library import Library
 from handlers.notify.service import NoticeConfig
@@ -60,6 +61,7 @@ def create_console_blueprint(ctx: ConsoleContext, csrf: CSRFProtect, manager: Lo
     register_kpi(bp, ctx)
     register_activities(bp, ctx)
     register_directory(bp, ctx)
+    register_privacy(bp, ctx)
     register_club(bp, ctx)
     return bp
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -18,8 +17,6 @@ from handlers.inbox import attachments, transcripts
 from handlers.inbox import service as inbox
 from handlers.notify import service as notify
 
-QUOTA_CACHE_SECONDS = 60
-
 
 def _about(item: inbox.InboxItem) -> str:
     """What a question is about, for canned replies: a photo's is what the user typed before sending it."""
@@ -30,16 +27,9 @@ def _about(item: inbox.InboxItem) -> str:
 
 def register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
     """/console/inbox and /console/answers."""
-    quota_cache: dict[str, tuple[float, str]] = {}
-
     def quota() -> str:
-        """This month's remaining push quota, looked up at most once a minute per process."""
-        cached = quota_cache.get("q")
-        if cached and time.monotonic() - cached[0] < QUOTA_CACHE_SECONDS:
-            return cached[1]
-        value = inbox.quota_text(ctx.quota_left)
-        quota_cache["q"] = (time.monotonic(), value)
-        return value
+        """This month's remaining push quota (the console's one cached lookup, shared with the tips page)."""
+        return inbox.quota_text(ctx.quota.reader())
 
     def notice_context(session: Session, question_ids: list[int]) -> dict[str, Any]:
         """Who was told about these questions, and whether notices are on at all (the page says so)."""
@@ -130,7 +120,7 @@ def register_inbox(bp: Blueprint, ctx: ConsoleContext) -> None:
         except inbox.InboxError as error:
             flash(str(error), "error")
             return back_to(question_id)
-        quota_cache.clear()
+        ctx.quota.forget()
         if sent.status == "sent":
             flash("ส่งคำตอบถึงผู้ใช้แล้ว (push)", "ok")
         elif sent.status == "held":

@@ -8,20 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
-from sqlalchemy.exc import IntegrityError, OperationalError
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from handlers import officers
 from handlers.clock import BANGKOK, utcnow
-from handlers.kpi import MonthError, MonthlyCounts, close_month, compute_month, current_record, history, parse_month
-from handlers.kpi.activities import rescore
+from handlers.kpi import MonthError, MonthlyCounts, compute_month, current_record, history, parse_month
+from handlers.kpi.close import MonthBusy, close_kpi_month
 from handlers.kpi.counts import OUTCOMES, OUTCOMES_TH
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.opendata import (
@@ -34,13 +45,11 @@ from handlers.kpi.opendata import (
     open_data_rows,
 )
 from handlers.kpi.periods import fiscal_year_of
-from handlers.kpi.yearly import DISTRICT_COUNT, propose_interclinic
-from handlers.reports import Document, FontMissing, monthly_document, monthly_report, render, yearly_document
+from handlers.kpi.yearly import DISTRICT_COUNT
+from handlers.reports import Document, FontMissing, monthly_document, monthly_report, render
 from handlers.reports import charts as chart_images
-from handlers.reports.agreement import agreement_forms, agreement_report, with_activities
-from handlers.reports.performance import with_year_forms
 from handlers.reports.thai import month_year_th
-from handlers.transactions import conflicting_write, retrying_transaction
+from handlers.reports.yearly_pack import build_yearly
 
 if TYPE_CHECKING:
     from bot.console.context import ConsoleContext
@@ -70,10 +79,9 @@ def _officer() -> officers.Officer:
     return g.officer
 
 
-def quota_limit() -> int | None:
-    """LINE_MONTHLY_QUOTA as the CLI reads it (None: the KPI default, 300)."""
-    value = os.environ.get("LINE_MONTHLY_QUOTA", "").strip()
-    return int(value) if value.isdigit() else None
+def quota_setting() -> int | None:
+    """LINE_MONTHLY_QUOTA as Settings read it (None: ask LINE, else the KPI default, 300)."""
+    return current_app.extensions["iao"].settings.line_monthly_quota
 
 
 def _month(text: str | None) -> tuple[int, int]:
@@ -103,7 +111,7 @@ def month_counts(db: Session, year: int, month: int) -> tuple[MonthlyCounts, Mon
     record = current_record(db, _key(year, month))
     if record is not None:
         return MonthlyCounts.from_dict(record.figures), record
-    return compute_month(db, year, month, quota_limit=quota_limit()), None
+    return compute_month(db, year, month, quota_limit=quota_setting()), None
 
 
 def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
@@ -144,26 +152,20 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/kpi/close")
     def kpi_close() -> BaseResponse:
         year, month = _month(request.form.get("month") or "-")
-        officer = _officer()
-
-        def close(db: Session) -> tuple[MonthlyCounts, int]:
-            counts = close_month(db, year, month, utcnow(), quota_limit=quota_limit(), closed_by=officer.username)
-            record = current_record(db, counts.month)
-            version = record.version if record else 1
-            officers.audit(db, db.get(officers.Officer, officer.id), "kpi-close", target=f"month:{counts.month}",
-                           detail=f"version {version}; {counts.questions} questions; {counts.broadcasts_sent} tips",
-                           remote_addr=request.remote_addr)
-            return counts, version
-
-        try:  # its own transaction, retried when another officer closed the same month at the same moment
-            counts, version = retrying_transaction(ctx.sessions, close)
-        except (IntegrityError, OperationalError) as error:
-            if not conflicting_write(error):
-                raise
+        officer_id = _officer().id
+        _db().rollback()  # the closing runs its own transactions (after waiting for webhook events)
+        try:
+            closed = close_kpi_month(ctx.sessions, ctx.messenger, year, month, via="console",
+                                     quota_setting=quota_setting(), officer_id=officer_id,
+                                     remote_addr=request.remote_addr)
+        except MonthBusy:
             flash("ปิดยอดไม่สำเร็จ เพราะมีผู้ปิดยอดเดือนนี้พร้อมกัน กรุณาลองอีกครั้ง", "error")
             return redirect(url_for("console.kpi_view", month=_key(year, month)))
-        flash(f"ปิดยอดเดือน{month_year_th(year, month)} แล้ว (ครั้งที่ {version})", "ok")
-        return redirect(url_for("console.kpi_view", month=counts.month))
+        note = (f" มีข้อความจาก LINE อีก {closed.unhandled_events} รายการที่ระบบยังไม่ได้ประมวลผล จึงยังไม่นับรวม"
+                if closed.unhandled_events else "")
+        flash(f"ปิดยอดเดือน{month_year_th(year, month)} แล้ว (ครั้งที่ {closed.version}){note}",
+              "error" if note else "ok")
+        return redirect(url_for("console.kpi_view", month=closed.counts.month))
 
     @bp.get("/kpi/chart/<month>/<kind>.png")
     def kpi_chart(month: str, kind: str) -> Response:
@@ -193,7 +195,7 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
         db = _db()
         entry_titles, category_titles = titles()
         report = monthly_report(db, year, mon, utcnow(), titles=entry_titles, category_titles=category_titles,
-                                quota_limit=quota_limit())  # read only: a GET never closes a month
+                                quota_limit=quota_setting())  # read only: a GET never closes a month
         thai = request.args.get("thai_digits") == "1"
         name = f"iao-monthly-{_key(year, mon)}.{fmt}"
         try:
@@ -207,31 +209,44 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
         db.commit()
         return download(data, fmt, name)
 
-    @bp.get("/kpi/report/yearly/<int:be_year>.<fmt>")
-    def kpi_yearly_report(be_year: int, fmt: str) -> BaseResponse:
+    def yearly(be_year: int, fmt: str, *, evidence: bool) -> BaseResponse:
+        """The yearly form built as `report yearly` builds it; with its evidence files, as one ZIP."""
         if fmt not in YEARLY_FORMATS or not 2560 <= be_year <= 2700:
             abort(404)
         db = _db()
+        entry_titles, category_titles = titles()
         digits = request.args.get("thai_digits")
         thai = digits == "1"
         name = f"iao-yearly-FY{be_year}.{fmt}"
         try:
-            doc = agreement_forms(db, be_year, utcnow(), thai_digits=None if digits is None else thai)
-            if doc is None:  # a year of seed 001's InterClinic form, with its recorded activities
-                result, figures = propose_interclinic(db, be_year, utcnow())
-                doc = with_activities(yearly_document(result, figures, thai_digits=thai),
-                                      rescore(db, result.indicator, be_year))
-                doc = with_year_forms(agreement_report(db, be_year, utcnow()), doc)
-            data = _rendered(doc, fmt, name)
+            with tempfile.TemporaryDirectory(prefix="iao-report-") as folder:
+                pack = build_yearly(db, be_year, fmt, Path(folder) / name, now=utcnow(),
+                                    thai_digits=None if digits is None else thai,
+                                    exports=evidence, titles=entry_titles, category_titles=category_titles)
+                data = _zipped(Path(folder)) if evidence else pack.report.read_bytes()
         except FontMissing as error:
             flash(f"สร้างรายงานไม่ได้: {error}", "error")
             return redirect(url_for("console.kpi_view"))
         finally:
             db.rollback()  # the proposal was computed for this download only: a GET stores nothing but its audit
-        officers.audit(db, _officer(), "report-download", target=f"fy:{be_year}", detail=f"format={fmt}",
+        officers.audit(db, _officer(), "report-download", target=f"fy:{be_year}",
+                       detail=f"format={fmt}" + ("; with evidence" if evidence else ""),
                        remote_addr=request.remote_addr)
         db.commit()
+        if evidence:
+            response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                                 download_name=f"iao-yearly-FY{be_year}-{fmt}.zip", max_age=0)
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
         return download(data, fmt, name)
+
+    @bp.get("/kpi/report/yearly/<int:be_year>.<fmt>")
+    def kpi_yearly_report(be_year: int, fmt: str) -> BaseResponse:
+        return yearly(be_year, fmt, evidence=False)
+
+    @bp.get("/kpi/report/yearly-evidence/<int:be_year>.<fmt>.zip")
+    def kpi_yearly_pack(be_year: int, fmt: str) -> BaseResponse:
+        return yearly(be_year, fmt, evidence=True)
 
     @bp.get("/kpi/open-data/<int:be_year>.<fmt>")
     def kpi_open_data(be_year: int, fmt: str) -> BaseResponse:
@@ -255,6 +270,15 @@ def register_kpi(bp: Blueprint, ctx: ConsoleContext) -> None:
         data = dictionary_xlsx(rows) if fmt == "xlsx" else (
             dictionary_markdown(rows) if fmt == "md" else dictionary_html(rows)).encode("utf-8")
         return download(data, fmt, f"iao-data-dictionary.{fmt}")
+
+
+def _zipped(folder: Path) -> bytes:
+    """Every file under `folder` (the form and its `_evidence/` files) as one ZIP, paths kept."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
 
 
 def _rendered(doc: Document, fmt: str, name: str) -> bytes:

@@ -1,6 +1,6 @@
 """Console pages for scheduled tips (เกร็ดความรู้): list, schedule form, month calendar, quota gauge and plan.
 
-The views call handlers.tips.broadcasts the way `flask broadcast ...` does (bot/cli/tips.py); every POST is
+The views call handlers.tips (schedule, planning) the way `flask broadcast ...` does (bot/cli/tips.py); every POST is
 CSRF-checked by the blueprint's guard and writes an audit row in the same transaction as the change.
 """
 
@@ -8,42 +8,40 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import click
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from bot.cli.tips import ASSUMED_QUOTA, quota_reserve
 from handlers import officers
 from handlers.clock import BANGKOK, utcnow
 from handlers.kpi.periods import MonthError, normalise_month
 from handlers.ports import Quota
 from handlers.reports.thai import month_year_th
-from handlers.tips.broadcasts import (
-    DEFAULT_RESERVE,
+from handlers.tips.models import Broadcast, Notice, Tip
+from handlers.tips.planning import (
+    MONTHLY_TARGET,
+    REMEDIES,
+    MonthPlan,
+    TipsError,
+    TipsPlan,
+    ask_line,
+    month_bounds,
+    plan_tips,
+)
+from handlers.tips.schedule import (
     ENGLISH_CLUB_ENTRY,
     ENGLISH_CLUB_RULE,
     ENGLISH_CLUB_TEXT,
-    MONTHLY_TARGET,
-    Broadcast,
-    MonthPlan,
-    Notice,
-    Tip,
-    apply_remedy,
-    broadcast_reach,
     cancel,
     create_tip,
     list_broadcasts,
-    month_bounds,
     normalize_rule,
     occurrences,
-    plan_month,
     schedule,
     stop_tip,
 )
@@ -68,7 +66,6 @@ WEEKDAYS = (("mon", "จ."), ("tue", "อ."), ("wed", "พ."), ("thu", "พฤ."
 WEEKDAY_FULL = {"mon": "จันทร์", "tue": "อังคาร", "wed": "พุธ", "thu": "พฤหัสบดี", "fri": "ศุกร์", "sat": "เสาร์",
                 "sun": "อาทิตย์"}
 CAL_HEAD = ("อา.", "จ.", "อ.", "พ.", "พฤ.", "ศ.", "ส.")
-QUOTA_CACHE_SECONDS = 60
 MAX_TEXT = 2000
 PAST_SLACK = dt.timedelta(minutes=5)
 
@@ -223,32 +220,23 @@ def _calendar(month: str, rows: list[Broadcast], plan: MonthPlan) -> list[list[D
 
 def register_tips(bp: Blueprint, ctx: ConsoleContext) -> None:
     """/console/tips: schedule, cancel, calendar, quota gauge, plan and notices."""
-    cache: dict[str, tuple[float, tuple[Gauge, Quota | None]]] = {}
-
     def quota() -> tuple[Gauge, Quota | None]:
-        """LINE's quota, asked at most once a minute per process."""
-        hit = cache.get("q")
-        if hit and time.monotonic() - hit[0] < QUOTA_CACHE_SECONDS:
-            return hit[1]
-        value = read_quota(ctx.quota_left)
-        cache["q"] = (time.monotonic(), value)
-        return value
+        """LINE's quota (the console's one cached lookup, shared with the inbox)."""
+        return read_quota(ctx.quota.reader())
 
     def reserve() -> int:
-        """BROADCAST_QUOTA_RESERVE as the CLI reads it (a bad value falls back to the default)."""
-        try:
-            return quota_reserve()
-        except click.BadParameter:
-            return DEFAULT_RESERVE
+        """BROADCAST_QUOTA_RESERVE as Settings read it (the CLI's --reserve aside, the same number)."""
+        return int(current_app.extensions["iao"].settings.broadcast_quota_reserve)
 
-    def make_plan(db: Session, month: str) -> tuple[MonthPlan, Gauge, bool, int]:
-        """The month's plan against LINE's quota (or the assumed free-plan quota when it is unknown)."""
+    def make_plan(db: Session, month: str, remedy: str | None = None) -> tuple[TipsPlan, Gauge]:
+        """The month's plan from the one planning service (LINE's quota cached a minute for the gauge)."""
         gauge, known = quota()
-        assumed = known is None
-        reach = broadcast_reach(db, ctx.messenger)
-        plan = plan_month(db, month, quota=known or Quota(ASSUMED_QUOTA, 0), reach=reach, now=utcnow(),
-                          reserve=reserve(), target=MONTHLY_TARGET)
-        return plan, gauge, assumed, reach
+        db.rollback()  # LINE is asked outside any transaction
+        line = ask_line(ctx.messenger, quota=known)
+        try:
+            return plan_tips(db, line, month, reserve=reserve(), target=MONTHLY_TARGET, remedy=remedy), gauge
+        except TipsError as error:
+            abort(400, description=str(error))
 
     @bp.get("/tips")
     def tips_view() -> str:
@@ -256,7 +244,8 @@ def register_tips(bp: Blueprint, ctx: ConsoleContext) -> None:
         month = _month_arg(request.args.get("month"))
         start, end = month_bounds(month)
         rows = [r for r in list_broadcasts(db, since=start) if r.scheduled_at < end]
-        plan, gauge, assumed, reach = make_plan(db, month)
+        result, gauge = make_plan(db, month)
+        plan, assumed, reach = result.plan, result.quota_assumed, result.reach
         recurring = list(db.scalars(select(Tip).where(Tip.active.is_(True), Tip.rule.is_not(None))
                                     .order_by(Tip.id)))
         now = utcnow()
@@ -364,10 +353,10 @@ def register_tips(bp: Blueprint, ctx: ConsoleContext) -> None:
         db = _db()
         month = _month_arg(request.form.get("month"))
         remedy = request.form.get("remedy", "")
-        if remedy not in ("bundle", "districts", "districts+bundle"):
+        if remedy not in REMEDIES:
             abort(400, description="unknown remedy")
-        plan, _gauge, _assumed, reach = make_plan(db, month)
-        kept = apply_remedy(db, month, remedy, now=utcnow(), reach=reach, available=plan.available)
+        result, _gauge = make_plan(db, month, remedy)
+        kept = result.kept
         officers.audit(db, _officer(), "tip-plan", target=f"month:{month}",
                        detail=f"remedy {remedy}; {len(kept)} send(s) remain", remote_addr=request.remote_addr)
         db.commit()

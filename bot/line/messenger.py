@@ -79,26 +79,23 @@ class LineMessenger:
     def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
         """Free reply with the event's token."""
         request = ReplyMessageRequest(replyToken=reply_token, messages=[to_line_message(m) for m in messages[:5]])
-        self._call("reply", lambda: self._api().reply_message(request, _request_timeout=self._timeout))
+        self._send("reply", lambda: self._api().reply_message(request, _request_timeout=self._timeout),
+                   retry_keyed=False)
 
     def push(self, line_user_id: str, messages: Sequence[Message], retry_key: str) -> None:
         """Push to one user, idempotent under `retry_key`; a 409 means LINE already accepted it."""
         request = PushMessageRequest(to=line_user_id, messages=[to_line_message(m) for m in messages[:5]])
-        try:
-            self._call("push", lambda: self._api().push_message(
-                request, x_line_retry_key=retry_key, _request_timeout=self._timeout))
-        except DeliveryError as error:
-            if error.status == 409:
-                log.info("push already accepted by LINE (retry key reused)")
-                return
-            raise
+        self._send("push", lambda: self._api().push_message(
+            request, x_line_retry_key=retry_key, _request_timeout=self._timeout))
 
     def leave(self, chat_type: str, chat_id: str) -> None:
         """Leave a group or room (POST /v2/bot/group/{id}/leave or /room/{id}/leave)."""
         if chat_type == "group":
-            self._call("leave", lambda: self._api().leave_group(chat_id, _request_timeout=self._timeout))
+            self._send("leave", lambda: self._api().leave_group(chat_id, _request_timeout=self._timeout),
+                       retry_keyed=False)
         elif chat_type == "room":
-            self._call("leave", lambda: self._api().leave_room(chat_id, _request_timeout=self._timeout))
+            self._send("leave", lambda: self._api().leave_room(chat_id, _request_timeout=self._timeout),
+                       retry_keyed=False)
 
     def profile(self, line_user_id: str) -> Profile | None:
         """The user's display name and language, or None if LINE cannot say right now."""
@@ -108,21 +105,6 @@ class LineMessenger:
             log.warning("profile lookup failed: %s", type(error).__name__)
             return None
         return Profile(found.user_id, found.display_name, found.language)
-
-    def _call(self, what: str, call) -> None:  # type: ignore[no-untyped-def]
-        """Run one API call, mapping failures to DeliveryError without logging tokens or bodies."""
-        try:
-            call()
-        except ApiException as error:
-            status = int(error.status) if error.status else None
-            retryable = status is None or status >= 500 or status == 429
-            log.warning("LINE %s failed: HTTP %s", what, status)
-            raise DeliveryError(f"LINE {what} failed with HTTP {status}", status=status,
-                                retryable=retryable) from None
-        except Exception as error:  # timeouts and connection errors from urllib3
-            log.warning("LINE %s failed: %s", what, type(error).__name__)
-            raise DeliveryError(f"LINE {what} failed: {type(error).__name__}", retryable=True,
-                                maybe_sent=_maybe_sent(error)) from None
 
     # ---------------------------------------------------------------- scheduled sends (issue 5)
     def _insight(self) -> Insight:
@@ -151,7 +133,7 @@ class LineMessenger:
             limit = self._api().get_message_quota(_request_timeout=self._timeout)
             usage = self._api().get_message_quota_consumption(_request_timeout=self._timeout)
         except Exception as error:
-            raise _delivery_error("quota", error) from None
+            raise delivery_error("quota", error) from None
         value = None if limit.type == "none" else int(limit.value or 0)
         return Quota(limit=value, used=int(usage.total_usage or 0))
 
@@ -169,16 +151,20 @@ class LineMessenger:
                 return int(found.targeted_reaches)
         return None
 
-    def _send(self, what: str, call: Callable[[], object]) -> None:
-        """Run a retry-keyed send: 409 is success, other failures become DeliveryError with LINE's reason."""
+    def _send(self, what: str, call: Callable[[], object], *, retry_keyed: bool = True) -> None:
+        """Run one API call; failures become DeliveryError (with LINE's reason) through the one mapper.
+
+        For a retry-keyed send (push, multicast, broadcast) a 409 means LINE already accepted this very
+        request, which is success; for a reply or a leave a 409 is a refusal like any other.
+        """
         try:
             call()
         except Exception as error:
-            failure = _delivery_error(what, error)
-            if failure.status == 409:
+            failure = delivery_error(what, error)
+            if retry_keyed and failure.outcome == "conflict":
                 log.info("LINE %s already accepted (retry key reused)", what)
                 return
-            log.warning("%s", failure)
+            log.warning("%s", failure)  # LINE's reason, never the token, the recipient or the body we sent
             raise failure from None
 
 
@@ -190,17 +176,47 @@ def _maybe_sent(error: BaseException) -> bool:
     return not isinstance(error, ConnectTimeoutError | NewConnectionError)
 
 
-def _delivery_error(what: str, error: Exception) -> DeliveryError:
-    """Map an SDK or transport error: 429, 5xx and timeouts are retryable; LINE's message is kept."""
+MONTHLY_LIMIT_PHRASE = "monthly limit"  # LINE: 429 {"message": "You have reached your monthly limit."}
+
+
+def _line_reason(error: ApiException) -> tuple[str, tuple[str, ...]]:
+    """LINE's error body {"message": ..., "details": [{"message", "property"}]} as bounded plain strings."""
+    try:
+        body = json.loads(error.body or "{}")
+    except (TypeError, ValueError):
+        return "", ()
+    if not isinstance(body, dict):
+        return "", ()
+    message = str(body.get("message") or "")[:200]
+    details: list[str] = []
+    for item in body.get("details") or []:
+        if isinstance(item, dict):
+            text = ": ".join(str(item[k]) for k in ("property", "message") if item.get(k))
+            if text:
+                details.append(text[:200])
+    return message, tuple(details[:5])
+
+
+def delivery_error(what: str, error: BaseException) -> DeliveryError:
+    """The one LINE error mapper: every failed Messaging API call becomes a DeliveryError with LINE's reason.
+
+    A 429 whose message names the monthly limit is `quota_exhausted` (not retryable: nothing goes out until
+    the quota month turns); any other 429 is `rate_limited`; 5xx, timeouts and connection errors are
+    `retryable`; 409 is `conflict` (the retry key was already accepted); any other 4xx is `rejected`.
+    """
     if isinstance(error, ApiException):
         status = int(error.status) if error.status else None
-        reason = ""
-        try:
-            reason = str(json.loads(error.body or "{}").get("message", ""))[:200]
-        except (ValueError, AttributeError):
-            reason = ""
-        retryable = status is None or status >= 500 or status == 429
-        return DeliveryError(f"LINE {what} failed with HTTP {status}: {reason}".rstrip(": "), status=status,
-                             retryable=retryable)
-    return DeliveryError(f"LINE {what} failed: {type(error).__name__}", retryable=True,
+        reason, details = _line_reason(error)
+        if status == 429:
+            outcome = "quota_exhausted" if MONTHLY_LIMIT_PHRASE in reason.lower() else "rate_limited"
+        elif status == 409:
+            outcome = "conflict"
+        elif status is None or status >= 500:
+            outcome = "retryable"
+        else:
+            outcome = "rejected"
+        said = "; ".join((reason, *details)) if reason or details else ""
+        return DeliveryError(f"LINE {what} failed with HTTP {status}: {said}".rstrip(": "), status=status,
+                             outcome=outcome, reason=reason, details=details)
+    return DeliveryError(f"LINE {what} failed: {type(error).__name__}", outcome="retryable",
                          maybe_sent=_maybe_sent(error))

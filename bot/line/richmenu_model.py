@@ -26,7 +26,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-from handlers.chat.conversation import ASK_OFFICER, postback
+from handlers.chat import postbacks
+from handlers.chat.conversation import ASK_OFFICER
 from handlers.limits import DATA_MAX, LABEL_MAX
 from handlers.reports.fonts import font_path
 
@@ -76,9 +77,9 @@ class Tile:
 # asked (or the one a "did you mean" was about), so the inbox and the KPI's `handed_over` see that question;
 # the bare postback would file a separate request. It is also what LINE PC users, who see no rich menu, type.
 TILES: tuple[Tile, ...] = (
-    Tile("เมนู", "เลือกหัวข้อคำถาม", "menu", postback(action="menu")),
-    Tile("เกร็ดความรู้", "เรื่องน่ารู้ล่าสุด", "tips", postback(action="tips")),
-    Tile("เปลี่ยนเขต", "เปลี่ยนสำนักงานเขต", "district", postback(action="change-district")),
+    Tile("เมนู", "เลือกหัวข้อคำถาม", "menu", postbacks.menu()),
+    Tile("เกร็ดความรู้", "เรื่องน่ารู้ล่าสุด", "tips", postbacks.tips()),
+    Tile("เปลี่ยนเขต", "เปลี่ยนสำนักงานเขต", "district", postbacks.change_district()),
     Tile(ASK_OFFICER, "ส่งคำถามให้เจ้าหน้าที่", "officer"),
 )
 

@@ -4,8 +4,8 @@ and the answer card LINE shows (bot/ draws it; its text is the fallback)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlencode
 
+from handlers.chat import postbacks
 from handlers.chat.replies import AnswerCard, Message, QuickReply
 from handlers.limits import FLEX_LABEL_MAX, LABEL_MAX
 from knowledge.base import Entry
@@ -64,11 +64,6 @@ def alt_text(entry: Entry, english: bool = False) -> str:
     return f"คำตอบจาก @IAO เรื่อง {entry.title_th}{lang}{draft}: {body}"
 
 
-def postback(**params: str | int) -> str:
-    """Encode postback data the same way everywhere (LINE allows 300 characters)."""
-    return urlencode(params)
-
-
 def answer_message(entry: Entry, question_id: int, *, related: Sequence[Entry] = (), english: bool = False,
                    also: Sequence[Entry] = (), shared: bool = False) -> Message:
     """An answer card: title, answer, source, a draft's badge, 👍 / 👎, related topics (`also`, a near-tie's
@@ -76,28 +71,28 @@ def answer_message(entry: Entry, question_id: int, *, related: Sequence[Entry] =
     the same and what can be typed, for LINE PC users who do not tap and for when the card won't fit."""
     english = english and bool(entry.answer_en)
     feedback = (
-        QuickReply(label="👍 ตรงคำถาม", data=postback(action="feedback", v="up", q=question_id, e=entry.id),
+        QuickReply(label="👍 ตรงคำถาม", data=postbacks.feedback("up", question_id, entry.id),
                    display_text="👍"),
-        QuickReply(label="👎 ไม่ตรง", data=postback(action="feedback", v="down", q=question_id, e=entry.id),
+        QuickReply(label="👎 ไม่ตรง", data=postbacks.feedback("down", question_id, entry.id),
                    display_text="👎"),
     )
     language: QuickReply | None = None
     if entry.answer_en and not english:
-        language = QuickReply(label="English version", data=postback(action="entry", id=entry.id, lang="en"),
+        language = QuickReply(label="English version", data=postbacks.entry(entry.id, lang="en"),
                               display_text="English version")
     elif entry.answer_en:
-        language = QuickReply(label="ฉบับภาษาไทย", data=postback(action="entry", id=entry.id, lang="th"),
+        language = QuickReply(label="ฉบับภาษาไทย", data=postbacks.entry(entry.id, lang="th"),
                               display_text="ภาษาไทย")
     topics = [(other, f"หรือ: {other.title_th}", {"q": question_id}) for other in also]
     topics += [(found, found.title_th, {}) for found in related if found.id != entry.id]
     def topic_button(i: int, topic: Entry, label: str, extra: dict[str, int], label_max: int) -> QuickReply:
-        return QuickReply(label=f"{i}. {label}", data=postback(action="entry", id=topic.id, **extra),
+        return QuickReply(label=f"{i}. {label}", data=postbacks.entry(topic.id, question=extra.get("q")),
                           display_text=topic.title_th, label_max=label_max)
 
     # a card's button shows up to 40 characters of the title, a quick reply 20 (LINE's limits)
     buttons = tuple(topic_button(i, *t, FLEX_LABEL_MAX) for i, t in enumerate(topics, 1))
     quick = tuple(topic_button(i, *t, LABEL_MAX) for i, t in enumerate(topics, 1))
-    officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=question_id), display_text=ASK_OFFICER)
+    officer = QuickReply(label=ASK_OFFICER, data=postbacks.officer(question_id), display_text=ASK_OFFICER)
     if shared:
         hint = "แตะปุ่มด้านล่าง หรือแท็ก @IAO แล้วพิมพ์คำถามต่อได้เลยค่ะ"
     elif buttons:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handlers.chat import prompts
-from handlers.chat.answers import ASK_OFFICER, answer_message, postback
+from handlers.chat import postbacks, prompts
+from handlers.chat.answers import ASK_OFFICER, answer_message
 from handlers.chat.districts import DISTRICTS, GROUPS, DistrictInfo, districts_in_group, match_district
 from handlers.chat.events import (
     BotEvent,
@@ -41,6 +40,7 @@ from handlers.ports import Messenger, Profile
 from handlers.tips.on_demand import tips_on_demand_message
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.matcher import Decision
+from knowledge.missions import DirectoryRequest
 from knowledge.normalize import is_english
 
 log = logging.getLogger(__name__)
@@ -50,15 +50,22 @@ CHANGE_DISTRICT_WORDS = ("เปลี่ยนเขต", "แก้เขต",
 MENU_WORDS = ("เมนู", "menu", "หัวข้อ", "หมวด", "หมวดหมู่")
 TIPS_WORDS = ("เกร็ดความรู้", "tips", "tip", "ความรู้ใหม่")
 LEAVE_WORDS = ("ออกจากกลุ่ม", "ออกจากห้อง", "ออกไป", "leave", "leavegroup", "bye")
-# Postbacks that answer from public knowledge: the only ones a group or room may use.
-GROUP_ACTIONS = ("menu", "tips", "category", "entry", "mission", "feedback")
 PRIVATE_CHAT_TH = ("เพื่อความเป็นส่วนตัว คำถามที่ต้องให้เจ้าหน้าที่ตอบ กรุณาพิมพ์ในแชตส่วนตัวกับ @IAO "
                    "(แตะชื่อ @IAO แล้วเลือก \"แชต\") เจ้าหน้าที่จะตอบในแชตนั้นเท่านั้น ไม่ตอบในกลุ่มค่ะ")
+
 
 
 TYPE_OFFICER = f"พิมพ์หรือกด \"{ASK_OFFICER}\""
 # Outcomes of a typed question that an officer request right after it refers to.
 QUESTION_OUTCOMES = ("answer", "suggest", "off_topic", "handoff", "empty")
+
+
+@dataclass(frozen=True)
+class Found:
+    """What answers one question: a directory request and its missions, or else the matcher's decision."""
+
+    directory: tuple[DirectoryRequest, list[Mission]] | None = None
+    decision: Decision | None = None
 
 
 @dataclass
@@ -92,6 +99,16 @@ class Conversation:
             if len(self._decisions) >= 64:  # prepared but never handled (a duplicate): forget them
                 self._decisions.clear()
             self._decisions[(id(matcher), text)] = matcher.decide(text)
+
+    def find_answer(self, session: Session, text: str) -> Found:
+        """What answers a question, found the one way every caller finds it: the directory first, then the matcher.
+
+        The private chat, a group and `flask ask` all call this, so none of them orders the two differently.
+        """
+        found = self.directory.read(session, text)
+        if found is not None:
+            return Found(directory=found)
+        return Found(decision=self.decide(text))
 
     def decide(self, text: str) -> Decision:
         """The matcher's decision: the one prepare() computed for this text (used once), else a fresh one."""
@@ -128,7 +145,7 @@ class Conversation:
             case Joined() | OtherEvent():
                 kind = event.event_type if isinstance(event, OtherEvent) else "join"
                 self._log_in(session, user, event.meta, kind=kind, outcome="skipped")
-                log.info("skipped event type %s", event.event_type)
+                log.info("skipped event type %s", kind)
                 return None
         if not messages or not event.meta.reply_token:
             return None
@@ -178,8 +195,7 @@ class Conversation:
                 else:
                     messages = self._group_question(session, meta, text)
             case PostbackReceived():
-                params = {k: v[0] for k, v in parse_qs(event.data[:300]).items()}
-                if params.get("action") in GROUP_ACTIONS:
+                if postbacks.decode(event.data).action in postbacks.PUBLIC_ACTIONS:
                     messages = self._on_postback(session, None, event)
                 else:  # ask an officer, a district, the survey: personal, so never in a group
                     self._log_in(session, None, meta, kind="postback", text=event.data[:300],
@@ -195,9 +211,9 @@ class Conversation:
 
     def _group_question(self, session: Session, meta: EventMeta, text: str) -> list[Message]:
         """A question asked in a group: the public answer, a choice, or the way to the private chat."""
-        found = self.directory.read(session, text)
-        if found is not None and found[1]:
-            request, missions = found
+        answer = self.find_answer(session, text)
+        if answer.directory is not None and answer.directory[1]:
+            request, missions = answer.directory
             english = bool(getattr(request, "english", False))
             row = self._log_in(session, None, meta, kind="text", outcome="answer" if len(missions) == 1 else "suggest",
                                entry_id=f"mission:{missions[0].key}" if len(missions) == 1 else None,
@@ -205,12 +221,12 @@ class Conversation:
             if len(missions) == 1:
                 return [self._mission_message(missions[0], row.id, english=english)]
             lines = "\n".join(f"{i}. {choice_label(m, english=english)}" for i, m in enumerate(missions[:12], 1))
-            buttons = tuple(QuickReply(label=short_label(f"{i}. {m.city}"), data=postback(action="mission", key=m.key),
+            buttons = tuple(QuickReply(label=short_label(f"{i}. {m.city}"), data=postbacks.mission(m.key),
                                        display_text=choice_label(m, english=english))
                             for i, m in enumerate(missions[:12], 1))
             return [Message(f"มีหลายแห่งค่ะ หมายถึงแห่งใด?\n{lines}\n\nกดเลือกด้านล่าง "
                             "หรือแท็ก @IAO แล้วพิมพ์ชื่อเมืองค่ะ", buttons)]
-        decision = self.decide(text)
+        decision = answer.decision or self.decide(text)  # a country the directory lacks: the matcher, in public
         entry = decision.entry
         public = decision.outcome in ("answer", "suggest", "greeting", "thanks", "empty")
         row = self._log_in(session, None, meta, kind="text", outcome=decision.outcome if public else "group-private",
@@ -223,7 +239,7 @@ class Conversation:
         if decision.outcome == "suggest":
             shown = decision.alternatives[:3]
             lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(shown, 1))
-            buttons = tuple(QuickReply(label=short_label(e.title_th), data=postback(action="entry", id=e.id),
+            buttons = tuple(QuickReply(label=short_label(e.title_th), data=postbacks.entry(e.id),
                                        display_text=e.title_th) for e, _ in shown)
             return [Message(f"หมายถึงเรื่องใดคะ?\n{lines}\n\nกดเลือกด้านล่าง หรือแท็ก @IAO "
                             "แล้วพิมพ์ชื่อเรื่องค่ะ", buttons)]
@@ -288,7 +304,7 @@ class Conversation:
     def _ask_district(self, question: str) -> Message:
         """Ask for the district office: group buttons first (50 do not fit in 13 quick replies)."""
         buttons = tuple(
-            QuickReply(label=short_label(f"กลุ่ม{group}"), data=postback(action="district-group", group=group),
+            QuickReply(label=short_label(f"กลุ่ม{group}"), data=postbacks.district_group(group),
                        display_text=f"กลุ่ม{group}")
             for group, _ in GROUPS
         )
@@ -311,7 +327,7 @@ class Conversation:
             f"{verb} สำนักงานเขต{district.name_th} ({district.name_en} District Office) เรียบร้อยแล้วค่ะ ✅\n"
             "พิมพ์คำถามเรื่องงานที่เกี่ยวกับชาวต่างชาติได้เลย หรือพิมพ์ \"เมนู\" เพื่อดูหัวข้อ "
             "(เปลี่ยนเขตได้โดยพิมพ์ \"เปลี่ยนเขต\")",
-            (QuickReply(label="เมนู", data=postback(action="menu"), display_text="เมนู"),),
+            (QuickReply(label="เมนู", data=postbacks.menu(), display_text="เมนู"),),
         )]
 
     # ----------------------------------------------------------------- text
@@ -355,10 +371,11 @@ class Conversation:
         if club.is_register_text(text):  # LINE PC has no register button: the typed form
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="club-registration")
             return [club.register(session, user, None, event.meta.occurred_at, via="text").message]
-        found = self.directory.read(session, text)
-        if found is not None:
-            return self._directory_answer(session, user, event.meta, text, *found)
-        return self._answer_question(session, user, event.meta, text)
+        answer = self.find_answer(session, text)
+        if answer.directory is not None:
+            return self._directory_answer(session, user, event.meta, text, *answer.directory)
+        assert answer.decision is not None
+        return self._answer_question(session, user, event.meta, text, answer.decision)
 
     # ----------------------------------------------------------------- directory of missions
     def _directory_answer(self, session: Session, user: LineUser | None, meta: EventMeta, text: str,
@@ -375,12 +392,12 @@ class Conversation:
             shown = missions[:12]
             buttons = tuple(
                 QuickReply(label=short_label(f"{i}. {m.city}"),
-                           data=postback(action="mission", key=m.key, q=row.id, **({"lang": "en"} if english else {})),
+                           data=postbacks.mission(m.key, question=row.id, lang="en" if english else None),
                            display_text=choice_label(m, english=english))
                 for i, m in enumerate(shown, 1)
             )
             lines = "\n".join(f"{i}. {choice_label(m, english=english)}" for i, m in enumerate(shown, 1))
-            officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=row.id),
+            officer = QuickReply(label=ASK_OFFICER, data=postbacks.officer(row.id),
                                  display_text=ASK_OFFICER)
             head = "Which one do you mean?" if english else "มีหลายแห่งค่ะ หมายถึงแห่งใด?"
             tail = (f"Tap one below or type its number (1–{len(shown)}), or type \"officer\"." if english
@@ -395,7 +412,7 @@ class Conversation:
                 "ส่งคำถามให้เจ้าหน้าที่สำนักงานการต่างประเทศแล้ว 📨\n"
                 f"{expected_answer_th(meta.occurred_at)} ({HOURS_TH}) คำตอบจะส่งมาทางแชตนี้\n"
                 "ระหว่างนี้ดูรายชื่อคณะผู้แทนได้ที่ https://protocol.mfa.go.th/",
-                (QuickReply(label="เมนู", data=postback(action="menu"), display_text="เมนู"),),
+                (QuickReply(label="เมนู", data=postbacks.menu(), display_text="เมนู"),),
             )]
         if user is not None and user.district_id is None:
             messages.append(self._ask_district("อีกนิดค่ะ ช่วยระบุสำนักงานเขตที่ท่านสังกัดด้วยนะคะ"))
@@ -405,16 +422,15 @@ class Conversation:
         """A mission's card with the buttons every answer has: the other language and an officer."""
         buttons = []
         if not english:
-            buttons.append(QuickReply(label="English", data=postback(action="mission", key=mission.key, lang="en"),
+            buttons.append(QuickReply(label="English", data=postbacks.mission(mission.key, lang="en"),
                                       display_text="English version"))
-        buttons.append(QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=question_id),
+        buttons.append(QuickReply(label=ASK_OFFICER, data=postbacks.officer(question_id),
                                   display_text=ASK_OFFICER))
         return Message(card_text(mission, english=english), tuple(buttons))
 
     def _answer_question(self, session: Session, user: LineUser | None, meta: EventMeta,
-                         text: str) -> list[Message]:
+                         text: str, decision: Decision) -> list[Message]:
         """Answer from the knowledge base, offer choices, or hand the question to an officer."""
-        decision = self.decide(text)
         handoff = decision.outcome == "handoff"
         entry = decision.entry
         row = self._log_in(
@@ -429,7 +445,7 @@ class Conversation:
         messages = self._decision_messages(decision, row.id, meta)
         if decision.outcome == "suggest":
             prompts.remember(session, user, "suggest",
-                             [postback(action="entry", id=e.id, q=row.id) for e, _ in decision.alternatives[:3]],
+                             [postbacks.entry(e.id, question=row.id) for e, _ in decision.alternatives[:3]],
                              meta.occurred_at, row.id)
         elif decision.outcome == "answer" and messages and messages[0].card is not None:
             self._remember_answer(session, user, meta, messages[0], row.id)
@@ -443,9 +459,9 @@ class Conversation:
 
     def _decision_messages(self, decision: Decision, question_id: int, meta: EventMeta) -> list[Message]:
         """Turn the matcher's decision into what the user reads."""
-        officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=question_id),
+        officer = QuickReply(label=ASK_OFFICER, data=postbacks.officer(question_id),
                              display_text=ASK_OFFICER)
-        menu = QuickReply(label="เมนู", data=postback(action="menu"), display_text="เมนู")
+        menu = QuickReply(label="เมนู", data=postbacks.menu(), display_text="เมนู")
         match decision.outcome:
             case "answer" if decision.entry is not None:
                 # a near-tie answered with the top entry: offer the runner-up one tap away
@@ -454,7 +470,7 @@ class Conversation:
                 return [self._entry_message(decision.entry, question_id, english=english, also=close)]
             case "suggest":
                 choices = tuple(
-                    QuickReply(label=short_label(e.title_th), data=postback(action="entry", id=e.id, q=question_id),
+                    QuickReply(label=short_label(e.title_th), data=postbacks.entry(e.id, question=question_id),
                                display_text=e.title_th)
                     for e, _ in decision.alternatives[:3]
                 )
@@ -506,8 +522,8 @@ class Conversation:
         """The topic menu: one quick reply per category (fits a rich menu's postbacks too)."""
         categories = [c for c in self.kb.categories if any(e.kind == "faq" for e in self.kb.by_category(c.id))]
         buttons = (
-            QuickReply(label="💡 เกร็ดความรู้", data=postback(action="tips"), display_text="เกร็ดความรู้"),
-            *(QuickReply(label=short_label(c.title_th), data=postback(action="category", id=c.id),
+            QuickReply(label="💡 เกร็ดความรู้", data=postbacks.tips(), display_text="เกร็ดความรู้"),
+            *(QuickReply(label=short_label(c.title_th), data=postbacks.category(c.id),
                          display_text=c.title_th) for c in categories[:12]),
         )
         lines = "\n".join(f"{i}. {c.title_th}" for i, c in enumerate(categories, 1))
@@ -517,7 +533,7 @@ class Conversation:
 
     def _menu_options(self) -> list[str]:
         """The postback data of the menu's numbered categories, in the order the menu lists them."""
-        return [postback(action="category", id=c.id) for c in self.kb.categories
+        return [postbacks.category(c.id) for c in self.kb.categories
                 if any(e.kind == "faq" for e in self.kb.by_category(c.id))]
 
     def _tips(self, session: Session, meta: EventMeta) -> Message:
@@ -530,15 +546,15 @@ class Conversation:
     # ----------------------------------------------------------------- postback
     def _on_postback(self, session: Session, user: LineUser | None, event: PostbackReceived) -> list[Message]:
         """Quick replies and rich-menu taps: district choice, menu, entries, feedback, ask an officer."""
-        params = {k: v[0] for k, v in parse_qs(event.data[:300]).items()}
-        action = params.get("action", "")
+        tap = postbacks.decode(event.data)
+        action = tap.action
         meta = event.meta
         prompts.forget(session, user)  # a tap answers (or replaces) whatever was offered before
         if action == "district-group":
-            group = params.get("group", "")
+            group = tap.text("group")
             self._log_in(session, user, meta, kind="postback", text=event.data, outcome="registration")
             buttons = tuple(
-                QuickReply(label=short_label(d.name_th), data=postback(action="set-district", code=d.code),
+                QuickReply(label=short_label(d.name_th), data=postbacks.set_district(d.code),
                            display_text=f"เขต{d.name_th}")
                 for d in districts_in_group(group)
             )
@@ -546,7 +562,7 @@ class Conversation:
                 return [self._ask_district("ไม่พบกลุ่มเขตนี้ กรุณาเลือกใหม่ค่ะ")]
             return [Message(f"กลุ่ม{group}: เลือกสำนักงานเขตของท่านค่ะ", buttons)]
         if action == "set-district" and user is not None:
-            info = next((d for d in DISTRICTS if d.code == params.get("code")), None)
+            info = next((d for d in DISTRICTS if d.code == tap.text("code")), None)
             if info is not None:
                 return self._register(session, user, info, meta, "")
         if action == "change-district" and user is not None:
@@ -561,57 +577,57 @@ class Conversation:
             return [self._tips(session, meta)]
         if action == "category":
             self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu",
-                         category=params.get("id"))
-            entries = [e for e in self.kb.by_category(params.get("id", "")) if e.kind == "faq"]
+                         category=tap.text("id") or None)
+            entries = [e for e in self.kb.by_category(tap.text("id")) if e.kind == "faq"]
             if not entries:
                 return [self._menu_for(session, user, meta)]
             buttons = tuple(
-                QuickReply(label=short_label(e.title_th), data=postback(action="entry", id=e.id),
+                QuickReply(label=short_label(e.title_th), data=postbacks.entry(e.id),
                            display_text=e.title_th)
                 for e in entries[:13]
             )
             lines = "\n".join(f"{i}. {e.title_th}" for i, e in enumerate(entries, 1))
-            prompts.remember(session, user, "category", [postback(action="entry", id=e.id) for e in entries],
+            prompts.remember(session, user, "category", [postbacks.entry(e.id) for e in entries],
                              meta.occurred_at)
             how = ("เลือกเรื่องด้านล่าง หรือแท็ก @IAO แล้วพิมพ์คำถามค่ะ" if meta.shared
                    else f"เลือกเรื่องด้านล่าง พิมพ์หมายเลข 1–{len(entries)} หรือพิมพ์คำถามได้เลยค่ะ")
             return [Message(f"{lines}\n\n{how}", buttons)]
         if action == "entry":
-            entry = self.kb.get(params.get("id", ""))
+            entry = self.kb.get(tap.text("id"))
             if entry is None:
                 return [self._menu_for(session, user, meta)]
-            asked = session.get(Interaction, _int(params.get("q")) or 0)  # a "did you mean" choice names it
+            asked = session.get(Interaction, tap.number("q") or 0)  # a "did you mean" choice names it
             row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
                                entry_id=entry.id, category=entry.category, answered_by="bot",
                                in_reply_to_id=asked.id if asked and user and asked.user_id == user.id else None)
-            message = self._entry_message(entry, row.id, english=params.get("lang") == "en", shared=meta.shared)
+            message = self._entry_message(entry, row.id, english=tap.text("lang") == "en", shared=meta.shared)
             self._remember_answer(session, user, meta, message, row.in_reply_to_id)
             return [message]
         if action == "mission":
-            mission = session.scalars(select(Mission).where(Mission.key == params.get("key", "")[:64])).first()
+            mission = session.scalars(select(Mission).where(Mission.key == tap.text("key")[:64])).first()
             if mission is None:
                 return [self._menu_for(session, user, meta)]
-            asked = session.get(Interaction, _int(params.get("q")) or 0)
+            asked = session.get(Interaction, tap.number("q") or 0)
             row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
                                entry_id=f"mission:{mission.key}", category="directory", answered_by="bot",
                                in_reply_to_id=asked.id if asked and user and asked.user_id == user.id else None)
-            return [self._mission_message(mission, row.id, english=params.get("lang") == "en")]
+            return [self._mission_message(mission, row.id, english=tap.text("lang") == "en")]
         if action == "feedback":
-            vote = "up" if params.get("v") == "up" else "down"
+            vote = "up" if tap.text("v") == "up" else "down"
             self._log_in(session, user, meta, kind="feedback", text=vote, outcome=f"feedback-{vote}",
-                         entry_id=params.get("e"), in_reply_to_id=_int(params.get("q")))
+                         entry_id=tap.text("e") or None, in_reply_to_id=tap.number("q"))
             if vote == "up":
                 return self._offer_survey(session, user, meta, [Message("ขอบคุณสำหรับความคิดเห็นค่ะ 🙏")])
-            officer = QuickReply(label=ASK_OFFICER, data=postback(action="officer", q=params.get("q", "")),
+            officer = QuickReply(label=ASK_OFFICER, data=postbacks.officer(tap.text("q")),
                                  display_text=ASK_OFFICER)
-            prompts.remember(session, user, "question", [], meta.occurred_at, _int(params.get("q")))
+            prompts.remember(session, user, "question", [], meta.occurred_at, tap.number("q"))
             return [Message(f"ขออภัยที่คำตอบยังไม่ตรงค่ะ ต้องการให้เจ้าหน้าที่ตอบไหมคะ? {TYPE_OFFICER} ได้เลย",
                             (officer,))]
         if action == club.ACTION:
             self._log_in(session, user, meta, kind="postback", text=event.data, outcome="club-registration")
-            return [club.register(session, user, _int(params.get("s")), meta.occurred_at).message]
+            return [club.register(session, user, tap.number("s"), meta.occurred_at).message]
         if action == "officer":
-            return self._hand_over(session, user, meta, _int(params.get("q")), event.data)
+            return self._hand_over(session, user, meta, tap.number("q"), event.data)
         if action == "survey":
             self._log_in(session, user, meta, kind="postback", text=event.data, outcome="survey")
             survey_reply = record_survey_answer(session, user, event.data, meta.occurred_at)
@@ -625,7 +641,7 @@ class Conversation:
         offer = survey_offer(session, user, meta.occurred_at)
         if offer is not None:
             messages.append(offer)
-            prompts.remember(session, user, "survey", [f"action=survey&score={n}" for n in range(1, 6)],
+            prompts.remember(session, user, "survey", [postbacks.survey_score(n) for n in range(1, 6)],
                              meta.occurred_at)
         return messages
 
@@ -667,7 +683,7 @@ class Conversation:
             return [Message("😊 หากมีคำถามเรื่องงานที่เกี่ยวกับชาวต่างชาติ พิมพ์มาได้เลยค่ะ")]
         return [Message("ขออภัยค่ะ @IAO อ่านได้เฉพาะข้อความตัวอักษร กรุณาพิมพ์คำถาม "
                         f"หรือ{TYPE_OFFICER} เพื่อให้เจ้าหน้าที่ช่วยดูค่ะ",
-                        (QuickReply(label=ASK_OFFICER, data=postback(action="officer"), display_text=ASK_OFFICER),))]
+                        (QuickReply(label=ASK_OFFICER, data=postbacks.officer(), display_text=ASK_OFFICER),))]
 
     def _on_attachment(self, session: Session, user: LineUser | None, event: MediaReceived) -> list[Message]:
         """Keep the file the worker fetched (checked and capped) with a hand-off, and say honestly what happens.
@@ -689,7 +705,7 @@ class Conversation:
             return [Message(f"ขออภัยค่ะ {kind}นี้{why} ระบบจึงไม่ได้เก็บไว้และเจ้าหน้าที่จะไม่เห็น{kind}นี้\n"
                             f"กรุณาส่งเป็น{attachments.ACCEPTED_TH} ขนาดไม่เกิน {limit_mb:,.0f} MB "
                             f"หรือพิมพ์คำถามแล้ว{TYPE_OFFICER}ค่ะ",
-                            (QuickReply(label=ASK_OFFICER, data=postback(action="officer"),
+                            (QuickReply(label=ASK_OFFICER, data=postbacks.officer(),
                                         display_text=ASK_OFFICER),))]
         row.handoff = True
         when = f"{expected_answer_th(event.meta.occurred_at)} ({HOURS_TH})"
@@ -743,8 +759,4 @@ def claim_event(session: Session, event_id: str) -> bool:
         return False
     return True
 
-
-def _int(value: str | None) -> int | None:
-    """Parse an id from postback data, ignoring junk."""
-    return int(value) if value and value.isdigit() and len(value) < 18 else None
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlencode
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, and_, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from handlers.chat import postbacks
 from handlers.chat.replies import Message, QuickReply
 from handlers.clock import BANGKOK
 from handlers.models import Base, Interaction, LineUser, UtcDateTime
@@ -56,7 +56,7 @@ def survey_offer(session: Session, user: LineUser | None, now: dt.datetime) -> M
     session.add(SurveyResponse(user_id=user.id, district_id=user.district_id, period=period, offered_at=now))
     session.flush()
     buttons = tuple(
-        QuickReply(label=f"{score} {SCORES_TH[score]}", data=urlencode({"action": "survey", "score": score}),
+        QuickReply(label=f"{score} {SCORES_TH[score]}", data=postbacks.survey_score(score),
                    display_text=f"ความพึงพอใจ {score} - {SCORES_TH[score]}")
         for score in (5, 4, 3, 2, 1)
     )
@@ -67,11 +67,11 @@ def survey_offer(session: Session, user: LineUser | None, now: dt.datetime) -> M
 
 def record_survey_answer(session: Session, user: LineUser | None, data: str, now: dt.datetime) -> Message | None:
     """Store a score from an `action=survey&score=N` postback and invite a comment; None if data is not one."""
-    params = {k: v[0] for k, v in parse_qs(data[:300]).items()}
-    if params.get("action") != "survey" or user is None:
+    tap = postbacks.decode(data)
+    if tap.action != "survey" or user is None:
         return None
-    raw = params.get("score", "")
-    if params.get("skip"):
+    raw = tap.text("score")
+    if tap.text("skip"):
         row = _latest(session, user)
         if row is not None and row.comment is None:
             row.comment = ""
@@ -89,7 +89,7 @@ def record_survey_answer(session: Session, user: LineUser | None, data: str, now
     row.answered_at = now
     row.district_id = user.district_id
     session.flush()
-    skip = QuickReply(label="ข้าม", data=urlencode({"action": "survey", "skip": 1}), display_text=SKIP_COMMENT)
+    skip = QuickReply(label="ข้าม", data=postbacks.survey_skip(), display_text=SKIP_COMMENT)
     return Message(f"ขอบคุณค่ะ บันทึกความพึงพอใจ {row.score} ({SCORES_TH[row.score]}) แล้ว 🙏\n"
                    "มีข้อเสนอแนะเพิ่มเติมไหมคะ? พิมพ์สั้น ๆ ภายใน 15 นาที หรือพิมพ์/กด \"ข้าม\"", (skip,))
 
@@ -168,5 +168,6 @@ def month_satisfaction(session: Session, first_day: dt.date, last_day: dt.date,
         result.survey_mean = round(sum(int(s) * n for s, n in result.survey_distribution.items()) / total, 2)
     result.survey_comments = [c for c in session.scalars(
         select(SurveyResponse.comment).where(answered, SurveyResponse.comment.is_not(None),
-                                             SurveyResponse.comment != "").order_by(SurveyResponse.answered_at))]
+                                             SurveyResponse.comment != "").order_by(SurveyResponse.answered_at))
+        if c is not None]
     return result

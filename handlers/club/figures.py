@@ -11,15 +11,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import column, func, select, table
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers.club.models import ClubAttendance, ClubRegistration, ClubSession
 from handlers.models import District, LineUser
+from handlers.tips.models import Broadcast
 
-# The reminder's send row, read by name: handlers.broadcasts imports the KPI package, which imports this module.
-_SENDS = table("broadcasts", column("id"), column("status"), column("recipients"), column("reason"))
-BUNDLED = "bundled into send #"  # handlers.tips.broadcasts.apply_remedy's reason on a send merged into another
+BUNDLED = "bundled into send #"  # handlers.tips.planning.apply_remedy's reason on a send merged into another
 
 
 def effective_send(session: Session, broadcast_id: int | None) -> int | None:
@@ -27,7 +26,7 @@ def effective_send(session: Session, broadcast_id: int | None) -> int | None:
     for _ in range(5):
         if broadcast_id is None:
             return None
-        row = session.execute(select(_SENDS.c.status, _SENDS.c.reason).where(_SENDS.c.id == broadcast_id)).first()
+        row = session.execute(select(Broadcast.status, Broadcast.reason).where(Broadcast.id == broadcast_id)).first()
         if row is None or row.status != "cancelled" or not (row.reason or "").startswith(BUNDLED):
             return broadcast_id
         head = (row.reason or "")[len(BUNDLED):]
@@ -65,7 +64,9 @@ def club_month(session: Session, first: dt.date, last: dt.date, today: dt.date) 
                 attended[session_id][codes[district]] += attendees
     carried = {r.id: effective_send(session, r.reminder_broadcast_id) for r in rows}
     wanted = [i for i in carried.values() if i is not None]
-    reminders = {b.id: b for b in session.execute(select(_SENDS).where(_SENDS.c.id.in_(wanted)))} if wanted else {}
+    columns = (Broadcast.id, Broadcast.status, Broadcast.recipients, Broadcast.reason)
+    reminders = ({b.id: b for b in session.execute(select(*columns).where(Broadcast.id.in_(wanted)))}
+                 if wanted else {})
     recorded = set(session.scalars(select(ClubAttendance.session_id).where(ClubAttendance.session_id.in_(ids))
                                    .group_by(ClubAttendance.session_id))) if ids else set()
 

@@ -12,12 +12,13 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handlers.chat import postbacks
 from handlers.chat.districts import DISTRICTS, match_district
 from handlers.chat.replies import Message, QuickReply
 from handlers.clock import BANGKOK, utcnow
@@ -26,14 +27,8 @@ from handlers.club.models import ClubAttendance, ClubRegistration, ClubSession
 from handlers.models import District, LineUser
 from handlers.reports.thai import MONTHS_TH
 from handlers.safe_text import safe_text
-from handlers.tips.broadcasts import (
-    ENGLISH_CLUB_ENTRY,
-    Broadcast,
-    cancel,
-    create_tip,
-    nth_weekday,
-    schedule,
-)
+from handlers.tips.models import Broadcast
+from handlers.tips.schedule import ENGLISH_CLUB_ENTRY, cancel, create_tip, nth_weekday, schedule
 
 ACTION = "club-register"
 FRIDAY = 4
@@ -78,14 +73,14 @@ def reminder_message(row: ClubSession) -> Message:
             f"กด \"{REGISTER_LABEL}\" ด้านล่าง (หรือพิมพ์ \"ลงทะเบียน English Club\") แล้ว @IAO "
             "จะส่งลิงก์เข้าร่วมให้ค่ะ")
     buttons = [QuickReply(label=REGISTER_LABEL, data=register_data(row.id), display_text="ลงทะเบียน English Club")]
-    buttons.append(QuickReply(label="อ่านเพิ่มเติม", data=urlencode({"action": "entry", "id": ENGLISH_CLUB_ENTRY}),
+    buttons.append(QuickReply(label="อ่านเพิ่มเติม", data=postbacks.entry(ENGLISH_CLUB_ENTRY),
                               display_text="อ่านเพิ่มเติม"))
     return Message(text, tuple(buttons))
 
 
 def register_data(session_id: int) -> str:
-    """The register button's postback data (urlencoded like every postback of the bot)."""
-    return urlencode({"action": ACTION, "s": session_id})
+    """The register button's postback data (built like every postback of the bot, in handlers/chat/postbacks)."""
+    return postbacks.club_register(session_id)
 
 
 def _details(row: ClubSession, district: District | None) -> str:

@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from knowledge.missions import KINDS
 
@@ -156,7 +157,7 @@ def validate(rows: Iterable[dict[str, str]], *, today: dt.date | None = None) ->
     seen_places: dict[tuple[str, str, str], int] = {}
     for raw in rows:
         number = int(raw.get("__row__", "0"))
-        values = {c: _clean(raw.get(c, "")) for c in COLUMNS}
+        values: dict[str, Any] = {c: _clean(raw.get(c, "")) for c in COLUMNS}
         row_problems = _check(values, today)
         key = values["key"].lower()
         if key and key in seen_keys:

@@ -13,12 +13,13 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, func, select, update
+from sqlalchemy import ColumnElement, ForeignKey, Integer, LargeBinary, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
 from handlers.chat.events import FetchedContent
 from handlers.clock import BANGKOK, utcnow
 from handlers.models import Base, BigId, UtcDateTime
+from handlers.transactions import changed_rows
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # ATTACHMENT_MAX_BYTES: a phone photo of a page is 1-4 MB
 CONTENT_KINDS = ("image", "file", "video", "audio")  # LINE message types whose content is on the data host
@@ -167,12 +168,12 @@ def stored(session: Session, attachment_id: int) -> Attachment | None:
     return row
 
 
-def _erase(session: Session, *where: object) -> int:
+def _erase(session: Session, *where: ColumnElement[bool]) -> int:
     """Remove the content and the sender's file name of matching rows; the row, its type and size stay."""
-    return int(session.execute(
+    return changed_rows(session.execute(
         update(Attachment).where(*where, Attachment.status != DELETED)
         .values(data=None, file_name=None, sha256=None, status=DELETED, deleted_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount)  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False)))
 
 
 def forget_user_files(session: Session, user_id: int) -> int:

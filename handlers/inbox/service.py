@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, exists, select
+from sqlalchemy import ForeignKey, Index, Integer, Select, String, Text, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -20,7 +20,7 @@ from handlers.kb.library import Library
 from handlers.limits import MESSAGES_PER_CALL, TEXT_MAX, split, utf16_len
 from handlers.models import Base, BigId, District, Interaction, LineUser, UtcDateTime
 from handlers.officers import Officer, audit
-from handlers.ports import DeliveryError, Messenger
+from handlers.ports import QUOTA_EXHAUSTED_TH, DeliveryError, Messenger
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def waiting_th(delta: dt.timedelta) -> str:
     return f"{mins} นาที"
 
 
-def _open_questions():  # type: ignore[no-untyped-def]
+def _open_questions() -> Select[Interaction]:
     """The select of handed-off inbound lines without a resolution."""
     resolved = exists().where(HandoffResolution.question_id == Interaction.id)
     return select(Interaction).where(Interaction.handoff.is_(True), Interaction.direction == "in", ~resolved)
@@ -395,8 +395,12 @@ def push_answer(sessions: sessionmaker[Session], messenger: Messenger, answer_id
     try:
         messenger.push(line_user_id, _compose(text), retry_key)
     except DeliveryError as exc:
-        last = attempts >= PUSH_ATTEMPTS or not exc.retryable and exc.status not in (None, 429)
-        status, error = ("undelivered" if last else "failed"), str(exc)[:500]
+        # The quota used up is not worth retrying this month: the question goes back to the inbox at once,
+        # saying why, so an officer can hold the answer for the user's next (free) message instead.
+        last = attempts >= PUSH_ATTEMPTS or not exc.retryable
+        error = (f"{QUOTA_EXHAUSTED_TH} ส่งแบบ push ไม่ได้ ให้ตอบใหม่โดยเลือก \"ส่งฟรีเมื่อผู้ใช้ทักมาครั้งถัดไป\" "
+                 f"(LINE: {exc.reason or exc})" if exc.quota_exhausted else str(exc))[:500]
+        status = "undelivered" if last else "failed"
         log.warning("officer answer %s not delivered (attempt %d): %s", answer_id, attempts, exc)
     with sessions.begin() as session:
         answer = session.get_one(HandoffAnswer, answer_id)

@@ -381,8 +381,7 @@ def _file_named(directory: Path, name: str) -> Path:
 
 def category_files(directory: Path, kb: KnowledgeBase) -> list[tuple[str, str]]:
     """(file name, Thai category label) for the new-entry form."""
-    labels = {e.file: (kb.category(e.category).title_th if kb.category(e.category) else e.category)
-              for e in kb.entries}
+    labels = {e.file: getattr(kb.category(e.category), "title_th", e.category) for e in kb.entries}
     return [(p.name, labels.get(p.name, p.stem)) for p in entry_files(directory)]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, column, func, inspect, or_, select, table
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from handlers.chat.satisfaction import month_satisfaction
@@ -18,6 +18,7 @@ from handlers.club.figures import club_month
 from handlers.kpi.models import MonthlyRecord
 from handlers.kpi.periods import QUOTA_BOUNDARY_TH, fiscal_year_of, month_days, month_utc_bounds, quota_month_bounds
 from handlers.models import NEAREST, District, Interaction, LineUser
+from handlers.tips.models import SEND_DETAIL_PREFIX, Broadcast
 
 BROADCAST_TARGET = 6  # «เดือนละไม่น้อยกว่า 6 ครั้ง» (seed 001, component 4)
 DEFAULT_QUOTA_LIMIT = 300  # LINE OA Thailand free plan today; FY2564's form says 1,000: configurable
@@ -114,9 +115,14 @@ def compute_month(session: Session, year: int, month: int, *, quota_limit: int |
 
 
 def close_month(session: Session, year: int, month: int, now: dt.datetime, *, quota_limit: int | None = None,
-                closed_by: str | None = None) -> MonthlyCounts:
-    """Compute the month and store it as a new version (history kept); the caller commits."""
+                closed_by: str | None = None, quota_source: str | None = None) -> MonthlyCounts:
+    """Compute the month and store it as a new version (history kept); the caller commits.
+
+    Entry points call handlers.kpi.close.close_kpi_month, which waits, decides the quota and audits.
+    """
     counts = compute_month(session, year, month, quota_limit=quota_limit)
+    if quota_source:
+        counts.sources["quota_limit"] = quota_source
     previous = current_record(session, counts.month)
     session.add(MonthlyRecord(
         month=counts.month, version=(previous.version + 1) if previous else 1, fiscal_year=counts.fiscal_year,
@@ -205,7 +211,7 @@ def _questions(session: Session, counts: MonthlyCounts, in_month: Any) -> Counte
         ({"entry_id": e, "nearest": near, "category": c, "handed_over": n["handed_over"],
           "off_topic": n["off_topic"], "thumbs_down": n["thumbs_down"], "total": sum(n.values())}
          for (e, near, c), n in topics.items()),
-        key=lambda t: (-t["total"], t["entry_id"] or "~", t["category"] or ""))[:20]
+        key=lambda t: (-int(str(t["total"])), str(t["entry_id"] or "~"), str(t["category"] or "")))[:20]
     counts.by_day = {(first + dt.timedelta(days=i)).isoformat(): per_day.get((first + dt.timedelta(days=i))
                                                                             .isoformat(), 0)
                      for i in range((last - first).days + 1)}
@@ -262,6 +268,8 @@ def _followers(session: Session, counts: MonthlyCounts, first: dt.date, last: dt
     new: set[int] = set()
     lost: set[int] = set()
     for user_id, kind, day in events:
+        if user_id is None:  # excluded by the query; keeps the type exact
+            continue
         state[user_id] = kind == "follow"
         if day >= first:
             (new if kind == "follow" else lost).add(user_id)
@@ -284,7 +292,8 @@ def _followers(session: Session, counts: MonthlyCounts, first: dt.date, last: dt
                or_(LineUser.district_registered_at.is_(None), LineUser.district_registered_at < end_utc))
         .group_by(LineUser.district_id)
     ):
-        registered[district_id] = n
+        if district_id is not None:
+            registered[district_id] = n
     counts.districts_registered = len(registered)
     counts.by_district = [
         {"code": d.code, "name_th": d.name_th, "name_en": d.name_en, "group_th": d.group_th,
@@ -302,7 +311,7 @@ def _officer_answers(session: Session, counts: MonthlyCounts, in_month: Any, fir
                    or_(Interaction.delivery.is_(None), Interaction.delivery != "failed"))
     linked = [q for q in session.scalars(
         select(Interaction.in_reply_to_id).where(in_month, officer, Interaction.in_reply_to_id.is_not(None))
-        .distinct())]
+        .distinct()) if q is not None]
     # A question row marked answered by an officer itself (no separate reply row) still counts, untimed.
     unlinked = session.scalar(select(func.count()).select_from(Interaction).where(
         in_month, officer, Interaction.in_reply_to_id.is_(None), Interaction.direction == "in")) or 0
@@ -338,22 +347,6 @@ def _chunks(values: Sequence[int]) -> Iterable[list[int]]:
 
 
 # ----------------------------------------------------------------------------- broadcasts and quota
-BROADCAST_TABLES = ("broadcast_sends", "broadcasts", "broadcast_deliveries")
-
-
-def _find_broadcast_table(session: Session) -> tuple[Table, set[str]] | None:
-    """The broadcast helper's send table, if that feature is installed: status, sent_at, messages_consumed."""
-    inspector = inspect(session.connection())
-    names = inspector.get_table_names()
-    ordered = [n for n in BROADCAST_TABLES if n in names] + sorted(
-        n for n in names if "broadcast" in n and n not in BROADCAST_TABLES)
-    for name in ordered:
-        columns = {c["name"] for c in inspector.get_columns(name)}
-        if {"status", "sent_at"} <= columns and ({"messages_consumed", "recipients"} & columns):
-            return table(name, *(column(c) for c in columns)), columns
-    return None
-
-
 def _quota(session: Session, counts: MonthlyCounts, start_utc: dt.datetime, end_utc: dt.datetime,
            quota_limit: int | None) -> None:
     """Tips sent in the Bangkok month against the ≥ 6 target; quota use in LINE's (Japan-time) quota month."""
@@ -361,38 +354,31 @@ def _quota(session: Session, counts: MonthlyCounts, start_utc: dt.datetime, end_
     q_start, q_end = quota_month_bounds(year, month)
     counts.quota_month_start = q_start.astimezone(BANGKOK).isoformat(timespec="minutes")
     counts.quota_month_end = q_end.astimezone(BANGKOK).isoformat(timespec="minutes")
-    found = _find_broadcast_table(session)
-    if found is not None:
-        sends, columns = found
-        start, end = start_utc.replace(tzinfo=None), end_utc.replace(tzinfo=None)  # stored as naive UTC
-        cost = sends.c.messages_consumed if "messages_consumed" in columns else sends.c.recipients
-        where = and_(sends.c.status == "sent", sends.c.sent_at >= start, sends.c.sent_at < end)
-        counts.broadcasts_sent = int(session.scalar(select(func.count()).where(where)) or 0)
-        counts.messages_consumed_broadcast = int(session.scalar(select(func.coalesce(func.sum(cost), 0)).where(
-            sends.c.status == "sent", sends.c.sent_at >= q_start.replace(tzinfo=None),
-            sends.c.sent_at < q_end.replace(tzinfo=None))) or 0)
-        label = next((c for c in ("title", "title_th", "topic", "name", "text", "entry_id") if c in columns), None)
-        extra = [sends.c[label]] if label else []
-        recipients = [sends.c.recipients] if "recipients" in columns else []
-        for row in session.execute(select(sends.c.sent_at, *recipients, *extra).where(where)
-                                   .order_by(sends.c.sent_at)).all():
-            sent_at = _aware(row[0])
-            counts.broadcasts.append({
-                "sent_at": sent_at.isoformat(), "bkk_day": bangkok_day(sent_at).isoformat(),
-                "recipients": int(row[1]) if recipients and row[1] is not None else None,
-                "title": str(row[-1]).split("\n")[0][:120] if label and row[-1] is not None else None,
-            })
-        if quota_limit is None and "quota_limit" in columns:
-            quota_limit = session.scalar(select(sends.c.quota_limit).where(sends.c.quota_limit.is_not(None))
-                                         .order_by(sends.c.sent_at.desc()).limit(1))
-        counts.sources["broadcasts"] = sends.name
-    else:
-        counts.sources["broadcasts"] = "none (no broadcast table yet: 0)"
+    sent_in_month = and_(Broadcast.status == "sent", Broadcast.sent_at >= start_utc, Broadcast.sent_at < end_utc)
+    counts.broadcasts_sent = int(session.scalar(select(func.count()).select_from(Broadcast)
+                                                .where(sent_in_month)) or 0)
+    counts.messages_consumed_broadcast = int(session.scalar(
+        select(func.coalesce(func.sum(func.coalesce(Broadcast.messages_consumed, Broadcast.recipients)), 0))
+        .where(Broadcast.status == "sent", Broadcast.sent_at >= q_start, Broadcast.sent_at < q_end)) or 0)
+    for sent_at, recipients, text in session.execute(
+            select(Broadcast.sent_at, Broadcast.recipients, Broadcast.text).where(sent_in_month)
+            .order_by(Broadcast.sent_at)).all():
+        if sent_at is None:  # a sent row always has its time; keeps the type exact
+            continue
+        moment = _aware(sent_at)
+        counts.broadcasts.append({
+            "sent_at": moment.isoformat(), "bkk_day": bangkok_day(moment).isoformat(),
+            "recipients": int(recipients) if recipients is not None else None,
+            "title": str(text).split("\n")[0][:120] if text is not None else None,
+        })
+    counts.sources["broadcasts"] = Broadcast.__tablename__
     in_quota_month = and_(Interaction.occurred_at >= q_start, Interaction.occurred_at < q_end,
                           Interaction.bkk_day.between(bangkok_day(q_start), bangkok_day(q_end)))  # day: indexed
     counts.messages_consumed_push = session.scalar(select(func.count()).select_from(Interaction).where(
         in_quota_month, Interaction.direction == "out", Interaction.kind == "push",
-        or_(Interaction.delivery.is_(None), Interaction.delivery == "sent"))) or 0
+        or_(Interaction.delivery.is_(None), Interaction.delivery == "sent"),
+        # a tip sent by push is already counted with the tips' sends above (its log line names the send)
+        or_(Interaction.detail.is_(None), Interaction.detail.not_like(f"{SEND_DETAIL_PREFIX}%")))) or 0
     counts.messages_consumed = counts.messages_consumed_broadcast + counts.messages_consumed_push
     counts.quota_limit = int(quota_limit or DEFAULT_QUOTA_LIMIT)
     counts.quota_used_pct = round(100 * counts.messages_consumed / counts.quota_limit, 1) if counts.quota_limit else 0

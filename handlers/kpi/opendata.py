@@ -10,9 +10,10 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from handlers.clock import BANGKOK
@@ -63,8 +64,8 @@ def _comments(cls: type) -> dict[str, str]:
 def data_dictionary() -> list[ColumnDoc]:
     """Every table and column of the models (the schema Alembic migrates), with docstrings and comments."""
     rows: list[ColumnDoc] = []
-    for mapper in sorted(Base.registry.mappers, key=lambda m: m.local_table.name):
-        cls, table = mapper.class_, mapper.local_table
+    for mapper in sorted(Base.registry.mappers, key=lambda m: cast(Table, m.local_table).name):
+        cls, table = mapper.class_, cast(Table, mapper.local_table)  # a declarative model maps one Table
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
         comments = _comments(cls)
         for column in table.columns:

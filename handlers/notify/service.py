@@ -25,6 +25,7 @@ from handlers.notify.models import HandoffNotice, NoticeMail
 from handlers.notify.urgent import is_urgent
 from handlers.officers import Officer, officers_on_duty
 from handlers.ports import Mailer, MailError
+from handlers.transactions import changed_rows
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +125,10 @@ def _claim_retries(session: Session, config: NoticeConfig, now: dt.datetime, off
         urgent = any(n.urgent for n in notes)
         if not office_open and not urgent:
             continue  # a routine notice that failed in the evening is retried when office hours begin
-        claimed = session.execute(update(NoticeMail).where(
+        claimed = changed_rows(session.execute(update(NoticeMail).where(
             NoticeMail.id == mail.id, NoticeMail.status == mail.status, NoticeMail.attempts == mail.attempts)
             .values(status="sending", attempts=NoticeMail.attempts + 1, claimed_at=now, next_try_at=None)
-            .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+            .execution_options(synchronize_session=False)))
         if claimed != 1:
             continue  # another process took it
         drafts.append(MailDraft(mail.id, mail.message_id, mail.to_address, officer.label, tuple(notes), urgent,

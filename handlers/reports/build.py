@@ -15,7 +15,7 @@ from handlers.kpi.periods import month_key, month_utc_bounds
 from handlers.kpi.yearly import DISTRICT_COUNT, YearFigures, interclinic_value
 from handlers.reports import charts
 from handlers.reports import club as club_report
-from handlers.reports.document import Cell, Document, Field, Image, Paragraph, Section, Table
+from handlers.reports.document import Block, Cell, Document, Field, Image, Paragraph, Section, Table
 from handlers.reports.thai import MONTHS_TH_SHORT, date_th, month_year_th, number
 
 UNIT_TH = "สำนักงานการต่างประเทศ สำนักปลัดกรุงเทพมหานคร"
@@ -159,7 +159,7 @@ def monthly_document(report: MonthlyReport, *, thai_digits: bool = False, suppor
         ["ร้อยละของโควตา", c.quota_used_pct],
     ], widths=[3, 1])
     dist = sat.get("survey_distribution", {})
-    satisfaction = [Table(["รายการ", "จำนวน"], [
+    satisfaction: list[Block] = [Table(["รายการ", "จำนวน"], [
         ["คำตอบที่ผู้ใช้กด \"ตรงคำถาม\"", sat.get("feedback_up", 0)],
         ["คำตอบที่ผู้ใช้กด \"ไม่ตรง\"", sat.get("feedback_down", 0)],
         ["แบบสอบถามที่ส่งให้ผู้ใช้ (ครั้ง)", sat.get("survey_offered", 0)],
@@ -283,14 +283,16 @@ def yearly_document(result: IndicatorResult, figures: YearFigures, *, thai_digit
         notes.append(Paragraph(
             f"ปรับผลโดยเจ้าหน้าที่ ({result.overridden_by or 'ไม่ระบุชื่อ'}): เหตุผล {result.override_reason} "
             f"(ระบบเสนอ ระดับ {result.computed_level} คะแนน {number(result.computed_score)})", bold=True))
-    monthly = Table(["เดือน", "คำถาม", "ระบบตอบ", "รอตอบ", "เจ้าหน้าที่ตอบ", "เขตที่ถาม", "เผยแพร่", "ผู้ติดตาม"], [
+    monthly_rows: list[list[Cell]] = [
         [f"{MONTHS_TH_SHORT[int(m.month[5:]) - 1]} {int(m.month[:4]) + 543}", m.questions, m.answered_by_bot,
          m.handed_over, m.answered_by_officer, m.districts_active, m.broadcasts_sent, m.followers_total]
-        for m in figures.months] + [["รวม", figures.total("questions"), figures.total("answered_by_bot"),
-                                    figures.total("handed_over"), figures.total("answered_by_officer"),
-                                    figures.districts_active_any, figures.total("broadcasts_sent"),
-                                    figures.months[-1].followers_total if figures.months else 0]],
-        total_row=True)
+        for m in figures.months]
+    monthly_rows.append(["รวม", figures.total("questions"), figures.total("answered_by_bot"),
+                         figures.total("handed_over"), figures.total("answered_by_officer"),
+                         figures.districts_active_any, figures.total("broadcasts_sent"),
+                         figures.months[-1].followers_total if figures.months else 0])
+    monthly = Table(["เดือน", "คำถาม", "ระบบตอบ", "รอตอบ", "เจ้าหน้าที่ตอบ", "เขตที่ถาม", "เผยแพร่", "ผู้ติดตาม"],
+                    monthly_rows, total_row=True)
     explanation = result.explanation_th if result.be_year < 2565 and result.explanation_th else _explanation(
         figures, result.result_value if result.result_value is not None else interclinic_value(figures))
     files = evidence_files or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from handlers.reports.thai import number, thai_digits
@@ -15,7 +16,7 @@ class Table:
     """A table; number cells stay numbers so the spreadsheet can sum them."""
 
     headers: list[str]
-    rows: list[list[Cell]]
+    rows: Sequence[Sequence[Cell]]
     total_row: bool = False  # the last row is a total (bold)
     widths: list[float] | None = None  # relative column widths
     keep_digits: tuple[int, ...] = ()  # columns never converted to Thai digits (file paths)
@@ -61,7 +62,7 @@ class Section:
     """A numbered heading and what follows it."""
 
     heading: str
-    blocks: list[Block] = field(default_factory=list)
+    blocks: Sequence[Block] = field(default_factory=list)
     new_page: bool = False  # a form of its own: starts a page (PDF, Word)
     centered: bool = False  # the heading is a form's title, centred
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 FONT_DIR = Path("/usr/share/fonts/truetype/tlwg")
@@ -12,13 +11,22 @@ BOLD = "Laksaman-Bold.ttf"
 OFFICE_FONT = "TH Sarabun New"
 
 
+_folder: Path = FONT_DIR
+
+
 class FontMissing(RuntimeError):
     """The Thai font is not installed; the message says which package to install."""
 
 
+def configure(folder: Path | None) -> None:
+    """Where the fonts are (Settings.thai_font_dir, IAO_THAI_FONT_DIR): set once by the composition root."""
+    global _folder
+    _folder = folder or FONT_DIR
+
+
 def font_path(bold: bool = False) -> Path:
     """Path of Laksaman (regular or bold), or FontMissing naming the Debian package."""
-    folder = Path(os.environ.get("IAO_THAI_FONT_DIR") or FONT_DIR)
+    folder = _folder
     path = folder / (BOLD if bold else REGULAR)
     if not path.is_file():
         raise FontMissing(

@@ -118,7 +118,8 @@ def _widow_split(pdf: FPDF, headers: list[str], rows: list[list[str]]) -> int | 
     if len(rows) < 3:
         return None
     bottom = pdf.h - pdf.b_margin
-    y, page_of = pdf.get_y() + _height(headers), []
+    y = pdf.get_y() + _height(headers)
+    page_of: list[int] = []
     for cells in rows:
         if y + _height(cells) > bottom:  # fpdf2 moves the row to a new page, under the repeated headings
             y = pdf.t_margin + _height(headers)

@@ -32,7 +32,7 @@ def render_xlsx(doc: Document, path: Path) -> None:
     row = 1
 
     def put(col: int, value: object, font: Font = normal, border: bool = False) -> None:
-        cell = sheet.cell(row=row, column=col, value=safe_cell(value))  # type: ignore[arg-type]
+        cell = sheet.cell(row=row, column=col, value=safe_cell(value))
         cell.font = font
         cell.alignment = wrap
         if border:

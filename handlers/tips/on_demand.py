@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.chat import postbacks
 from handlers.chat.replies import Message, QuickReply, short_label
-from handlers.tips.broadcasts import Broadcast, Tip
+from handlers.tips.models import Broadcast, Tip
 
 ON_DEMAND_COUNT = 5
 MENU_LABEL = "เกร็ดความรู้"
@@ -43,7 +43,7 @@ def tips_on_demand_message(session: Session, now: dt.datetime) -> Message | None
             part += f"\n🔗 {tip.link_url}"
         parts.append(part)
     buttons = tuple(
-        QuickReply(label=short_label(f"อ่านเพิ่มเติม {n}"), data=urlencode({"action": "entry", "id": tip.entry_id}),
+        QuickReply(label=short_label(f"อ่านเพิ่มเติม {n}"), data=postbacks.entry(tip.entry_id),
                    display_text=short_label(f"อ่านเพิ่มเติม {n}"))
         for n, tip in enumerate(tips, 1) if tip.entry_id
     )

@@ -11,19 +11,11 @@ from sqlalchemy import select
 from bot.line.messenger import LineMessenger
 from handlers.clock import BANGKOK, utcnow
 from handlers.ports import Quota
-from handlers.tips.broadcasts import (
-    Broadcast,
-    apply_remedy,
-    create_tip,
-    materialize,
-    nth_weekday,
-    occurrences,
-    plan_month,
-    render_plan,
-    schedule,
-    send_due,
-)
+from handlers.tips.models import Broadcast
 from handlers.tips.on_demand import tips_on_demand_message
+from handlers.tips.planning import apply_remedy, plan_month, render_plan
+from handlers.tips.schedule import create_tip, materialize, nth_weekday, occurrences, schedule
+from handlers.tips.sending import send_due
 from tests.broadcast.conftest import Db, Sim
 
 BKK = BANGKOK

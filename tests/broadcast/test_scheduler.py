@@ -15,7 +15,9 @@ from sqlalchemy import select, text
 from bot.line.messenger import LineMessenger
 from handlers.clock import utcnow
 from handlers.kpi import current_record
-from handlers.tips.broadcasts import Broadcast, SchedulerLease, acquire_lease, create_tip, release_lease, schedule
+from handlers.tips.models import Broadcast, SchedulerLease
+from handlers.tips.schedule import create_tip, schedule
+from handlers.tips.sending import acquire_lease, release_lease
 from scheduler.jobs import LEASE_NAME, JobDeps, install, run_installed_kpi_close, tips_tick
 from scheduler.runner import JOB_ID, KPI_JOB_ID, build_scheduler, job_is_stored
 from tests.broadcast.conftest import Db, Sim
@@ -87,14 +89,19 @@ def test_job_store_is_in_the_database_and_a_missed_run_is_coalesced(db: Db, sim:
 def test_only_one_scheduler_holds_the_lease(db: Db) -> None:
     now = utcnow()
     ttl = dt.timedelta(minutes=3)
-    with db.sessions() as session:
-        assert acquire_lease(session, LEASE_NAME, "a", now, ttl)
-        assert not acquire_lease(session, LEASE_NAME, "b", now, ttl)
-        assert acquire_lease(session, LEASE_NAME, "a", now + dt.timedelta(minutes=1), ttl)  # renewal
-        assert acquire_lease(session, LEASE_NAME, "b", now + dt.timedelta(minutes=5), ttl)  # a died
-        assert not acquire_lease(session, LEASE_NAME, "a", now + dt.timedelta(minutes=6), ttl)
+
+    def take(holder: str, at: dt.datetime) -> bool:  # each scheduler's tick: one transaction of its own
+        with db.sessions.begin() as session:
+            return acquire_lease(session, LEASE_NAME, holder, at, ttl)
+
+    assert take("a", now)
+    assert not take("b", now)
+    assert take("a", now + dt.timedelta(minutes=1))  # renewal
+    assert take("b", now + dt.timedelta(minutes=5))  # a died
+    assert not take("a", now + dt.timedelta(minutes=6))
+    with db.sessions.begin() as session:
         release_lease(session, LEASE_NAME, "b")
-        assert acquire_lease(session, LEASE_NAME, "a", utcnow(), ttl)  # handed back at shutdown
+    assert take("a", utcnow())  # handed back at shutdown
 
 
 def test_two_schedulers_ticking_together_send_once(db: Db, sim: Sim) -> None:

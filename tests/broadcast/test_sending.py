@@ -13,16 +13,9 @@ from bot.line.messenger import LineMessenger
 from handlers.chat.replies import Message
 from handlers.clock import utcnow
 from handlers.models import District, Interaction, LineUser
-from handlers.tips.broadcasts import (
-    Broadcast,
-    Notice,
-    SendAttempt,
-    SendPolicy,
-    broadcast_json,
-    create_tip,
-    schedule,
-    send_due,
-)
+from handlers.tips.models import Broadcast, Notice, SendAttempt
+from handlers.tips.schedule import broadcast_json, create_tip, schedule
+from handlers.tips.sending import SendPolicy, send_due
 from tests.broadcast.conftest import Db, Sim
 
 FAST = SendPolicy(backoff=0.01)

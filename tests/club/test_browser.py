@@ -12,7 +12,7 @@ from flask import Flask
 
 from handlers.clock import BANGKOK
 from handlers.club import service
-from handlers.tips.broadcasts import Broadcast
+from handlers.tips.models import Broadcast
 from tests.console.conftest import PASSWORD, add_officer, app, kb_dir  # noqa: F401  (fixtures)
 from tests.console.test_browser import browser  # noqa: F401  (fixture: Debian chromium + chromedriver)
 from tests.linesim.conftest import serve

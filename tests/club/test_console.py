@@ -15,7 +15,7 @@ from handlers.clock import BANGKOK
 from handlers.club import service
 from handlers.club.models import ClubAttendance, ClubSession
 from handlers.officers import recent_audit
-from handlers.tips.broadcasts import Broadcast
+from handlers.tips.models import Broadcast
 from tests.console.conftest import app, kb_dir, officer_client, token_on  # noqa: F401  (fixtures)
 
 LINK = "https://meet.example.org/ecf"

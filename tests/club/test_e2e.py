@@ -17,7 +17,8 @@ from bot.line.messenger import LineMessenger
 from handlers.clock import BANGKOK
 from handlers.club import service
 from handlers.club.models import ClubRegistration, ClubSession
-from handlers.tips.broadcasts import Broadcast, SendAttempt, SendPolicy, send_due
+from handlers.tips.models import Broadcast, SendAttempt
+from handlers.tips.sending import SendPolicy, send_due
 from linesim.client import SimClient
 from tests.conftest import make_settings
 from tests.linesim.conftest import TOKEN, Server, serve, servers, sim  # noqa: F401  (fixtures)

@@ -16,7 +16,9 @@ from handlers.club import service
 from handlers.club.models import ClubRegistration, ClubSession
 from handlers.kpi import close_month
 from handlers.ports import Quota
-from handlers.tips.broadcasts import Broadcast, SendPolicy, plan_month, send_due
+from handlers.tips.models import Broadcast
+from handlers.tips.planning import plan_month
+from handlers.tips.sending import SendPolicy, send_due
 from tests.conftest import Line
 from tests.fakes import FakeMessenger, follow_event, postback_event, text_event
 
@@ -209,7 +211,8 @@ def test_export_lists_registrations_and_forget_keeps_the_counts(app: Flask, line
 
 def test_a_reminder_bundled_by_the_plan_is_followed_to_its_send(app: Flask, messenger: FakeMessenger) -> None:
     from handlers.club.figures import club_month
-    from handlers.tips.broadcasts import apply_remedy, create_tip, schedule
+    from handlers.tips.planning import apply_remedy
+    from handlers.tips.schedule import create_tip, schedule
 
     sessions = app.extensions["iao"].sessions
     now = dt.datetime.now(dt.UTC)

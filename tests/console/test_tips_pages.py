@@ -14,7 +14,8 @@ from bot.console.tips_views import describe_rule, read_quota, weekly_rule
 from handlers.clock import BANGKOK
 from handlers.officers import recent_audit
 from handlers.ports import DeliveryError, Quota
-from handlers.tips.broadcasts import ENGLISH_CLUB_RULE, Broadcast, Notice, Tip
+from handlers.tips.models import Broadcast, Notice, Tip
+from handlers.tips.schedule import ENGLISH_CLUB_RULE
 from tests.console.conftest import token_on
 from tests.fakes import FakeMessenger
 

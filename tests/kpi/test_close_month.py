@@ -101,7 +101,7 @@ def officer_answer(app: Flask, question: int, at: dt.datetime) -> None:
 def add_broadcasts(app: Flask) -> bool:
     """Two sent tips in November and one at 00:30 on 1 December (Bangkok), if the broadcast feature exists."""
     try:
-        from handlers.tips.broadcasts import Broadcast
+        from handlers.tips.models import Broadcast
     except ImportError:
         return False
     with app.extensions["iao"].sessions.begin() as session:

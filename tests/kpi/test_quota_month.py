@@ -11,7 +11,9 @@ from handlers.kpi import close_month
 from handlers.kpi.periods import quota_month_bounds, quota_month_of
 from handlers.models import Interaction
 from handlers.ports import Quota
-from handlers.tips.broadcasts import Broadcast, create_tip, plan_month, render_plan, schedule
+from handlers.tips.models import Broadcast
+from handlers.tips.planning import plan_month, render_plan
+from handlers.tips.schedule import create_tip, schedule
 from tests.kpi.test_close_month import bkk
 
 

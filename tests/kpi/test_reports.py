@@ -114,9 +114,16 @@ def test_yearly_form_with_evidence_and_override(november: None, app: Flask, tmp_
     assert openpyxl.load_workbook(tmp_path / "fy2570.xlsx")["รายงาน"].max_row > 20
 
 
-def test_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_font_names_the_package(tmp_path: Path) -> None:
+    from app import Settings
     from handlers.reports import fonts
 
-    monkeypatch.setenv("IAO_THAI_FONT_DIR", str(tmp_path))
-    with pytest.raises(fonts.FontMissing, match="fonts-tlwg-laksaman"):
-        fonts.font_path()
+    settings = Settings.from_env({"IAO_ENV": "test", "IAO_THAI_FONT_DIR": str(tmp_path)})
+    assert settings.thai_font_dir == tmp_path  # read in Settings only, handed to the renderers at start-up
+    fonts.configure(settings.thai_font_dir)
+    try:
+        with pytest.raises(fonts.FontMissing, match="fonts-tlwg-laksaman"):
+            fonts.font_path()
+    finally:
+        fonts.configure(None)
+    assert fonts.font_path().name == "Laksaman.ttf"

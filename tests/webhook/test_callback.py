@@ -329,14 +329,14 @@ def test_counting_waits_for_events_already_received(app: Flask) -> None:
 
 def test_broadcast_cost_never_underestimates_friends_since_the_insight(line: Line, app: Flask) -> None:
     """LINE's insight lags a day: friends who followed since are counted from the log."""
-    from handlers.tips.broadcasts import broadcast_reach
+    from handlers.tips.schedule import reach_of
 
     for i in range(3):
         line.post(follow_event("U" + f"{i:032x}"))
     with app.extensions["iao"].sessions() as session:
         line.messenger.followers = 1  # yesterday's insight
-        assert broadcast_reach(session, line.messenger) == 3
+        assert reach_of(session, line.messenger.followers_reach()) == 3
         line.messenger.followers = None  # insight not ready
-        assert broadcast_reach(session, line.messenger) == 3
+        assert reach_of(session, line.messenger.followers_reach()) == 3
         line.messenger.followers = 120
-        assert broadcast_reach(session, line.messenger) == 120
+        assert reach_of(session, line.messenger.followers_reach()) == 120

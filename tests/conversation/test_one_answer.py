@@ -1,0 +1,63 @@
+"""Answering a question has one implementation: `flask ask` and the LINE conversation both call
+Conversation.find_answer (the directory of missions first, then the matcher), so they never disagree."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from handlers.chat.conversation import Conversation, Found
+from handlers.models import Interaction
+from tests.conftest import Line
+from tests.fakes import follow_event, text_event
+
+USER = "U" + "a" * 32
+QUESTIONS = [
+    "ตม.30 คืออะไร ต้องแจ้งภายในกี่ชั่วโมง",  # the knowledge base
+    "สถานทูตญี่ปุ่น เบอร์โทร",  # the directory of missions (seeded rows)
+    "สถานทูตลาว เบอร์อะไรคะ",  # a country the directory does not hold: an officer answers
+    "สูตรต้มยำกุ้ง",  # neither
+]
+
+
+def ask(app: Flask, question: str) -> dict[str, object]:
+    """What `flask ask --json` prints for one question."""
+    with app.app_context():  # the `flask` command pushes one for every command; the test runner does not
+        result = app.test_cli_runner().invoke(args=["ask", "--json", question])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_flask_ask_and_the_chat_give_the_same_answer(app: Flask, line: Line, question: str) -> None:
+    printed = ask(app, question)  # seeds the shipped missions into an empty table, as init-db does
+    line.post(follow_event(USER))
+    line.post(text_event(USER, "บางรัก"))
+    line.post(text_event(USER, question))
+    sessions = app.extensions["iao"].sessions
+    with sessions() as session:
+        row = session.scalars(select(Interaction).where(Interaction.text == question)).one()
+    assert (row.outcome, row.entry_id) == (printed["outcome"], printed["entry_id"])
+    expected = {QUESTIONS[0]: "answer", QUESTIONS[1]: "answer", QUESTIONS[2]: "handoff", QUESTIONS[3]: "off_topic"}
+    assert row.outcome == expected[question]
+    if question == QUESTIONS[1]:
+        assert str(row.entry_id).startswith("mission:")  # the directory answered, not the knowledge base
+
+
+def test_both_callers_go_through_find_answer(app: Flask, line: Line, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    original = Conversation.find_answer
+
+    def counting(self: Conversation, session: object, text: str) -> Found:
+        calls.append(text)
+        return original(self, session, text)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Conversation, "find_answer", counting)
+    ask(app, QUESTIONS[0])
+    line.post(follow_event(USER))
+    line.post(text_event(USER, "บางรัก"))
+    line.post(text_event(USER, QUESTIONS[1]))
+    assert calls == [QUESTIONS[0], QUESTIONS[1]]
