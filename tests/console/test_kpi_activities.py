@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 
+import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -118,3 +119,9 @@ def test_fy2564_indicators_take_records_on_the_page(app: Flask, officer_client: 
     assert response.status_code == 302
     row = scores_row(client.get(page_2564).get_data(as_text=True), "2564-5.1")
     assert "ระดับ 4" in row and '<td class="points">9</td>' in row and "ร้อยละ 96" in row  # group A: 95 ≤ 96 < 100
+    report = client.get("/console/kpi/report/yearly/2564.xlsx")
+    assert report.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(report.data))
+    rows = [[c for c in row] for sheet in book for row in sheet.iter_rows(values_only=True)]
+    first = next(r for r in rows if r[0] == "5.1")  # the summary of every FY2564 indicator comes first
+    assert first[4] == "ระดับ 4" and first[6] == 9
