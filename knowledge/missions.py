@@ -9,6 +9,7 @@ Countries are found by alias (Thai, English, demonyms, misspellings) with an edi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -107,8 +108,12 @@ class _Alias:
     label: str = ""
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """The project's normal form, lower case, with spaces dropped between Thai letters."""
+    """The project's normal form, lower case, with spaces dropped between Thai letters.
+
+    Cached: every message folds the same few hundred mission, contact and country words again.
+    """
     text = normalize(text or "")
     return re.sub(r"(?<=[\u0e00-\u0e7f])\s+(?=[\u0e00-\u0e7f])", "", text)
 
@@ -178,7 +183,10 @@ class DirectoryMatcher:
         wants, rest = self._kind_word(rest)
         contact, rest = _take_any(rest, CONTACT_WORDS)
         city, rest = self._city(rest)
-        names, name_label, rest = self._names(rest)
+        # a misspelt country counts only beside a mission or organisation word; without one, only a misspelt
+        # organisation's name can make a request, so the costly typo search skips the countries
+        every_typo = wants is not None or _take_any(rest, ORGANISATION_WORDS)[0]
+        names, name_label, rest = self._names(rest, every_typo=every_typo)
         organisation_named = any(ref.kind == "international-organisation" for ref in names)
         org_word, rest = _take_any(rest, ORGANISATION_WORDS)
         if wants is None and not organisation_named and not org_word:
@@ -226,8 +234,9 @@ class DirectoryMatcher:
                 return city, text[:hit[0]] + " " + text[hit[1]:]
         return None, text
 
-    def _names(self, text: str) -> tuple[list[MissionRef], str | None, str]:
-        """The rows whose country or organisation the message names (exactly, else with typos)."""
+    def _names(self, text: str, *, every_typo: bool = True) -> tuple[list[MissionRef], str | None, str]:
+        """The rows whose country or organisation the message names (exactly, else with typos; with
+        `every_typo` off, typos only in an organisation's name)."""
         found: list[MissionRef] = []
         label: str | None = None
         for alias in self._aliases:
@@ -243,6 +252,8 @@ class DirectoryMatcher:
         for alias in self._aliases:
             limit = _allowed_typos(alias.text)
             if not limit:
+                continue
+            if not every_typo and not any(ref.kind == "international-organisation" for ref in alias.refs):
                 continue
             near = _fuzzy_find(text, alias, limit)
             if near is not None and (best is None or near[0] < best[0]):

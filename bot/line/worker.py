@@ -145,7 +145,8 @@ class EventDispatcher:
         error: DeliveryError | None = None
         maybe_sent = False
         for delay in (0.0, *REPLY_RETRY_DELAYS):
-            time.sleep(delay)
+            if delay:
+                time.sleep(delay)
             try:
                 self._messenger.reply(outgoing.reply_token or "", outgoing.messages)
                 self._mark(outgoing.log_ids, "sent", "")
