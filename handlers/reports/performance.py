@@ -75,7 +75,8 @@ def _criteria(entries: list[IndicatorScore], first_column: str = "ตัวช�
             label = f"{entry.indicator.number_label}. {label}"
         elif entry.indicator.note and "กลุ่มหน่วยงาน A" in entry.indicator.note:
             label = "กลุ่มหน่วยงาน A"
-        rows.append([label] + [levels.get(n, "–") for n in range(1, 6)])
+        row: list[Cell] = [label, *(levels.get(n, "–") for n in range(1, 6))]
+        rows.append(row)
     return Table(headers, rows, widths=[3.2, 1, 1, 1, 1, 1])
 
 
