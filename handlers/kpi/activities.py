@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from handlers.kpi.models import Activity, ActivityEvidence, Component, FiscalYear, Indicator, IndicatorResult
 from handlers.kpi.periods import fiscal_year_bounds
-from handlers.kpi.reference import find_indicator, result_for
-from handlers.kpi.scoring import ACTIVITIES, NONE, Ladder, Score, ladder_for, score
+from handlers.kpi.reference import apply_computed, find_indicator, result_for
+from handlers.kpi.scoring import ACTIVITIES, NONE, VALUE, Ladder, Score, entered_value, ladder_for, score, totals
 
 TITLE_MAX = 300
 NOTE_MAX = 2000
@@ -126,8 +126,9 @@ def record_activity(session: Session, *, be_year: int, indicator_key: str, occur
     if occurred_on > now.date() + dt.timedelta(days=1):
         raise ActivityError("วันที่ของกิจกรรมอยู่ในอนาคต")
     if activity_kind.counted:
-        if count is None or not 1 <= count <= COUNT_MAX:
-            raise ActivityError(f"กรุณาระบุจำนวน ({activity_kind.unit_th}) ตั้งแต่ 1 ถึง {COUNT_MAX:,}")
+        most = activity_kind.maximum or COUNT_MAX
+        if count is None or not 1 <= count <= most:
+            raise ActivityError(f"กรุณาระบุจำนวน ({activity_kind.unit_th}) ตั้งแต่ 1 ถึง {most:,}")
     elif count is not None:
         raise ActivityError("กิจกรรมประเภทนี้เป็นขั้นตอน ไม่ต้องระบุจำนวน")
     if len(evidence) > EVIDENCE_PER_ACTIVITY:
@@ -165,11 +166,28 @@ def activities_of(session: Session, be_year: int, indicator: Indicator | None = 
 
 
 def rescore(session: Session, indicator: Indicator, be_year: int) -> IndicatorScore:
-    """Recompute an indicator's result from its records; value ladders (InterClinic) are left to their proposal."""
+    """Recompute an indicator's result from its records; InterClinic's value is left to the system's proposal."""
     result = result_for(session, indicator, be_year)
     ladder = ladder_for(indicator.key)
     records = activities_of(session, be_year, indicator)
     entry = IndicatorScore(indicator, ladder, result, records)
+    if ladder is not None and ladder.kind == VALUE and ladder.source == "entered":
+        pairs = [(a.kind, a.count) for a in records]
+        value = entered_value(ladder, pairs)
+        if value is None:  # nothing entered yet: no result (the floor rule scores a value, not an absence)
+            result.result_value = result.computed_level = result.computed_score = None
+            result.result_text_th = None
+        else:
+            apply_computed(result, value)
+            result.result_text_th = f"{value:g}"
+            level = result.computed_level or 0
+            reached = max((lv.level for lv in indicator.levels if lv.threshold is None or value >= lv.threshold),
+                          default=0)
+            entry.computed = Score(level, reached, result.computed_score,
+                                   round(indicator.weight * (result.computed_score or 0) / 100, 2),
+                                   totals(ladder, pairs), floored=reached == 0 and level == 1)
+        session.flush()
+        return entry
     if ladder is None or ladder.kind not in (ACTIVITIES, NONE):
         return entry
     scheme = indicator.scheme

@@ -33,6 +33,12 @@ def reference_data() -> dict[str, Any]:
     return yaml.safe_load(REFERENCE_FILE.read_text(encoding="utf-8"))
 
 
+def year_forms(be_year: int) -> str | None:
+    """Which seed's forms a fiscal year reports on ("001" for FY2564), from reference.yaml; None if unstated."""
+    return next((str(y["forms"]) for y in reference_data()["fiscal_years"]
+                 if y["be_year"] == be_year and y.get("forms")), None)
+
+
 def ensure_fiscal_year(session: Session, be_year: int, numeral_style: str = "arabic") -> FiscalYear:
     """The fiscal year row, created on first use."""
     year = session.get(FiscalYear, be_year)

@@ -26,6 +26,7 @@ class ActivityKind:
     code: str
     name_th: str
     unit_th: str | None = None
+    maximum: int | None = None  # a counted kind's largest count (a ร้อยละ is at most 100)
 
     @property
     def counted(self) -> bool:
@@ -43,6 +44,7 @@ class Ladder:
     levels: Mapping[int, Mapping[str, int]]
     source: str = "entered"  # for VALUE ladders: "auto" (the system's proposal) or "entered"
     note_th: str | None = None
+    value_kind: str | None = None  # for entered VALUE ladders: the counted kind whose highest count is the value
 
     def activity_kind(self, code: str) -> ActivityKind | None:
         """The kind with this code, if the ladder has it."""
@@ -70,7 +72,8 @@ def ladders() -> dict[str, Ladder]:
         kind = spec.get("kind")
         if kind not in LADDER_KINDS:
             raise LadderError(f"{key}: kind must be one of {LADDER_KINDS}, not {kind!r}")
-        kinds = tuple(ActivityKind(k["code"], k["name_th"], k.get("unit_th")) for k in spec.get("activity_kinds", []))
+        kinds = tuple(ActivityKind(k["code"], k["name_th"], k.get("unit_th"), k.get("maximum"))
+                      for k in spec.get("activity_kinds", []))
         codes = {k.code for k in kinds}
         if len(codes) != len(kinds):
             raise LadderError(f"{key}: duplicate activity kind")
@@ -84,7 +87,12 @@ def ladders() -> dict[str, Ladder]:
             levels[int(level)] = dict(needs)
         if kind == ACTIVITIES and sorted(levels) != [1, 2, 3, 4, 5]:
             raise LadderError(f"{key}: an activities ladder needs levels 1..5")
-        out[str(key)] = Ladder(str(key), kind, kinds, levels, spec.get("source", "entered"), spec.get("note_th"))
+        source, value_kind = spec.get("source", "entered"), spec.get("value_kind")
+        if kind == VALUE and source == "entered":
+            counted = {k.code for k in kinds if k.counted}
+            if value_kind not in counted:
+                raise LadderError(f"{key}: an entered value ladder needs value_kind, a counted kind")
+        out[str(key)] = Ladder(str(key), kind, kinds, levels, source, spec.get("note_th"), value_kind)
     return out
 
 
@@ -102,6 +110,12 @@ def totals(ladder: Ladder, records: Iterable[tuple[str, int | None]]) -> dict[st
             continue
         out[code] += (count or 0) if kind.counted else 1
     return out
+
+
+def entered_value(ladder: Ladder, records: Iterable[tuple[str, int | None]]) -> float | None:
+    """An entered value ladder's value: the highest count recorded of its value kind (None before any)."""
+    values = [count for code, count in records if code == ladder.value_kind and count is not None]
+    return float(max(values)) if values else None
 
 
 def meets(needs: Mapping[str, int], have: Mapping[str, int]) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from handlers.clock import BANGKOK
 from handlers.kpi.activities import IndicatorScore, year_scores
 from handlers.kpi.models import Activity, Component, FiscalYear
-from handlers.kpi.reference import reference_data
+from handlers.kpi.reference import reference_data, year_forms
 from handlers.kpi.scoring import ACTIVITIES, NONE
 from handlers.reports.document import Cell, Document, Paragraph, Section, Table
 from handlers.reports.thai import date_th, number
@@ -56,7 +56,12 @@ def agreement_report(session: Session, be_year: int, now: dt.datetime) -> Agreem
 
 
 def uses_agreement_forms(session: Session, be_year: int) -> bool:
-    """True when the year has indicators scored from activities (FY2567), not only the InterClinic form."""
+    """True when the year has indicators scored from activities (FY2567), not only the InterClinic form.
+
+    A year that reports on seed 001's forms (FY2564) is never one: its forms are handlers/reports/performance.py.
+    """
+    if year_forms(be_year) == "001":
+        return False
     return any(e.ladder is not None and e.ladder.kind in (ACTIVITIES, NONE)
                for e in year_scores(session, be_year))
 
@@ -145,6 +150,11 @@ def _criteria(entry: IndicatorScore) -> Table:
                   "ผลการประเมิน"], rows, widths=[1.4, 1.4, 6, 1.2, 1.3], bold_rows=bold)
 
 
+def _amount(count: int, unit: str | None) -> str:
+    """"3 ครั้ง", but "ร้อยละ 100" as Thai writes a percentage."""
+    return f"ร้อยละ {number(count)}" if unit == "ร้อยละ" else f"{number(count)} {unit}"
+
+
 def activities_table(activities: list[Activity], entry: IndicatorScore) -> Table | Paragraph:
     """The records behind the level: date, kind, count, title and note, evidence."""
     if not activities:
@@ -159,7 +169,7 @@ def activities_table(activities: list[Activity], entry: IndicatorScore) -> Table
         if a.note:
             lines.append(a.note)
         what = "\n".join(lines)
-        rows.append([i, date_th(a.occurred_on), what, f"{number(a.count)} {kind.unit_th}" if a.count and kind else "–",
+        rows.append([i, date_th(a.occurred_on), what, _amount(a.count, kind.unit_th) if a.count and kind else "–",
                      "\n".join(e.url or e.filename or "" for e in a.evidence) or "–"])
     return Table(["ลำดับ", "วันที่", "กิจกรรม", "จำนวน", "หลักฐาน"], rows, widths=[1.1, 2.4, 4.6, 1.5, 3],
                  keep_digits=(4,))

@@ -24,8 +24,9 @@ from handlers.kpi.periods import fiscal_year_bounds, fiscal_year_months, month_d
 from handlers.kpi.yearly import propose_interclinic
 from handlers.models import Interaction
 from handlers.reports import render
-from handlers.reports.agreement import agreement_forms, with_activities
+from handlers.reports.agreement import agreement_forms, agreement_report, with_activities
 from handlers.reports.build import monthly_document, monthly_report, yearly_document
+from handlers.reports.performance import with_year_forms
 from handlers.safe_text import safe_row
 
 
@@ -41,7 +42,8 @@ def build_yearly(session: Session, be_year: int, fmt: str, output: Path, *, now:
                  thai_digits: bool | None = False, exports: bool = True, titles: Mapping[str, str] | None = None,
                  category_titles: Mapping[str, str] | None = None) -> YearlyPack:
     """The year's forms: the FY2567-style agreement forms when the year has them, else seed 001's InterClinic
-    result form with its recorded activities and its evidence files (unless `exports` is off).
+    result form with its recorded activities and its evidence files (unless `exports` is off), inside seed
+    001's forms of every other indicator of the year when it has them (FY2564).
 
     `thai_digits` None means the digits the year's own forms use.
     """
@@ -59,6 +61,7 @@ def build_yearly(session: Session, be_year: int, fmt: str, output: Path, *, now:
                 item.generated = True
     doc = yearly_document(result, figures, thai_digits=bool(thai_digits), evidence_files=files)
     with_activities(doc, rescore(session, result.indicator, be_year))
+    doc = with_year_forms(agreement_report(session, be_year, now), doc)  # FY2564: every indicator's form
     return YearlyPack(render(doc, fmt, output), files)
 
 

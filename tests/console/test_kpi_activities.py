@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 
+import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -101,3 +102,26 @@ def test_delete_is_a_post_with_csrf_and_rescores(app: Flask, officer_client: Fla
 @pytest.mark.parametrize("year", ["1999", "abc", "9999"])
 def test_years_outside_the_forms_are_not_found(officer_client: FlaskClient, year: str) -> None:
     assert officer_client.get(f"/console/kpi/activities?year={year}").status_code == 404
+
+
+def test_fy2564_indicators_take_records_on_the_page(app: Flask, officer_client: FlaskClient) -> None:
+    client, page_2564 = officer_client, "/console/kpi/activities?year=2564"
+    page = client.get(page_2564).get_data(as_text=True)
+    for key in ("2564-1", "2564-2", "2564-3", "2564-4", "2564-5", "2564-5.1", "2564-5.2"):
+        scores_row(page, key)
+    assert "ไม่มีเกณฑ์" in scores_row(page, "2564-1")
+    assert "ยังไม่ได้บันทึกผล" in scores_row(page, "2564-5.1")
+    assert 'value="2564-5.1|disbursement_pct"' in page and "(ระบุจำนวนร้อยละ)" in page
+    token = token_on(client, page_2564)
+    response = client.post("/console/kpi/activities", data={
+        "csrf_token": token, "year": "2564", "indicator_kind": "2564-5.1|disbursement_pct", "date": "2021-09-09",
+        "count": "96", "title": "แบบ ง.401 ข้อมูล ณ วันที่ 9 กันยายน 2564"}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    row = scores_row(client.get(page_2564).get_data(as_text=True), "2564-5.1")
+    assert "ระดับ 4" in row and '<td class="points">9</td>' in row and "ร้อยละ 96" in row  # group A: 95 ≤ 96 < 100
+    report = client.get("/console/kpi/report/yearly/2564.xlsx")
+    assert report.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(report.data))
+    rows = [[c for c in row] for sheet in book for row in sheet.iter_rows(values_only=True)]
+    first = next(r for r in rows if r[0] == "5.1")  # the summary of every FY2564 indicator comes first
+    assert first[4] == "ระดับ 4" and first[6] == 9
