@@ -78,3 +78,57 @@ def test_answer_form_on_a_missing_question(officer: FlaskClient, text: str, mode
     token = token_on(officer, "/console/inbox")
     response = officer.post("/console/inbox/999999/answer", data={"text": text, "mode": mode, "csrf_token": token})
     assert response.status_code in (302, 400, 404)
+
+
+def _club_session(app: Flask) -> int:
+    """One English Club session to post the session forms to (made once)."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from handlers.club import service
+    from handlers.club.models import ClubSession
+
+    with app.extensions["iao"].sessions.begin() as db:
+        row = db.scalars(select(ClubSession).order_by(ClubSession.id)).first()
+        if row is None:
+            row = service.create_session(db, service.SessionInput(
+                held_on=dt.date(2021, 5, 21).isoformat(), topic="ทดสอบ", meeting_url="https://meet.example.org/x",
+                starts_at="", duration_minutes="", note=""), by="prop.officer")
+        return row.id
+
+
+@SETTINGS
+@given(mode=field, first=field, topic=field, url=field, at=field, audience=field, note=field, count=field)
+def test_club_forms(app: Flask, officer: FlaskClient, mode: str, first: str, topic: str, url: str, at: str,
+                    audience: str, note: str, count: str) -> None:
+    session_id = _club_session(app)
+    token = token_on(officer, "/console/kpi/club")
+    posts = {
+        "/console/kpi/club": {"mode": mode, "first": first, "last": first, "held_on": first, "topic": topic,
+                              "meeting_url": url, "starts_at": at, "duration_minutes": count},
+        f"/console/kpi/club/{session_id}": {"held_on": first, "topic": topic, "meeting_url": url, "note": note},
+        f"/console/kpi/club/{session_id}/note": {"note": note},
+        f"/console/kpi/club/{session_id}/remind": {"at": at, "audience": audience},
+        f"/console/kpi/club/{session_id}/attendance": {"d1004": count, "d1007": note},
+    }
+    for path, data in posts.items():
+        response = officer.post(path, data={**data, "csrf_token": token})
+        assert response.status_code in (302, 400), path
+        assert b"Traceback" not in response.data
+
+
+@SETTINGS
+@given(user_id=field, fmt=field, phones=field, remedy=field, month=field)
+def test_privacy_directory_and_plan_forms(officer: FlaskClient, user_id: str, fmt: str, phones: str, remedy: str,
+                                          month: str) -> None:
+    token = token_on(officer, "/console/privacy")
+    for path in ("/console/privacy/export", "/console/privacy/forget"):  # forget without the confirmation tick
+        assert officer.post(path, data={"line_user_id": user_id, "csrf_token": token}).status_code == 302
+    export = officer.post("/console/directory/export", data={"format": fmt, "csrf_token": token})
+    assert export.status_code in (200, 400)
+    response = officer.post("/console/directory/1", data={"phones": phones, "kind": fmt, "csrf_token": token})
+    assert response.status_code in (302, 400, 404)
+    response = officer.post("/console/tips/plan", data={"remedy": remedy, "month": month, "csrf_token": token})
+    assert response.status_code in (302, 400)
+    assert officer.post("/console/kpi/close", data={"month": month + "x", "csrf_token": token}).status_code == 400
