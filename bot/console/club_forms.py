@@ -66,7 +66,7 @@ class ClubImportForm(FlaskForm):
     """An attendance list (CSV) to count by district."""
 
     file = FileField("ไฟล์", validators=[
-        FileRequired("กรุณาเลือกไฟล์ .csv"), FileAllowed(["csv"], "กรุณาเลือกไฟล์ .csv"),
+        FileRequired("กรุณาเลือกไฟล์ .csv"), FileAllowed(["csv"], "รับเฉพาะไฟล์ .csv"),
         FileSize(IMPORT_MAX_BYTES, message=f"ไฟล์ใหญ่เกิน {IMPORT_MAX_BYTES // 1_000_000} MB")])
 
 

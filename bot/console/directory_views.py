@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
-from bot.console.forms import DirectoryExportForm, DirectoryImportForm, first_error, mission_form
+from bot.console.forms import DirectoryExportForm, DirectoryImportForm, mission_form
 from handlers import officers
 from handlers.directory import service
 from handlers.directory.records import COLUMNS, MAX_FILE_BYTES, DirectoryFileError, RowProblem
@@ -65,12 +66,15 @@ def register_directory(bp: Blueprint, ctx: ConsoleContext) -> None:
     def directory_import() -> BaseResponse | tuple[str, int]:
         db = g.console_db
         form = DirectoryImportForm()
-        if not form.validate_on_submit():
-            flash(first_error(form), "error")
+        chosen = isinstance(form.file.data, FileStorage) and bool(form.file.data.filename)
+        if not chosen:  # nothing chosen: back to the page, as before
+            flash("กรุณาเลือกไฟล์ .csv หรือ .xlsx", "error")
             return redirect(url_for("console.directory_view"))
         upload, dry_run = form.file.data, form.dry_run.data
-        data = upload.read(MAX_FILE_BYTES + 1)
         try:
+            if not form.validate_on_submit():  # a file of the wrong kind or too big: the page names the problem
+                raise DirectoryFileError([RowProblem(0, str(errors[0])) for errors in form.errors.values()])
+            data = upload.read(MAX_FILE_BYTES + 1)
             result = service.import_file(db, data, upload.filename, username=g.officer.username, dry_run=dry_run)
         except DirectoryFileError as error:
             db.rollback()

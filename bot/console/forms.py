@@ -254,7 +254,7 @@ class DirectoryImportForm(FlaskForm):
     """A CSV/XLSX of missions, checked or imported."""
 
     file = FileField("ไฟล์", validators=[FileRequired("กรุณาเลือกไฟล์ .csv หรือ .xlsx"),
-                                         FileAllowed(["csv", "xlsx"], "กรุณาเลือกไฟล์ .csv หรือ .xlsx"),
+                                         FileAllowed(["csv", "xlsx"], "รับเฉพาะไฟล์ .csv หรือ .xlsx"),
                                          FileSize(DIRECTORY_FILE_MAX,
                                                   message=f"ไฟล์ใหญ่เกิน {DIRECTORY_FILE_MAX // 1_000_000} MB")])
     dry_run = Flag()
