@@ -283,10 +283,8 @@ def register_tips(bp: Blueprint, ctx: ConsoleContext) -> None:
                 entry = entry or (ENGLISH_CLUB_ENTRY if kb.get(ENGLISH_CLUB_ENTRY) else None)
             elif mode == "weekly":
                 rule = normalize_rule(weekly_rule(form.days.data or [], form.time.data or ""))
-            elif mode == "once":
+            else:  # "once": TipScheduleForm admits only the three modes
                 rule = None
-            else:  # the form admits only the three modes
-                raise FormError("เลือกรูปแบบการส่ง")
             if not text:
                 raise FormError("กรุณาพิมพ์ข้อความเกร็ดความรู้")
             if entry is not None and kb.get(entry) is None:
