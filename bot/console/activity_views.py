@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
+from bot.console.activity_forms import ActivityForm, DeleteActivityForm, OverrideForm
+from bot.console.forms import first_error
 from handlers import officers
 from handlers.clock import BANGKOK, utcnow
 from handlers.kpi.activities import (
@@ -53,24 +55,6 @@ def _year(text: str | None) -> int:
     return int(text)
 
 
-def _day(text: str) -> dt.date:
-    """An <input type=date> value (CE), or an ActivityError."""
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ActivityError("กรุณาระบุวันที่ของกิจกรรม") from None
-
-
-def _count(text: str) -> int | None:
-    """The count field: blank is none; digits only."""
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit() or len(text) > 7:
-        raise ActivityError("จำนวนต้องเป็นตัวเลขจำนวนเต็ม")
-    return int(text)
-
-
 def register_activities(bp: Blueprint, ctx: ConsoleContext) -> None:
     """/console/kpi/activities and its forms."""
 
@@ -94,22 +78,25 @@ def register_activities(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/kpi/activities")
     def kpi_activity_add() -> BaseResponse:
         db = _db()
-        be_year = _year(request.form.get("year"))
-        key, _, kind = (request.form.get("indicator_kind") or "").partition("|")
+        form = ActivityForm()
+        be_year = _year(form.year.data)
+        if not form.validate_on_submit():
+            flash(f"บันทึกไม่สำเร็จ: {first_error(form)}", "error")
+            return back(be_year)
+        key, kind = form.key_and_kind
         evidence = []
-        link = (request.form.get("link") or "").strip()
-        if link:
-            evidence.append(EvidenceInput(url=link))
-        upload = request.files.get("file")
+        if form.link.data:
+            evidence.append(EvidenceInput(url=form.link.data))
+        upload = form.file.data
         if upload is not None and upload.filename:
             evidence.append(EvidenceInput(filename=upload.filename, content_type=upload.mimetype,
                                           data=upload.read(FILE_MAX_BYTES + 1)))
         officer = g.officer
         try:
             activity = record_activity(
-                db, be_year=be_year, indicator_key=key, occurred_on=_day(request.form.get("date") or ""),
-                kind=kind, count=_count(request.form.get("count") or ""), title=request.form.get("title") or "",
-                note=request.form.get("note"), evidence=evidence, by=officer.username, now=utcnow())
+                db, be_year=be_year, indicator_key=key, occurred_on=dt.date.fromisoformat(form.date.data),
+                kind=kind, count=int(form.count.data) if form.count.data else None, title=form.title.data or "",
+                note=form.note.data, evidence=evidence, by=officer.username, now=utcnow())
         except ActivityError as error:
             db.rollback()
             flash(f"บันทึกไม่สำเร็จ: {error}", "error")
@@ -124,7 +111,11 @@ def register_activities(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/kpi/activities/<int:activity_id>/delete")
     def kpi_activity_delete(activity_id: int) -> BaseResponse:
         db = _db()
-        be_year = _year(request.form.get("year"))
+        form = DeleteActivityForm()
+        be_year = _year(form.year.data)
+        if not form.validate_on_submit():
+            flash(first_error(form), "error")
+            return back(be_year)
         try:
             activity = delete_activity(db, activity_id, be_year)
         except ActivityError as error:
@@ -140,26 +131,23 @@ def register_activities(bp: Blueprint, ctx: ConsoleContext) -> None:
     @bp.post("/kpi/activities/override")
     def kpi_activity_override() -> BaseResponse:
         db = _db()
-        be_year = _year(request.form.get("year"))
+        form = OverrideForm()
+        be_year = _year(form.year.data)
+        if not form.validate_on_submit():
+            flash(first_error(form), "error")
+            return back(be_year)
         try:
-            indicator = indicator_of(db, be_year, request.form.get("indicator") or "")
+            indicator = indicator_of(db, be_year, form.indicator.data)
         except ActivityError as error:
             flash(str(error), "error")
             return back(be_year)
         result = result_for(db, indicator, be_year)
         label = f"{indicator.component.code}-{indicator.number_label}"
-        if request.form.get("clear"):
+        if form.clear.data:
             clear_override(result)
             detail, message = "cleared", f"ยกเลิกการปรับผลตัวชี้วัด {label} แล้ว (ใช้ผลที่คำนวณจากกิจกรรม)"
         else:
-            level = request.form.get("level") or ""
-            reason = (request.form.get("reason") or "").strip()[:1000]
-            if level not in ("1", "2", "3", "4", "5"):
-                flash("กรุณาเลือกระดับ 1 ถึง 5", "error")
-                return back(be_year)
-            if not reason:
-                flash("การปรับผลต้องระบุเหตุผล", "error")
-                return back(be_year)
+            level, reason = form.level.data, form.reason.data
             override(result, level=int(level), score=None, reason=reason, by=g.officer.username, now=utcnow())
             detail, message = f"level {level}: {reason}", f"ปรับผลตัวชี้วัด {label} เป็นระดับ {level} แล้ว"
         officers.audit(db, g.officer, "kpi-override", target=f"fy:{be_year}:{indicator.key}", detail=detail,
