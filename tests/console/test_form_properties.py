@@ -132,3 +132,22 @@ def test_privacy_directory_and_plan_forms(officer: FlaskClient, user_id: str, fm
     response = officer.post("/console/tips/plan", data={"remedy": remedy, "month": month, "csrf_token": token})
     assert response.status_code in (302, 400)
     assert officer.post("/console/kpi/close", data={"month": month + "x", "csrf_token": token}).status_code == 400
+
+
+@SETTINGS
+@given(year=field | st.just("2567"), kind=field | st.just("2567-1.3-1|hosted_event"), date=field, count=field,
+       title=field, link=field, level=field, reason=field, clear=field)
+def test_activity_forms(officer: FlaskClient, year: str, kind: str, date: str, count: str, title: str, link: str,
+                        level: str, reason: str, clear: str) -> None:
+    token = token_on(officer, "/console/kpi/activities")
+    posts = {
+        "/console/kpi/activities": {"year": year, "indicator_kind": kind, "date": date, "count": count,
+                                    "title": title, "note": reason, "link": link},
+        "/console/kpi/activities/override": {"year": year, "indicator": kind.partition("|")[0], "level": level,
+                                             "reason": reason, "clear": clear},
+        "/console/kpi/activities/1/delete": {"year": year},
+    }
+    for path, data in posts.items():
+        response = officer.post(path, data={**data, "csrf_token": token}, content_type="multipart/form-data")
+        assert response.status_code in (302, 404), path
+        assert b"Traceback" not in response.data
