@@ -80,8 +80,7 @@ class _UnlessCleared:
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         if form.clear.data:
-            field.errors[:] = []
-            raise StopValidation()
+            raise StopValidation()  # no message: no error, and the field's other checks are skipped
         if not field.data:
             raise StopValidation(self.message)
 
