@@ -4,7 +4,6 @@ next session's reminder on the English Club page (real forms, real CSRF tokens).
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +12,7 @@ from flask import Flask
 from handlers.clock import BANGKOK
 from handlers.club import service
 from handlers.tips.models import Broadcast
+from tests.browser import sign_in, wait_for_text
 from tests.console.conftest import PASSWORD, add_officer, app, kb_dir  # noqa: F401  (fixtures)
 from tests.console.test_browser import browser  # noqa: F401  (fixture: Debian chromium + chromedriver)
 from tests.linesim.conftest import serve
@@ -40,19 +40,10 @@ def test_officer_records_attendance_and_schedules_a_reminder_in_the_browser(
         upcoming = service.create_session(db, service.SessionInput(
             (today + dt.timedelta(days=8)).isoformat(), "การทักทาย", "https://meet.example.org/b", "13:30"), by="t").id
     driver = browser
-    driver.get(console_url + "/console/login")  # type: ignore[attr-defined]
-    driver.find_element(By.NAME, "username").send_keys("somchai")  # type: ignore[attr-defined]
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)  # type: ignore[attr-defined]
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # type: ignore[attr-defined]
+    sign_in(driver, console_url, "somchai", PASSWORD)
 
     def wait_for(text: str) -> str:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            page = driver.page_source  # type: ignore[attr-defined]
-            if text in page:
-                return page
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} not on the page")
+        return wait_for_text(driver, text)
 
     wait_for("ออกจากระบบ")
     driver.get(f"{console_url}/console/kpi/club/{held}")  # type: ignore[attr-defined]

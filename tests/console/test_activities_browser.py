@@ -4,12 +4,12 @@ the activities page (real forms, real CSRF tokens), and sees the levels and poin
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 
+from tests.browser import sign_in, wait_for_text
 from tests.console.conftest import PASSWORD, add_officer, app, kb_dir  # noqa: F401  (fixtures)
 from tests.console.test_browser import browser  # noqa: F401  (fixture: Debian chromium + chromedriver)
 from tests.linesim.conftest import serve
@@ -32,19 +32,10 @@ def test_officer_records_activities_and_overrides_in_the_browser(app: Flask, con
 
     add_officer(app)
     driver = browser
-    driver.get(console_url + "/console/login")  # type: ignore[attr-defined]
-    driver.find_element(By.NAME, "username").send_keys("somchai")  # type: ignore[attr-defined]
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)  # type: ignore[attr-defined]
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # type: ignore[attr-defined]
+    sign_in(driver, console_url, "somchai", PASSWORD)
 
     def wait_for(text: str) -> str:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            page = driver.page_source  # type: ignore[attr-defined]
-            if text in page:
-                return page
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} not on the page")
+        return wait_for_text(driver, text)
 
     def record(kind: str, day: str, count: str = "", title: str = "") -> str:
         driver.get(f"{console_url}/console/kpi/activities?year=2567")  # type: ignore[attr-defined]

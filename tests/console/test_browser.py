@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from linesim.client import SimClient
+from tests.browser import sign_in
 from tests.conftest import SMALL_KB
 from tests.console.conftest import HANDED_OFF
 from tests.e2e.test_gunicorn_linesim import wait_for_texts
@@ -134,11 +135,7 @@ def test_officer_claims_inserts_a_canned_reply_edits_and_sends_it(stack: Stack, 
     wait = WebDriverWait(driver, 20)
     sim, user = _a_handed_off_question(stack)
     assert wait_for_texts(sim, user, 1)
-    driver.get(f"{stack.bot_url}/console/login")
-    wait.until(ec.presence_of_element_located((By.ID, "login-button")))
-    driver.find_element(By.ID, "username").send_keys("e2e.officer")
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.ID, "login-button").click()
+    sign_in(driver, stack.bot_url, "e2e.officer", PASSWORD)
     wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "a[id^='answer-']"))).click()
 
     wait.until(ec.element_to_be_clickable((By.ID, "claim"))).click()
@@ -176,11 +173,7 @@ def test_the_inbox_shows_a_users_photo_to_a_signed_in_officer_and_refuses_a_stra
     assert sim.send_image(user, photo, "image/png")["status"] == 200  # a signed webhook, the bot downloads it
     assert wait_for_texts(sim, user, 1) and "ได้รับรูปภาพ" in sim.texts(user)[0]
 
-    driver.get(f"{stack.bot_url}/console/login")
-    wait.until(ec.presence_of_element_located((By.ID, "login-button")))
-    driver.find_element(By.ID, "username").send_keys("e2e.officer")
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.ID, "login-button").click()
+    sign_in(driver, stack.bot_url, "e2e.officer", PASSWORD)
     image = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "img.attachment-image")))
     # the browser really fetched and decoded it through the signed-in route (a refused request has no pixels)
     wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 12)
@@ -222,11 +215,7 @@ def test_a_person_sends_a_photo_from_the_chat_page_and_an_officer_gets_it(stack:
     wait.until(lambda d: d.execute_script("return arguments[0].naturalWidth", thumb) == 9)
 
     _create_officer(stack)
-    driver.get(f"{stack.bot_url}/console/login")
-    wait.until(ec.presence_of_element_located((By.ID, "login-button")))
-    driver.find_element(By.ID, "username").send_keys("e2e.officer")
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.ID, "login-button").click()
+    sign_in(driver, stack.bot_url, "e2e.officer", PASSWORD)
     image = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "img.attachment-image")))
     wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 9)
 
@@ -256,11 +245,7 @@ def test_the_inbox_shows_which_officers_were_told_by_mail_and_when(
         made = run_flask(stack.database_url, *args, env=env, stdin=PASSWORD + "\n", knowledge_dir=SMALL_KB)
         assert made.returncode == 0, made.stdout + made.stderr
 
-    driver.get(f"{stack.bot_url}/console/login")
-    wait.until(ec.presence_of_element_located((By.ID, "login-button")))
-    driver.find_element(By.ID, "username").send_keys("e2e.admin")
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.ID, "login-button").click()
+    sign_in(driver, stack.bot_url, "e2e.admin", PASSWORD)
     wait.until(ec.presence_of_element_located((By.ID, "notices-status")))
     # the admin puts themself on duty with an address, on the accounts page, as an office would
     driver.get(f"{stack.bot_url}/console/officers")
