@@ -7,4 +7,4 @@ source scripts/_system.sh
 .venv/bin/ruff check .
 .venv/bin/lint-imports
 .venv/bin/mypy  # [tool.mypy] in pyproject.toml: handlers/ and knowledge/
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
