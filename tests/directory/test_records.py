@@ -16,10 +16,10 @@ TODAY = dt.date(2026, 12, 1)
 
 def row(**overrides: str) -> dict[str, str]:
     base = {c: "" for c in COLUMNS}
-    base.update(key="fr-embassy-bangkok", kind="embassy", country_th="ฝรั่งเศส", country_en="France",
-                name_th="สถานเอกอัครราชทูตฝรั่งเศส", name_en="Embassy of France", aliases="ฝรั่งเศส|french|france",
+    base.update(key="se-embassy-bangkok", kind="embassy", country_th="สวีเดน", country_en="Sweden",
+                name_th="สถานเอกอัครราชทูตสวีเดน", name_en="Embassy of Sweden", aliases="สวีเดน|swedish|sweden",
                 city="Bangkok", address_en="Test Road 1", phones="+66 2 000 0000",
-                source_url="https://example.org/fr", source_name="test", checked_on="2026-11-30")
+                source_url="https://example.org/se", source_name="test", checked_on="2026-11-30")
     base.update(overrides)
     return base
 
@@ -40,9 +40,9 @@ def test_seed_file_is_valid_and_every_row_cites_a_source() -> None:
 
 
 def test_good_file() -> None:
-    records = parse(csv_of(row(), row(key="fr-consulate-x", kind="honorary-consulate", city="Phuket")), "a.csv",
+    records = parse(csv_of(row(), row(key="se-consulate-x", kind="honorary-consulate", city="Phuket")), "a.csv",
                     today=TODAY)
-    assert [r.key for r in records] == ["fr-embassy-bangkok", "fr-consulate-x"]
+    assert [r.key for r in records] == ["se-embassy-bangkok", "se-consulate-x"]
     assert records[0].checked_on == dt.date(2026, 11, 30)
 
 

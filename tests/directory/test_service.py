@@ -108,16 +108,16 @@ def test_a_question_that_is_not_a_directory_request_goes_to_the_matcher(app: Fla
 
 def test_import_good_file_updates_and_audits(app: Flask) -> None:
     with sessions(app).begin() as session:
-        result = import_file(session, csv_of(row()), "fr.csv", username="somchai")
-        assert result.created == ["fr-embassy-bangkok"]
+        result = import_file(session, csv_of(row()), "se.csv", username="somchai")
+        assert result.created == ["se-embassy-bangkok"]
     with sessions(app).begin() as session:
-        result = import_file(session, csv_of(row(phones="+66 2 999 9999")), "fr.csv", username="somchai")
-        assert result.updated == ["fr-embassy-bangkok"]
-        mission = session.scalars(select(Mission).where(Mission.key == "fr-embassy-bangkok")).one()
+        result = import_file(session, csv_of(row(phones="+66 2 999 9999")), "se.csv", username="somchai")
+        assert result.updated == ["se-embassy-bangkok"]
+        mission = session.scalars(select(Mission).where(Mission.key == "se-embassy-bangkok")).one()
         changes = session.scalars(select(MissionChange).where(MissionChange.mission_id == mission.id)
                                   .order_by(MissionChange.id)).all()
         assert [c.action for c in changes] == ["create", "update"] and "+66 2 999 9999" in changes[1].changes
-        assert "ฝรั่งเศส" in card_text(mission)
+        assert "สวีเดน" in card_text(mission)
 
 
 def test_bad_import_changes_nothing(app: Flask) -> None:
@@ -145,12 +145,12 @@ def test_export_round_trip_changes_nothing(app: Flask) -> None:
 
 def test_cli_import_dry_run_export(app: Flask, tmp_path) -> None:  # type: ignore[no-untyped-def]
     runner = app.test_cli_runner()
-    good = tmp_path / "fr.csv"
+    good = tmp_path / "se.csv"
     good.write_bytes(csv_of(row()))
     out = runner.invoke(args=["directory", "import", str(good), "--dry-run"])
     assert out.exit_code == 0 and "dry run" in out.output
     with sessions(app)() as session:
-        assert session.scalars(select(Mission).where(Mission.key == "fr-embassy-bangkok")).first() is None
+        assert session.scalars(select(Mission).where(Mission.key == "se-embassy-bangkok")).first() is None
     assert runner.invoke(args=["directory", "import", str(good)]).exit_code == 0
     bad = tmp_path / "bad.csv"
     bad.write_bytes(csv_of(row(key="x-2", city="Phuket", website="ftp://nope")))
@@ -176,7 +176,7 @@ def test_console_page_edit_and_import(app: Flask, client: FlaskClient) -> None:
         "csrf_token": token, "file": (io.BytesIO(csv_of(row())), "x.csv")}, content_type="multipart/form-data")
     assert response.status_code == 302
     with sessions(app)() as session:
-        mission = session.scalars(select(Mission).where(Mission.key == "fr-embassy-bangkok")).one()
+        mission = session.scalars(select(Mission).where(Mission.key == "se-embassy-bangkok")).one()
         form = {c: str(getattr(mission, c)) for c in ("kind", "country_th", "country_en", "name_th", "name_en",
                                                         "aliases", "city", "address_th", "address_en", "phones",
                                                         "email", "website", "hours", "notes", "source_url",
@@ -189,7 +189,7 @@ def test_console_page_edit_and_import(app: Flask, client: FlaskClient) -> None:
     form.update(email="broken")
     assert client.post(f"/console/directory/{mission_id}", data=form).status_code == 400
     export = client.post("/console/directory/export", data={"csrf_token": token, "format": "csv"})
-    assert export.status_code == 200 and b"fr-embassy-bangkok" in export.data
+    assert export.status_code == 200 and b"se-embassy-bangkok" in export.data
     with sessions(app)() as session:
         actions = set(session.scalars(select(AuditLog.action)))
     assert {"directory-import", "directory-edit", "directory-export"} <= actions
