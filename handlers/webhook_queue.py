@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Insert, Integer, String, Text, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from handlers.clock import utcnow
 from handlers.inbox.service import HandoffAnswer
 from handlers.models import Base, BigId, Interaction, LineUser, UtcDateTime
-from handlers.transactions import changed_rows
 
 MAX_ATTEMPTS = 5
 LEASE = dt.timedelta(seconds=60)
@@ -61,26 +61,36 @@ def enqueue(session: Session, events: Sequence[tuple[str | None, str]], now: dt.
     return ids
 
 
-def claim(session: Session, row_id: int, now: dt.datetime | None = None) -> QueuedEvent | None:
-    """Take a pending event for handling (compare-and-set on its lease); None if someone else has it."""
+@dataclass(frozen=True)
+class ClaimedEvent:
+    """A queued event taken for handling: what the handler needs of its row."""
+
+    id: int
+    webhook_event_id: str | None
+    payload: str
+
+
+def claim(session: Session, row_id: int, now: dt.datetime | None = None) -> ClaimedEvent | None:
+    """Take a pending event for handling (compare-and-set on its lease); None if someone else has it.
+
+    One statement: the UPDATE hands back the row it took (RETURNING, on SQLite 3.35+ and PostgreSQL).
+    """
     now = now or utcnow()
-    taken = changed_rows(session.execute(
+    taken = session.execute(
         update(QueuedEvent)
         .where(QueuedEvent.id == row_id, QueuedEvent.status == "pending",
                or_(QueuedEvent.lease_until.is_(None), QueuedEvent.lease_until < now))
         .values(lease_until=now + LEASE, attempts=QueuedEvent.attempts + 1)
-    ))
-    if not taken:
-        return None
-    return session.get(QueuedEvent, row_id)
+        .returning(QueuedEvent.id, QueuedEvent.webhook_event_id, QueuedEvent.payload)
+    ).one_or_none()
+    return None if taken is None else ClaimedEvent(int(taken[0]), taken[1], str(taken[2]))
 
 
-def finish(session: Session, row: QueuedEvent, now: dt.datetime | None = None) -> None:
-    """Mark an event handled, in the same transaction as its effects."""
-    row.status = "done"
-    row.done_at = now or utcnow()
-    row.lease_until = None
-    row.payload = "{}"  # the log now holds what is needed; no second copy of personal data is kept
+def finish(session: Session, row: ClaimedEvent, now: dt.datetime | None = None) -> None:
+    """Mark an event handled, in the same transaction as its effects; the log now holds what is needed, so no
+    second copy of personal data is kept in the payload."""
+    session.execute(update(QueuedEvent).where(QueuedEvent.id == row.id).values(
+        status="done", done_at=now or utcnow(), lease_until=None, payload="{}"))
 
 
 def give_up_or_retry(session: Session, row_id: int, error: str) -> str:

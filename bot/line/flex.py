@@ -36,6 +36,23 @@ def bubble_size(bubble: FlexBubble) -> int:
     return len(json.dumps(bubble.to_dict(), separators=(",", ":")).encode("utf-8"))
 
 
+COMPONENT_JSON_MAX = 400  # bytes of JSON a component of card_bubble takes besides its texts (keys, styles)
+
+
+def size_bound(card: AnswerCard) -> int:
+    """An upper bound on bubble_size(card_bubble(card)) computed from the card's texts alone.
+
+    Escaped JSON spends at most 6 bytes per UTF-16 unit ("\\uXXXX"); every component's keys and styles stay
+    under COMPONENT_JSON_MAX. When the bound fits, the exact (costly: the SDK's models to dicts) measure is
+    skipped; tests/unit/test_answer_cards.py checks the bound never undercounts.
+    """
+    texts = [card.title, card.badge, card.body, card.source, card.note, card.hint, "เรื่องที่เกี่ยวข้อง"]
+    buttons = card.buttons()
+    texts += [t for b in buttons for t in (b.label, b.data or "", b.display_text or "")]
+    components = 12 + 2 * len(buttons)  # boxes, texts, separator, badge; a button and its action
+    return 6 * sum(utf16_len(t) for t in texts) + COMPONENT_JSON_MAX * components
+
+
 def _button(reply: QuickReply, style: str, color: str | None = None) -> FlexButton:
     """A card button that posts back what the quick reply with the same label would."""
     action = PostbackAction(label=reply.label, data=reply.data or "", displayText=reply.display_text)
@@ -86,6 +103,6 @@ def card_message(card: AnswerCard) -> FlexMessage | None:
     if any(not b.label or utf16_len(b.label) > FLEX_LABEL_MAX or not b.data for b in card.buttons()):
         return None
     bubble = card_bubble(card)
-    if bubble_size(bubble) > BUBBLE_JSON_MAX:
+    if size_bound(card) > BUBBLE_JSON_MAX and bubble_size(bubble) > BUBBLE_JSON_MAX:
         return None
     return FlexMessage(altText=card.alt_text, contents=bubble)

@@ -103,7 +103,8 @@ class EventDispatcher:
                 row = claim(session, row_id)
                 if row is None:
                     return
-                event = to_bot_event(json.loads(row.payload))
+                # the payload of a pending row never changes: the event read before the transaction is this one
+                event = early if early is not None else to_bot_event(json.loads(row.payload))
                 if fetched is not None and isinstance(event, MediaReceived):
                     event = dataclasses.replace(event, fetched=fetched)
                 outgoing = self._conversation.handle(session, event) if event is not None else None

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -751,8 +752,19 @@ class Conversation:
 
 
 def claim_event(session: Session, event_id: str) -> bool:
-    """Record a webhookEventId; False when another request or process already has it."""
-    try:
+    """Record a webhookEventId; False when another request or process already has it.
+
+    One INSERT ... ON CONFLICT DO NOTHING where the database has it (no savepoint round trips per event).
+    """
+    dialect = session.get_bind().dialect.name
+    values = {"webhook_event_id": event_id[:64]}
+    if dialect == "sqlite":
+        new = sqlite.insert(ProcessedEvent).values(values).on_conflict_do_nothing()
+        return session.execute(new.returning(ProcessedEvent.webhook_event_id)).first() is not None
+    if dialect == "postgresql":
+        fresh = postgresql.insert(ProcessedEvent).values(values).on_conflict_do_nothing()
+        return session.execute(fresh.returning(ProcessedEvent.webhook_event_id)).first() is not None
+    try:  # pragma: no cover - other databases are not supported for production
         with session.begin_nested():
             session.add(ProcessedEvent(webhook_event_id=event_id[:64]))
     except IntegrityError:

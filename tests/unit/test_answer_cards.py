@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from linebot.v3.messaging import FlexMessage, TextMessage
 
-from bot.line.flex import bubble_size, card_bubble, card_message
+from bot.line.flex import bubble_size, card_bubble, card_message, size_bound
 from bot.line.messenger import to_line_message
 from handlers.chat.answers import BADGE_TH, answer_message
 from handlers.limits import BUBBLE_JSON_MAX, CARD_ALT_TEXT_MAX, utf16_len
@@ -165,6 +165,19 @@ def test_any_entry_gives_a_card_line_accepts_or_a_text_it_accepts(title: str, bo
         assert validate_messages([data]) == [] and flex_details(data["contents"]) == []
     else:
         assert validate_messages([json.loads(sent.to_json())]) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=st.text(max_size=400), body=st.text(min_size=1, max_size=3000),
+       related=st.lists(st.text(min_size=1, max_size=60), max_size=4), draft=st.booleans())
+def test_the_cheap_size_bound_never_undercounts_the_json_the_sdk_sends(title: str, body: str, related: list[str],
+                                                                        draft: bool) -> None:
+    """card_message skips the exact measure when the bound fits: the bound must be at least the real size."""
+    topics = tuple(entry(id=f"r{i}", title_th=t) for i, t in enumerate(related))
+    card = answer_message(entry(title_th=title, answer_th=body, status="draft" if draft else "approved"), 5,
+                          related=topics).card
+    assert card is not None
+    assert size_bound(card) >= bubble_size(card_bubble(card))
 
 
 def _walk(node: object) -> list[dict]:
