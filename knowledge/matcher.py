@@ -27,6 +27,7 @@ from knowledge.parties import (
     mentions_foreign_side,
     names_only_thai_parties,
 )
+from knowledge.urgency import life_at_risk
 from knowledge.words import canonical_tokens, content_tokens
 
 Outcome = Literal["answer", "suggest", "handoff", "greeting", "thanks", "off_topic", "empty"]
@@ -442,7 +443,15 @@ class Matcher:
         talk = _small_talk(normalized)
         if talk is not None:
             return Decision(talk, None, 0.0, (), normalized)
-        return choose(self.rank(normalized), normalized, self.thresholds)
+        decision = choose(self.rank(normalized), normalized, self.thresholds)
+        urgent = self.kb.get(life_at_risk(raw) or "")
+        if urgent is not None and not (decision.outcome == "answer" and decision.entry is not None
+                                       and decision.entry.category == urgent.category):
+            # a danger to life now: the number to call first, whatever else the message asks (issue 10)
+            others = tuple((e, s) for e, s in ((decision.entry, decision.score), *decision.alternatives)
+                           if e is not None and e.id != urgent.id)[:SUGGESTIONS]
+            return Decision("answer", urgent, max(decision.score, self.thresholds.answer), others, normalized)
+        return decision
 
     def rank(self, normalized: str, limit: int | None = RANKED) -> list[ChannelScores]:
         """scores() of a prepared message; a long one in doubt is also tried on its opening and its closing."""

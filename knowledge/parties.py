@@ -74,7 +74,10 @@ FOREIGN_PERSON_RE = re.compile(
     r"(?:คน|ชาว|สามี|ภรรยา|แฟน|เมีย|ผัว|พ่อ|แม่|แรงงาน|เด็ก|ลูก|นักเรียน|ผู้ปกครอง|หนุ่ม|สาว|ลุง|ป้า|ผู้หญิง|ผู้ชาย)"
     + NATIONALITY
     + r"|foreigner|foreign (?:man|woman|guy|lady|husband|wife|owner|worker|national|citizen)|alien|expat|migrant|"
-    r"refugee|tourist|\b(?:american|british|chinese|japanese|korean|burmese|laotian|cambodian|khmer|vietnamese|"
+    r"refugee|tourist|"
+    # "my Thai wife" is said by her foreign husband (a Thai would not say "Thai"): the speaker is the foreigner
+    r"\b(?:my|our) thai (?:wife|husband|girlfriend|boyfriend|partner|spouse|fianc\w*|mother-in-law|in-laws)\b|"
+    r"\b(?:american|british|chinese|japanese|korean|burmese|laotian|cambodian|khmer|vietnamese|"
     r"indian|french|german|russian|australian|singaporean|malaysian|filipino|indonesian|italian|swedish|dutch|"
     r"swiss|canadian|pakistani|nepali)\b)"
 )
