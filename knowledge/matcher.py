@@ -499,7 +499,10 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
     suggestions = tuple((r.entry, r.fused) for r in faq[:SUGGESTIONS])
     top = ranked[0] if ranked else None
     best = top.fused if top else 0.0
-    if top is None or best < thresholds.off_topic or top.off_topic >= thresholds.off_topic_p:
+    # the classifier's off-topic class declines a message unless a phrasing matches it with confidence: one
+    # word it shares with off-topic examples ("tm30 fine hotel?": hotel) must not decline a clear match
+    off_topic_class = top is not None and top.off_topic >= thresholds.off_topic_p and best < thresholds.confident
+    if top is None or best < thresholds.off_topic or off_topic_class:
         if mentions_foreign_person(normalized):
             # anything about a foreigner is @IAO's to answer: what the base lacks goes to an officer
             return Decision("handoff", None, best, suggestions, normalized)
