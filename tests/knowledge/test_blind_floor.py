@@ -21,10 +21,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_blind import BLIND_DIR, SETS, load_items, run, seed_directory, summarise  # noqa: E402
 
-# Measured 2026-12-01 on the frozen set (README, Performance): correct 0.764, English 0.650, wrong topic 0.029,
-# off-topic declined 0.933, look-alikes safe 0.933. Floors a few points below, so a retrained fit may move an item.
-FROZEN_FLOORS = {"correct": 0.72, "correct_en": 0.58, "off_topic_declined": 0.86, "lookalike_safe": 0.86}
-FROZEN_CEILINGS = {"wrong_topic": 0.06}
+# Measured 2026-12-01 (evening) on the frozen set (README, Performance): correct 0.800, English 0.700, wrong topic
+# 0.050, off-topic declined 0.967, look-alikes safe 1.000. Floors a few points below, so a retrained fit may move an
+# item; the wrong-topic ceiling is the morning's figure plus two items.
+FROZEN_FLOORS = {"correct": 0.76, "correct_en": 0.62, "off_topic_declined": 0.90, "lookalike_safe": 0.90}
+FROZEN_CEILINGS = {"wrong_topic": 0.065}
 
 
 @pytest.fixture(scope="module")
