@@ -1,4 +1,5 @@
-"""Retrying a whole transaction when a concurrent writer won: for entry points, which own their transactions."""
+"""Writes that meet concurrent writers: retrying a whole transaction (for entry points, which own their
+transactions), and an insert that skips a row whose key another writer already stored."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Result
+from sqlalchemy import CursorResult, Insert, Result, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,3 +47,13 @@ def changed_rows(result: Result[Any]) -> int:
     if not isinstance(result, CursorResult):
         raise TypeError("changed_rows() takes the result of an UPDATE or DELETE")
     return int(result.rowcount)
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Any], values: dict[str, Any]) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING on the two databases @IAO runs on; a plain INSERT elsewhere."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).values(values).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(model).values(values).on_conflict_do_nothing()
+    return insert(model).values(values)  # pragma: no cover - other databases are not supported for production

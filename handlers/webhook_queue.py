@@ -12,13 +12,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Insert, Integer, String, Text, exists, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, String, Text, exists, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from handlers.clock import utcnow
 from handlers.inbox.service import HandoffAnswer
 from handlers.models import Base, BigId, Interaction, LineUser, UtcDateTime
+from handlers.transactions import insert_ignoring_duplicates
 
 MAX_ATTEMPTS = 5
 LEASE = dt.timedelta(seconds=60)
@@ -44,17 +44,10 @@ def enqueue(session: Session, events: Sequence[tuple[str | None, str]], now: dt.
     """Store (webhookEventId, raw JSON) pairs; returns the new row ids (redelivered ids are skipped)."""
     now = now or utcnow()
     ids: list[int] = []
-    dialect = session.get_bind().dialect.name
     for event_id, payload in events:
         values = {"webhook_event_id": event_id, "payload": payload, "status": "pending", "attempts": 0,
                   "received_at": now}
-        statement: Insert
-        if dialect == "postgresql":
-            statement = postgresql.insert(QueuedEvent).values(**values).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(QueuedEvent).values(**values).on_conflict_do_nothing()
-        else:  # pragma: no cover - other databases are not supported for production
-            statement = insert(QueuedEvent).values(**values)
+        statement = insert_ignoring_duplicates(session, QueuedEvent, values)
         new_id = session.execute(statement.returning(QueuedEvent.id)).scalar()
         if new_id is not None:
             ids.append(int(new_id))

@@ -446,7 +446,8 @@ class Matcher:
         if talk is not None:
             return Decision(talk, None, 0.0, (), normalized)
         decision = choose(self.rank(normalized), normalized, self.thresholds)
-        urgent = self.kb.get(life_at_risk(raw) or "")
+        urgent_id = life_at_risk(raw)
+        urgent = self.kb.get(urgent_id) if urgent_id else None
         if urgent is not None and not (decision.outcome == "answer" and decision.entry is not None
                                        and decision.entry.category == urgent.category):
             # a danger to life now: the number to call first, whatever else the message asks (issue 10)

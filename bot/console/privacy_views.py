@@ -34,6 +34,15 @@ def _admin() -> officers.Officer:
     return officer
 
 
+UNKNOWN_USER = "ไม่พบผู้ใช้ LINE รหัสนี้ (ไม่เคยติดต่อ หรือถูกลบข้อมูลไปแล้ว)"
+
+
+def _back(error: str) -> BaseResponse:
+    """Back to the privacy page with the reason the request was refused."""
+    flash(error, "error")
+    return redirect(url_for("console.privacy_view"))
+
+
 def register_privacy(bp: Blueprint, ctx: ConsoleContext) -> None:
     """/console/privacy: export or forget one LINE user."""
 
@@ -47,16 +56,14 @@ def register_privacy(bp: Blueprint, ctx: ConsoleContext) -> None:
         officer, db = _admin(), _db()
         form = PrivacyForm()
         if not form.validate_on_submit():
-            flash(first_error(form), "error")
-            return redirect(url_for("console.privacy_view"))
+            return _back(first_error(form))
         line_user_id = form.line_user_id.data
         try:
             text = export_person(db, line_user_id, actor=officer.username, officer=officer,
                                  remote_addr=request.remote_addr)
         except UnknownUser:
             db.rollback()
-            flash("ไม่พบผู้ใช้ LINE รหัสนี้ (ไม่เคยติดต่อ หรือถูกลบข้อมูลไปแล้ว)", "error")
-            return redirect(url_for("console.privacy_view"))
+            return _back(UNKNOWN_USER)
         db.commit()
         response = send_file(io.BytesIO(text.encode("utf-8")), mimetype="application/json", as_attachment=True,
                              download_name="iao-user-export.json", max_age=0)
@@ -68,19 +75,16 @@ def register_privacy(bp: Blueprint, ctx: ConsoleContext) -> None:
         officer, db = _admin(), _db()
         form = PrivacyForm()
         if not form.validate_on_submit():
-            flash(first_error(form), "error")
-            return redirect(url_for("console.privacy_view"))
+            return _back(first_error(form))
         line_user_id = form.line_user_id.data
         if not form.confirm.data:
-            flash("กรุณาติ๊กยืนยันก่อนลบข้อมูล (ลบแล้วกู้คืนไม่ได้)", "error")
-            return redirect(url_for("console.privacy_view"))
+            return _back("กรุณาติ๊กยืนยันก่อนลบข้อมูล (ลบแล้วกู้คืนไม่ได้)")
         try:
             report = forget_user(db, line_user_id, actor=officer.username, officer=officer,
                                  knowledge_dir=ctx.knowledge_dir, remote_addr=request.remote_addr)
         except UnknownUser:
             db.rollback()
-            flash("ไม่พบผู้ใช้ LINE รหัสนี้ (ไม่เคยติดต่อ หรือถูกลบข้อมูลไปแล้ว)", "error")
-            return redirect(url_for("console.privacy_view"))
+            return _back(UNKNOWN_USER)
         db.commit()
         erase_free_pages(current_app.extensions["iao"].engine)  # as `user forget` does: no copy in free pages
         flash(f"ลบข้อมูลส่วนบุคคลของผู้ใช้ #{report.user_id} แล้ว: ข้อความ {report.interactions} รายการ "

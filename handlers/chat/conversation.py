@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +38,7 @@ from handlers.limits import MESSAGES_PER_CALL
 from handlers.models import NEAREST, District, Interaction, LineUser, ProcessedEvent
 from handlers.ports import Messenger, Profile
 from handlers.tips.on_demand import tips_on_demand_message
+from handlers.transactions import insert_ignoring_duplicates
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.matcher import Decision
 from knowledge.missions import DirectoryRequest
@@ -756,14 +756,9 @@ def claim_event(session: Session, event_id: str) -> bool:
 
     One INSERT ... ON CONFLICT DO NOTHING where the database has it (no savepoint round trips per event).
     """
-    dialect = session.get_bind().dialect.name
-    values = {"webhook_event_id": event_id[:64]}
-    if dialect == "sqlite":
-        new = sqlite.insert(ProcessedEvent).values(values).on_conflict_do_nothing()
+    if session.get_bind().dialect.name in ("sqlite", "postgresql"):
+        new = insert_ignoring_duplicates(session, ProcessedEvent, {"webhook_event_id": event_id[:64]})
         return session.execute(new.returning(ProcessedEvent.webhook_event_id)).first() is not None
-    if dialect == "postgresql":
-        fresh = postgresql.insert(ProcessedEvent).values(values).on_conflict_do_nothing()
-        return session.execute(fresh.returning(ProcessedEvent.webhook_event_id)).first() is not None
     try:  # pragma: no cover - other databases are not supported for production
         with session.begin_nested():
             session.add(ProcessedEvent(webhook_event_id=event_id[:64]))
