@@ -37,8 +37,8 @@ SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # danger happening now.
 NOT_NOW = re.compile(
     r"เสียชีวิตแล้ว|ตายแล้ว|แจ้งตาย|มรณบัตร|ศพ|ใบมรณะ|สถิติ|อบรม|ซ้อม|ประกัน|ผู้ประสบภัย|เงินช่วยเหลือ|เมื่อคืน|เมื่อวาน"
-    r"|died|is dead|death certificate|death registration|body|corpse|statistic|training|drill|insurance|relief"
-    r"|compensation|last night|yesterday")
+    r"|\b(?:died|is dead|death certificate|death registration|body|corpse|statistics?|training|drill|insurance"
+    r"|relief|compensation|last night|yesterday)\b")
 
 
 def life_at_risk(text: str) -> str | None:

@@ -18,6 +18,7 @@ from knowledge.urgency import SIGNALS, life_at_risk
     ("มีฝรั่งหมดสติอยู่หน้าเขต เรียกรถพยาบาลเบอร์ไหน", "emergency-medical-1669"),
     ("a japanese lady collapsed at the counter and is not breathing", "emergency-medical-1669"),
     ("ไฟไหม้อยู่ที่ห้องเช่าคนพม่า มีคนติดข้างใน", "emergency-fire-199"),
+    ("somebody collapsed in the queue, an old german man, not breathing", "emergency-medical-1669"),  # "body"
 ])
 def test_a_danger_now_names_its_emergency_entry(text: str, entry_id: str) -> None:
     assert life_at_risk(text) == entry_id
