@@ -57,3 +57,14 @@ def insert_ignoring_duplicates(session: Session, model: type[Any], values: dict[
     if dialect == "sqlite":
         return sqlite.insert(model).values(values).on_conflict_do_nothing()
     return insert(model).values(values)  # pragma: no cover - other databases are not supported for production
+
+
+def insert_or_replace(session: Session, model: type[Any], values: dict[str, Any], key: str) -> Insert:
+    """INSERT ... ON CONFLICT (key) DO UPDATE: one statement that stores a row whether or not one is there."""
+    dialect = session.get_bind().dialect.name
+    changes = {name: value for name, value in values.items() if name != key}
+    if dialect == "postgresql":
+        return postgresql.insert(model).values(values).on_conflict_do_update(index_elements=[key], set_=changes)
+    if dialect == "sqlite":
+        return sqlite.insert(model).values(values).on_conflict_do_update(index_elements=[key], set_=changes)
+    raise NotImplementedError(f"no insert-or-replace for {dialect}")  # pragma: no cover - SQLite and PostgreSQL only

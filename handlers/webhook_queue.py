@@ -40,18 +40,20 @@ class QueuedEvent(Base):
     error: Mapped[str | None] = mapped_column(String(500))
 
 
-def enqueue(session: Session, events: Sequence[tuple[str | None, str]], now: dt.datetime | None = None) -> list[int]:
-    """Store (webhookEventId, raw JSON) pairs; returns the new row ids (redelivered ids are skipped)."""
+def enqueue(session: Session, events: Sequence[tuple[str | None, str]],
+            now: dt.datetime | None = None) -> list[tuple[int, str]]:
+    """Store (webhookEventId, raw JSON) pairs; returns (new row id, JSON) of each stored one (redelivered ids
+    are skipped), so the worker need not read back what was just written."""
     now = now or utcnow()
-    ids: list[int] = []
+    stored: list[tuple[int, str]] = []
     for event_id, payload in events:
         values = {"webhook_event_id": event_id, "payload": payload, "status": "pending", "attempts": 0,
                   "received_at": now}
         statement = insert_ignoring_duplicates(session, QueuedEvent, values)
         new_id = session.execute(statement.returning(QueuedEvent.id)).scalar()
         if new_id is not None:
-            ids.append(int(new_id))
-    return ids
+            stored.append((int(new_id), payload))
+    return stored
 
 
 @dataclass(frozen=True)

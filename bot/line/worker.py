@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.line.translate import to_bot_event
@@ -83,22 +83,28 @@ class EventDispatcher:
         self._messenger = messenger
         self._fetcher = fetcher
 
-    def handle(self, row_id: int) -> None:
-        """Process a queued event exactly once; failures leave it pending for a later attempt."""
+    def handle(self, row_id: int, payload: str | None = None) -> None:
+        """Process a queued event exactly once; failures leave it pending for a later attempt.
+
+        `payload` is the event's JSON as the webhook just stored it (handed over in memory, so the row is not
+        read back); the sweep passes None and the stored row is read.
+        """
         try:
             # Match first, outside the write transaction: SQLite has one writer, and the webhook's inserts
             # must not wait behind ~30 ms of matching.
-            with self._sessions() as session:
-                stored = session.get(QueuedEvent, row_id)
-                early = to_bot_event(json.loads(stored.payload)) if stored and stored.status == "pending" else None
-                seen = (early is not None and early.meta.event_id is not None
-                        and session.get(ProcessedEvent, early.meta.event_id) is not None)
+            if payload is None:
+                with self._sessions() as session:
+                    stored = session.get(QueuedEvent, row_id)
+                    payload = stored.payload if stored is not None and stored.status == "pending" else None
+            early = to_bot_event(json.loads(payload)) if payload is not None else None
             if early is not None:
                 self._conversation.prepare(early)
             # A photo or file is downloaded here, before the write transaction and with a timeout: a slow LINE
             # holds no lock, and a failed download is recorded with the message, never loses it.
-            # A redelivery of an event already handled is skipped below: its file is not downloaded again.
-            fetched = fetch_content(self._fetcher, early) if wants_content(early) and not seen else None  # type: ignore[arg-type]
+            # A redelivery of an event already handled is skipped: its file is not downloaded again.
+            fetched = None
+            if isinstance(early, MediaReceived) and wants_content(early) and not self._seen(early):
+                fetched = fetch_content(self._fetcher, early)
             with self._sessions.begin() as session:
                 row = claim(session, row_id)
                 if row is None:
@@ -118,6 +124,13 @@ class EventDispatcher:
             self._deliver(outgoing, key_seed)
         if outgoing is not None and outgoing.leave is not None:
             self._leave(*outgoing.leave)
+
+    def _seen(self, event: BotEvent) -> bool:
+        """Whether this webhookEventId was already handled (a redelivery), read outside any transaction."""
+        if event.meta.event_id is None:
+            return False
+        with self._sessions() as session:
+            return session.get(ProcessedEvent, event.meta.event_id) is not None
 
     def _leave(self, chat_type: str, chat_id: str) -> None:
         """Leave a group or room someone asked @IAO to leave (after saying goodbye; the event is done)."""
@@ -150,7 +163,7 @@ class EventDispatcher:
                 time.sleep(delay)
             try:
                 self._messenger.reply(outgoing.reply_token or "", outgoing.messages)
-                self._mark(outgoing.log_ids, "sent", "")
+                self._mark(outgoing.log_ids, "sent", "", outgoing.held_ids)
                 return
             except DeliveryError as failure:
                 error = failure
@@ -159,7 +172,8 @@ class EventDispatcher:
                     break
         if maybe_sent:
             log.warning("reply for event %s timed out and may have been delivered; not pushed again", key_seed)
-            self._mark(outgoing.log_ids, "uncertain", f"reply timed out, LINE may have delivered it: {error}")
+            self._mark(outgoing.log_ids, "uncertain", f"reply timed out, LINE may have delivered it: {error}",
+                       outgoing.held_ids)
             return
         log.warning("reply for event %s not delivered (%s); pushing the answer instead", key_seed, error)
         if outgoing.line_user_id:
@@ -169,24 +183,29 @@ class EventDispatcher:
                 time.sleep(delay)
                 try:
                     self._messenger.push(outgoing.line_user_id, messages, retry_key)
-                    self._mark(outgoing.log_ids, "push-fallback", f"reply failed: {error}")
+                    self._mark(outgoing.log_ids, "push-fallback", f"reply failed: {error}", outgoing.held_ids)
                     return
                 except DeliveryError as push_error:
                     error = push_error
                     if not push_error.retryable:
                         break
-        self._mark(outgoing.log_ids, "failed", str(error))
+        self._mark(outgoing.log_ids, "failed", str(error), outgoing.held_ids)
 
-    def _mark(self, log_ids: tuple[int, ...], delivery: str, reason: str) -> None:
-        """Record in the log how a reply really went, so officers can see and follow up."""
+    def _mark(self, log_ids: tuple[int, ...], delivery: str, reason: str, held_ids: tuple[int, ...] = ()) -> None:
+        """Record in the log how a reply really went, so officers can see and follow up.
+
+        One UPDATE for the log lines (the reason goes on the bot's own lines only); officers' held answers that
+        rode along are settled only when there were some.
+        """
         if not log_ids:
             return
+        detail = case((Interaction.answered_by == "bot", reason[:500] or None), else_=Interaction.detail)
         try:
             with self._sessions.begin() as session:
-                rows = update(Interaction).where(Interaction.id.in_(log_ids))
-                session.execute(rows.values(delivery=delivery))
-                session.execute(rows.where(Interaction.answered_by == "bot").values(detail=reason[:500] or None))
-                settle_held_answers(session, log_ids, delivered=delivery != "failed", error=reason)
+                session.execute(update(Interaction).where(Interaction.id.in_(log_ids))
+                                .values(delivery=delivery, detail=detail))
+                if held_ids:
+                    settle_held_answers(session, held_ids, delivered=delivery != "failed", error=reason)
         except Exception:
             log.exception("could not record how a reply was delivered")
 
@@ -234,7 +253,7 @@ class QueueWorker:
         self._dispatcher = dispatcher
         self._sweep_every = sweep_every
         self._stale_after = stale_after
-        self._queue: queue.Queue[int] = queue.Queue()
+        self._queue: queue.Queue[tuple[int, str | None]] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = 0
@@ -245,18 +264,19 @@ class QueueWorker:
         """Store events durably, then schedule them here; False when the database could not take them."""
         try:
             with self._sessions.begin() as session:
-                ids = enqueue(session, events)
+                stored = enqueue(session, events)
         except Exception:
             log.exception("webhook events could not be stored")
             return False
-        self.submit(ids)
+        self.submit(stored)
         return True
 
-    def submit(self, ids: Sequence[int]) -> None:
-        """Hand stored events to this process's worker thread, in order."""
+    def submit(self, events: Sequence[tuple[int, str | None]]) -> None:
+        """Hand stored events (row id, and the JSON stored or None to read it back) to this process's worker
+        thread, in order."""
         self._ensure_thread()
-        for row_id in ids:
-            self._queue.put(row_id)
+        for event in events:
+            self._queue.put(event)
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait until every event handed to this process is handled (tests, graceful shutdown)."""
@@ -304,13 +324,13 @@ class QueueWorker:
         self.sweep()
         while not self._stopping.is_set():
             try:
-                row_id = self._queue.get(timeout=min(self._sweep_every, 0.5))
+                row_id, payload = self._queue.get(timeout=min(self._sweep_every, 0.5))
             except queue.Empty:
                 if time.monotonic() - self._last_sweep >= self._sweep_every:
                     self.sweep()
                 continue
             try:
-                self._dispatcher.handle(row_id)
+                self._dispatcher.handle(row_id, payload)
             except Exception:
                 log.exception("worker error on queued event %s", row_id)
             finally:

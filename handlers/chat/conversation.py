@@ -26,7 +26,7 @@ from handlers.chat.events import (
 from handlers.chat.office_hours import HOURS_TH, expected_answer_th
 from handlers.chat.prompts import officer_request, typed_number
 from handlers.chat.replies import Message, Outgoing, QuickReply, short_label
-from handlers.chat.satisfaction import record_survey_answer, survey_offer, take_survey_comment
+from handlers.chat.satisfaction import COMMENT_PROMPT, record_survey_answer, survey_offer, take_survey_comment
 from handlers.clock import bangkok_day, utcnow
 from handlers.club import service as club
 from handlers.directory.models import Mission
@@ -156,7 +156,7 @@ class Conversation:
         # are already in the log; the dispatcher settles them once LINE took the reply, or not).
         held, held_ids = pending_answers_for(session, user, MESSAGES_PER_CALL - len(messages))
         return Outgoing(user.line_user_id if user else None, event.meta.reply_token,
-                        tuple(held + messages), ids + held_ids)
+                        tuple(held + messages), ids + held_ids, held_ids=held_ids)
 
     # ----------------------------------------------------------------- groups and rooms
     def _in_group(self, session: Session, event: BotEvent) -> Outgoing | None:
@@ -359,7 +359,8 @@ class Conversation:
                 return [Message(f"กรุณาพิมพ์หมายเลข 1 ถึง {len(options)} ตามรายการค่ะ "
                                 f"หรือ{TYPE_OFFICER} หากต้องการให้เจ้าหน้าที่ตอบ")]
             return self._on_postback(session, user, PostbackReceived(event.meta, options[number - 1]))
-        comment_reply = take_survey_comment(session, user, text, event.meta.occurred_at)
+        comment_reply = (take_survey_comment(session, user, text, event.meta.occurred_at)
+                         if kind == COMMENT_PROMPT else None)
         if comment_reply is not None:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="survey-comment")
             return [comment_reply]

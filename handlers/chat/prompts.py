@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from handlers.models import Base, LineUser, UtcDateTime
+from handlers.transactions import insert_or_replace
 
 PROMPT_TTL = dt.timedelta(minutes=30)  # a number typed later than this is a new message, not a choice
 MAX_OPTIONS = 60  # a category lists all its entries, numbered
@@ -57,18 +58,16 @@ def officer_request(text: str) -> str | None:
 
 def remember(session: Session, user: LineUser | None, kind: str, options: list[str], now: dt.datetime,
              question_id: int | None = None) -> None:
-    """Replace the user's prompt with these numbered options (postback data, option 1 first)."""
+    """Replace the user's prompt with these numbered options (postback data, option 1 first): one statement."""
     if user is None:
         return
-    row = session.get(ChatPrompt, user.id)
-    if row is None:
-        row = ChatPrompt(user_id=user.id)
-        session.add(row)
-    row.kind = kind
-    row.options = json.dumps(options[:MAX_OPTIONS], ensure_ascii=False)
-    row.question_id = question_id
-    row.offered_at = now
-    session.flush()
+    session.execute(insert_or_replace(session, ChatPrompt, {
+        "user_id": user.id, "kind": kind, "options": json.dumps(options[:MAX_OPTIONS], ensure_ascii=False),
+        "question_id": question_id, "offered_at": now}, key="user_id"),
+        execution_options={"synchronize_session": False})
+    loaded = session.identity_map.get(session.identity_key(ChatPrompt, (user.id,)))
+    if loaded is not None:
+        session.expire(loaded)  # a prompt read earlier in this transaction is read again, not stale
 
 
 def current(session: Session, user: LineUser | None, now: dt.datetime) -> ChatPrompt | None:

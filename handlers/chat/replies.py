@@ -107,3 +107,4 @@ class Outgoing:
     messages: tuple[Message, ...]
     log_ids: tuple[int, ...] = ()
     leave: tuple[str, str] | None = None  # ("group" | "room", id): leave that chat once the reply went
+    held_ids: tuple[int, ...] = ()  # the log lines of officers' held answers riding along (settled after)

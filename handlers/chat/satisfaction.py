@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, and_, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from handlers.chat import postbacks
+from handlers.chat import postbacks, prompts
 from handlers.chat.replies import Message, QuickReply
 from handlers.clock import BANGKOK
 from handlers.models import Base, Interaction, LineUser, UtcDateTime
 
 SCORES_TH = {5: "พอใจมาก", 4: "พอใจ", 3: "ปานกลาง", 2: "ไม่ค่อยพอใจ", 1: "ไม่พอใจ"}
 COMMENT_WINDOW = dt.timedelta(minutes=15)  # a text this soon after scoring is taken as the comment
+COMMENT_PROMPT = "comment"  # the prompt a score leaves: only the message right after it can be the comment
 SKIP_COMMENT = "ไม่มีความคิดเห็นเพิ่มเติม"
 SKIP_WORDS = ("ข้าม", "skip", "ไม่มี", "ไม่มีค่ะ", "ไม่มีครับ", "".join(SKIP_COMMENT.split()))
 QUESTION = "แบบสอบถามความพึงพอใจ @IAO (เดือนละครั้ง): ท่านพอใจบริการของ @IAO เดือนนี้เพียงใดคะ?"
@@ -89,6 +90,7 @@ def record_survey_answer(session: Session, user: LineUser | None, data: str, now
     row.answered_at = now
     row.district_id = user.district_id
     session.flush()
+    prompts.remember(session, user, COMMENT_PROMPT, [], now)  # the next text is the comment, nothing later is
     skip = QuickReply(label="ข้าม", data=postbacks.survey_skip(), display_text=SKIP_COMMENT)
     return Message(f"ขอบคุณค่ะ บันทึกความพึงพอใจ {row.score} ({SCORES_TH[row.score]}) แล้ว 🙏\n"
                    "มีข้อเสนอแนะเพิ่มเติมไหมคะ? พิมพ์สั้น ๆ ภายใน 15 นาที หรือพิมพ์/กด \"ข้าม\"", (skip,))

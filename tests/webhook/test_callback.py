@@ -281,6 +281,20 @@ def test_thumbs_up_offers_the_monthly_survey_once_and_records_score_and_comment(
         assert row.score == 4 and row.comment == "ตอบเร็วดีมาก"
 
 
+def test_only_the_message_right_after_a_score_is_taken_as_its_comment(line: Line, app: Flask) -> None:
+    """A score, then a menu tap, then a question: the question is answered, not kept as a survey comment."""
+    from handlers.chat.satisfaction import SurveyResponse
+
+    line.post(postback_event(USER, "action=feedback&v=up&q=1&e=tm30-basics"))
+    line.post(postback_event(USER, "action=survey&score=5"))
+    line.post(postback_event(USER, "action=menu"))
+    question = text_event(USER, "ตม.30 คืออะไร")
+    line.post(question)
+    assert "ข้อเสนอแนะ" not in line.replies(question)[0]
+    with app.extensions["iao"].sessions() as session:
+        assert session.scalars(select(SurveyResponse)).one().comment is None
+
+
 def test_many_bad_signatures_get_429_but_signed_events_still_pass(line: Line, client: FlaskClient) -> None:
     from limits import parse
 
@@ -320,9 +334,9 @@ def test_counting_waits_for_events_already_received(app: Flask) -> None:
     services, worker = app.extensions["iao"], app.extensions["iao_worker"]
     event = text_event(USER, "ตม.30 คืออะไร")
     with services.sessions.begin() as session:  # stored, not yet handled
-        [row_id] = enqueue(session, [(event["webhookEventId"], _json.dumps(event))])
+        [stored] = enqueue(session, [(event["webhookEventId"], _json.dumps(event))])
     assert wait_until_handled(services.sessions, timeout=0.3) == 1
-    threading.Timer(0.5, worker.submit, [[row_id]]).start()  # the web worker gets to it a moment later
+    threading.Timer(0.5, worker.submit, [[stored]]).start()  # the web worker gets to it a moment later
     assert wait_until_handled(services.sessions, timeout=20) == 0
     assert count(app, Interaction, Interaction.direction == "in") == 1
 
