@@ -178,7 +178,7 @@ class EventDispatcher:
         log.warning("reply for event %s not delivered (%s); pushing the answer instead", key_seed, error)
         if outgoing.line_user_id:
             messages = _with_delay_note(outgoing.messages)
-            retry_key = str(uuid.uuid5(RETRY_NAMESPACE, key_seed))
+            retry_key = push_key(key_seed)
             for delay in (0.0, *PUSH_RETRY_DELAYS):  # the same key each time: LINE answers 409 if it took one
                 time.sleep(delay)
                 try:
@@ -229,13 +229,19 @@ class EventDispatcher:
             rows = rows[:MESSAGES_PER_CALL]  # the rest stay pending for the next sweep
             outgoing = Outgoing(line_user_id, None, tuple(Message(r.text or "") for r in rows),
                                 tuple(r.id for r in rows))
-            retry_key = str(uuid.uuid5(RETRY_NAMESPACE, key_seed))
+            retry_key = push_key(key_seed)
             try:
                 self._messenger.push(line_user_id, _with_delay_note(outgoing.messages), retry_key)
                 self._mark(outgoing.log_ids, "push-fallback", "reply lost with its process; pushed later")
             except DeliveryError as error:
                 self._mark(outgoing.log_ids, "failed", str(error))
         return len(lost)
+
+
+def push_key(key_seed: str) -> str:
+    """The retry key of the push that stands in for an event's reply: the same for every attempt and process, so
+    LINE takes it at most once (the fallback after a failed reply and the sweep's redelivery share it)."""
+    return str(uuid.uuid5(RETRY_NAMESPACE, key_seed))
 
 
 def _with_delay_note(messages: Sequence[Message]) -> tuple[Message, ...]:

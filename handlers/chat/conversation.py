@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -742,14 +742,13 @@ class Conversation:
         """Write one outbound reply to the log as pending: marked sent once LINE takes it, so a reply lost
         with a dying process is found and pushed later."""
         now = utcnow()
-        row = Interaction(
+        new = insert(Interaction).values(
             occurred_at=now, bkk_day=bangkok_day(now), user_id=user.id if user else None,
             district_id=user.district_id if user else None, direction="out", kind="reply",
             text=message.text, answered_by="bot", webhook_event_id=meta.event_id, delivery="pending",
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+            handoff=False,
+        )  # one INSERT ... RETURNING, no ORM object: nothing reads this row back in the event's transaction
+        return int(session.execute(new.returning(Interaction.id)).scalar_one())
 
 
 def claim_event(session: Session, event_id: str) -> bool:
