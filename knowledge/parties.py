@@ -40,7 +40,8 @@ THAI_PARTY_RE = re.compile(
     r"(คนไทย|ชาวไทย|สัญชาติไทย|ไทยทั้งคู่|ไทยกับไทย|ไทยล้วน|เจ้าของคนไทย|สามีไทย|ภรรยาไทย|สามีคนไทย|"
     r"ภรรยาคนไทย|แฟนคนไทย|พ่อแม่คนไทย|thai (?:citizen|national|person|people|owner|couple|husband|wife|"
     r"worker|shop|family|parents|friend|man|woman|girl|guy|resident|villager|staff|boy|child|baby|landlord|"
-    r"seller|vendor|student|employee|employer|company|director)s?|both thai|\bthais\b)"
+    r"seller|vendor|student|employee|employer|company|director|grandpa|grandma|grandfather|grandmother|mother|father|"
+    r"son|daughter|kid|teenager|uncle|aunt|lady|elderly|old man|old woman|nurse|teacher|officer)s?|both thai|\bthais\b)"
 )
 
 # Words that bring a foreigner (or the foreign side of the work) into the question.
@@ -100,16 +101,19 @@ def mentions_foreign_side(normalized: str) -> bool:
     return bool(FOREIGN_SIDE_RE.search(normalized))
 
 
+# What a Thai citizen has too when going abroad: named beside a Thai party, it does not bring in a foreigner.
+TRAVEL_DOCUMENT_RE = re.compile(r"(พาสปอร์ต|พาสปอต|หนังสือเดินทาง|วีซ่า|วีซา|passports?|visas?)")
+
+
 def names_only_thai_parties(normalized: str) -> bool:
     """True when the message says the people are Thai and mentions no foreigner at all.
 
     "แม่เป็นเมียนมา ... เด็กจะได้สัญชาติไทยไหม" names a Thai nationality but a Myanmar mother: not Thai-only.
     """
-    return (
-        bool(THAI_PARTY_RE.search(normalized))
-        and not FOREIGN_RE.search(normalized)
-        and not FOREIGN_PERSON_RE.search(normalized)
-    )
+    if not THAI_PARTY_RE.search(normalized) or FOREIGN_PERSON_RE.search(normalized):
+        return False
+    # a Thai's own passport, visa or a foreign embassy's visa (a Thai going abroad) keeps the message Thai-only
+    return not FOREIGN_RE.search(TRAVEL_DOCUMENT_RE.sub(" ", normalized))
 
 
 _COUNTRY_WORDS = sorted((n for names in COUNTRY_NAMES for n in names), key=len, reverse=True)

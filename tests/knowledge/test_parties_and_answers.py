@@ -18,6 +18,9 @@ from knowledge.parties import mentions_event_abroad, names_only_thai_parties
         "สาวไทยหย่ากับสามีไทยมาได้ 3 เดือน จะจดใหม่กับแฟนคนไทย",
         "thai owner of condo got land tax bill, how many days to appeal?",
         "ร้านก๋วยเตี๋ยวเจ้าของคนไทย ขอใบอนุญาตสถานที่จำหน่ายอาหาร",
+        "thai citizen passport expired, he flies next week, can he renew the same day?",  # a Thai's own passport
+        "คนไทยจะไปเที่ยวญี่ปุ่น ต้องขอวีซ่าไหม",
+        "thai grandpa missing for three days, where does the family report?",
     ],
 )
 def test_thai_only_parties_are_recognised(text: str) -> None:
@@ -31,6 +34,8 @@ def test_thai_only_parties_are_recognised(text: str) -> None:
         "thai wife and american husband want to adopt her son",
         "คนไทยแต่งงานกับคนญี่ปุ่น ต้องใช้เอกสารอะไร",
         "ภรรยาคนไทยของชาวต่างชาติขอวีซ่าให้สามี",
+        "my thai wife lost her passport and i am british",
+        "thai mother, baby's passport from the embassy of her german husband",
         "ตม.30 ต้องแจ้งภายในกี่ชั่วโมง",  # no party named at all: not a Thai-only question
     ],
 )
