@@ -49,22 +49,31 @@ def changed_rows(result: Result[Any]) -> int:
     return int(result.rowcount)
 
 
-def insert_ignoring_duplicates(session: Session, model: type[Any], values: dict[str, Any]) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING on the two databases @IAO runs on; a plain INSERT elsewhere."""
+ConflictInsert = postgresql.Insert | sqlite.Insert
+
+
+def _conflict_insert(session: Session, model: type[Any]) -> ConflictInsert | None:
+    """An INSERT that can say ON CONFLICT, in the dialect of the database @IAO runs on; None elsewhere."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(model).values(values).on_conflict_do_nothing()
+        return postgresql.insert(model)
     if dialect == "sqlite":
-        return sqlite.insert(model).values(values).on_conflict_do_nothing()
-    return insert(model).values(values)  # pragma: no cover - other databases are not supported for production
+        return sqlite.insert(model)
+    return None
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Any], values: dict[str, Any]) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING on the two databases @IAO runs on; a plain INSERT elsewhere."""
+    statement = _conflict_insert(session, model)
+    if statement is None:  # pragma: no cover - other databases are not supported for production
+        return insert(model).values(values)
+    return statement.values(values).on_conflict_do_nothing()
 
 
 def insert_or_replace(session: Session, model: type[Any], values: dict[str, Any], key: str) -> Insert:
     """INSERT ... ON CONFLICT (key) DO UPDATE: one statement that stores a row whether or not one is there."""
-    dialect = session.get_bind().dialect.name
+    statement = _conflict_insert(session, model)
+    if statement is None:  # pragma: no cover - the queue's UPDATE ... RETURNING already needs one of the two
+        raise RuntimeError(f"@IAO runs on SQLite or PostgreSQL, not {session.get_bind().dialect.name}")
     changes = {name: value for name, value in values.items() if name != key}
-    if dialect == "postgresql":
-        return postgresql.insert(model).values(values).on_conflict_do_update(index_elements=[key], set_=changes)
-    if dialect == "sqlite":
-        return sqlite.insert(model).values(values).on_conflict_do_update(index_elements=[key], set_=changes)
-    raise NotImplementedError(f"no insert-or-replace for {dialect}")  # pragma: no cover - SQLite and PostgreSQL only
+    return statement.values(values).on_conflict_do_update(index_elements=[key], set_=changes)

@@ -44,10 +44,12 @@ THAI_PARTY_RE = re.compile(
     r"son|daughter|kid|teenager|uncle|aunt|lady|elderly|old man|old woman|nurse|teacher|officer)s?|both thai|\bthais\b)"
 )
 
-# Words that bring a foreigner (or the foreign side of the work) into the question.
-FOREIGN_RE = re.compile(
+# What a Thai citizen has too when going abroad: beside a Thai party, these do not bring in a foreigner.
+TRAVEL_DOCUMENTS = r"วีซ่า|วีซา|พาสปอร์ต|พาสปอต|หนังสือเดินทาง|visa|passport"
+# Words that bring a foreigner (or the foreign side of the work) into the question, travel documents aside.
+FOREIGN_BESIDES_TRAVEL_RE = re.compile(
     r"(ต่างชาติ|ต่างด้าว|ตางชาติ|ตางด้าว|ต่างชาต|ต่างประเทศ|ตปท|ฝรั่ง|ชาวต่าง|ลูกครึ่ง|แรงงานข้ามชาติ|บัตรชมพู|บัตรสีชมพู|ทร13|ทร14|ทร38|"
-    r"ตม30|ตม47|ตม|สถานทูต|สถานกงสุล|กงสุล|ทูต|วีซ่า|วีซา|พาสปอร์ต|พาสปอต|หนังสือเดินทาง|ผู้ลี้ภัย|"
+    r"ตม30|ตม47|ตม|สถานทูต|สถานกงสุล|กงสุล|ทูต|ผู้ลี้ภัย|"
     r"นักท่องเที่ยว|เวิร์คเพอร์มิ|ใบอนุญาตทำงาน|"
     r"สัญชาติ(?!ไทย)|"
     r"(?:คน|ชาว|สามี|ภรรยา|แฟน|เมีย|ผัว|พ่อ|แม่|แรงงาน|เด็ก|ลูก|นักเรียน|นักศึกษา|ผู้ปกครอง|ครู|หนุ่ม|สาว|ลุง|"
@@ -55,12 +57,13 @@ FOREIGN_RE = re.compile(
     r"เวียดนาม|อินเดีย|อเมริกัน|อเมริกา|อังกฤษ|ฝรั่งเศส|เยอรมัน|รัสเซีย|ออสเตรเลีย|สิงคโปร์|มาเลเซีย|"
     r"ฟิลิปปินส์|อินโดนีเซีย|ไต้หวัน|อิตาลี|สวีเดน|ดัตช์|ฮอลแลนด์|สวิส|แคนาดา|ปากีสถาน|บังกลาเทศ|เนปาล|"
     r"ยุโรป|แอฟริกา|อาหรับ|อิหร่าน|ตุรกี|อิสราเอล|ออสซี่)|"
-    r"foreign|alien|expat|migrant|tourist|embassy|consul|visa|passport|pink card|work permit|tm30|tm 30|"
+    r"foreign|alien|expat|migrant|tourist|embassy|consul|pink card|work permit|tm30|tm 30|"
     r"immigration|refugee|non-thai|"
     r"\b(?:american|british|english|chinese|japanese|korean|burmese|myanmar|lao|laotian|cambodian|khmer|"
     r"vietnamese|indian|french|german|russian|australian|singaporean|malaysian|filipino|indonesian|"
     r"italian|swedish|dutch|swiss|canadian|pakistani|nepali|uk|us|usa)\b)"
 )
+FOREIGN_RE = re.compile(f"(?:{TRAVEL_DOCUMENTS}|{FOREIGN_BESIDES_TRAVEL_RE.pattern})")
 
 
 # A foreign *person* among the parties (not merely a visa or an embassy: a Thai going abroad has those too).
@@ -101,10 +104,6 @@ def mentions_foreign_side(normalized: str) -> bool:
     return bool(FOREIGN_SIDE_RE.search(normalized))
 
 
-# What a Thai citizen has too when going abroad: named beside a Thai party, it does not bring in a foreigner.
-TRAVEL_DOCUMENT_RE = re.compile(r"(พาสปอร์ต|พาสปอต|หนังสือเดินทาง|วีซ่า|วีซา|passports?|visas?)")
-
-
 def names_only_thai_parties(normalized: str) -> bool:
     """True when the message says the people are Thai and mentions no foreigner at all.
 
@@ -112,8 +111,8 @@ def names_only_thai_parties(normalized: str) -> bool:
     """
     if not THAI_PARTY_RE.search(normalized) or FOREIGN_PERSON_RE.search(normalized):
         return False
-    # a Thai's own passport, visa or a foreign embassy's visa (a Thai going abroad) keeps the message Thai-only
-    return not FOREIGN_RE.search(TRAVEL_DOCUMENT_RE.sub(" ", normalized))
+    # a Thai's own passport or a foreign embassy's visa (a Thai going abroad) keeps the message Thai-only
+    return not FOREIGN_BESIDES_TRAVEL_RE.search(normalized)
 
 
 _COUNTRY_WORDS = sorted((n for names in COUNTRY_NAMES for n in names), key=len, reverse=True)

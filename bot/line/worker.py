@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from sqlalchemy import case, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,7 +55,7 @@ class ContentFetcher(Protocol):
         """The bytes, or FetchedContent(None, reason); never raises."""
 
 
-def wants_content(event: BotEvent | None) -> bool:
+def wants_content(event: BotEvent | None) -> TypeGuard[MediaReceived]:
     """A photo, file, video or audio someone sent @IAO in their own chat, with its content on LINE.
 
     Group and room media are the group's own conversation: never fetched nor kept.
@@ -103,7 +103,7 @@ class EventDispatcher:
             # holds no lock, and a failed download is recorded with the message, never loses it.
             # A redelivery of an event already handled is skipped: its file is not downloaded again.
             fetched = None
-            if isinstance(early, MediaReceived) and wants_content(early) and not self._seen(early):
+            if wants_content(early) and not self._seen(early):
                 fetched = fetch_content(self._fetcher, early)
             with self._sessions.begin() as session:
                 row = claim(session, row_id)
