@@ -34,7 +34,7 @@ def seen_by_user(message: Message) -> str:
     from bot.line.messenger import to_line_message  # the real renderer, so tests see what LINE receives
     from linesim.client import readable_text
 
-    return readable_text(json.loads(to_line_message(message).to_json()))
+    return readable_text(json.loads(json.dumps(to_line_message(message))))
 
 
 def line_refusals(messages: Sequence[Message]) -> list[str]:

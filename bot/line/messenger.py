@@ -12,25 +12,10 @@ from zoneinfo import ZoneInfo
 
 from linebot.v3.insight import ApiClient as InsightClient
 from linebot.v3.insight import Insight
-from linebot.v3.messaging import (
-    ApiClient,
-    ApiException,
-    BroadcastRequest,
-    Configuration,
-    FlexMessage,
-    MessageAction,
-    MessagingApi,
-    MulticastRequest,
-    PostbackAction,
-    PushMessageRequest,
-    QuickReplyItem,
-    ReplyMessageRequest,
-    TextMessage,
-)
-from linebot.v3.messaging import QuickReply as LineQuickReply
+from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApi
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from bot.line.flex import card_message
+from bot.line.flex import LineJson, card_message, postback
 from handlers.chat.replies import Message
 from handlers.ports import DeliveryError, Profile, Quota
 
@@ -39,22 +24,22 @@ log = logging.getLogger(__name__)
 TIMEOUT = (3.0, 10.0)  # connect, read seconds for every Messaging API call
 
 
-def to_line_message(message: Message) -> TextMessage | FlexMessage:
-    """A handlers.Message as the SDK's message: its card as a Flex message where the card fits LINE's limits,
-    else its text with quick replies (handlers.chat.replies already holds the text to LINE's limits)."""
+def to_line_message(message: Message) -> LineJson:
+    """A handlers.Message as the Messaging API's message JSON: its card as a Flex message where the card fits
+    LINE's limits, else its text with quick replies (handlers.chat.replies already holds the text to LINE's
+    limits). Plain JSON, not the SDK's models: see bot.line.flex."""
     if message.card is not None:
         flex = card_message(message.card)
         if flex is not None:
             return flex
         log.info("answer card does not fit LINE's limits; sent as text")
-    items = []
-    for button in message.quick_replies:
-        if button.data is not None:
-            action = PostbackAction(label=button.label, data=button.data, displayText=button.display_text)
-        else:
-            action = MessageAction(label=button.label, text=button.text or button.label)
-        items.append(QuickReplyItem(action=action))
-    return TextMessage(text=message.text, quickReply=LineQuickReply(items=items) if items else None)
+    items = [{"type": "action", "action": postback(button) if button.data is not None else
+              {"type": "message", "label": button.label, "text": button.text or button.label}}
+             for button in message.quick_replies]
+    sent: LineJson = {"type": "text", "text": message.text}
+    if items:
+        sent["quickReply"] = {"items": items}
+    return sent
 
 
 class LineMessenger:
@@ -78,15 +63,23 @@ class LineMessenger:
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
         """Free reply with the event's token."""
-        request = ReplyMessageRequest(replyToken=reply_token, messages=[to_line_message(m) for m in messages[:5]])
-        self._send("reply", lambda: self._api().reply_message(request, _request_timeout=self._timeout),
-                   retry_keyed=False)
+        body = {"replyToken": reply_token, "messages": [to_line_message(m) for m in messages[:5]]}
+        self._send("reply", lambda: self._post("/v2/bot/message/reply", body), retry_keyed=False)
+
+    def _post(self, path: str, body: LineJson, retry_key: str | None = None) -> None:
+        """POST message JSON through the SDK's client (its auth, connection pool and ApiException on a refusal);
+        LINE's reply body ({"sentMessages": ...}) is not read into models, since nothing uses it."""
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if retry_key is not None:
+            headers["X-Line-Retry-Key"] = retry_key
+        self._api().api_client.call_api(path, "POST", header_params=headers, body=body, response_types_map={},
+                                        auth_settings=["Bearer"], _return_http_data_only=True,
+                                        _request_timeout=self._timeout)
 
     def push(self, line_user_id: str, messages: Sequence[Message], retry_key: str) -> None:
         """Push to one user, idempotent under `retry_key`; a 409 means LINE already accepted it."""
-        request = PushMessageRequest(to=line_user_id, messages=[to_line_message(m) for m in messages[:5]])
-        self._send("push", lambda: self._api().push_message(
-            request, x_line_retry_key=retry_key, _request_timeout=self._timeout))
+        body = {"to": line_user_id, "messages": [to_line_message(m) for m in messages[:5]]}
+        self._send("push", lambda: self._post("/v2/bot/message/push", body, retry_key))
 
     def leave(self, chat_type: str, chat_id: str) -> None:
         """Leave a group or room (POST /v2/bot/group/{id}/leave or /room/{id}/leave)."""
@@ -117,15 +110,13 @@ class LineMessenger:
 
     def multicast(self, line_user_ids: Sequence[str], messages: Sequence[Message], retry_key: str) -> None:
         """Multicast to up to 500 users under `retry_key`; 409 (already accepted) counts as success."""
-        request = MulticastRequest(to=list(line_user_ids)[:500], messages=[to_line_message(m) for m in messages[:5]])
-        self._send("multicast", lambda: self._api().multicast(
-            request, x_line_retry_key=retry_key, _request_timeout=self._timeout))
+        body = {"to": list(line_user_ids)[:500], "messages": [to_line_message(m) for m in messages[:5]]}
+        self._send("multicast", lambda: self._post("/v2/bot/message/multicast", body, retry_key))
 
     def broadcast(self, messages: Sequence[Message], retry_key: str) -> None:
         """Broadcast to every friend under `retry_key`; 409 (already accepted) counts as success."""
-        request = BroadcastRequest(messages=[to_line_message(m) for m in messages[:5]])
-        self._send("broadcast", lambda: self._api().broadcast(
-            request, x_line_retry_key=retry_key, _request_timeout=self._timeout))
+        body = {"messages": [to_line_message(m) for m in messages[:5]]}
+        self._send("broadcast", lambda: self._post("/v2/bot/message/broadcast", body, retry_key))
 
     def quota(self) -> Quota:
         """GET quota and quota/consumption; type "none" means no limit."""
