@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     TypeDecorator,
 )
@@ -46,6 +47,14 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     """Declarative base shared by every table, so Alembic sees one metadata."""
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Table, typed: for Core statements built once on the webhook's hot path (no ORM machinery)."""
+    table = model.__table__
+    if not isinstance(table, Table):  # pragma: no cover - every model here maps one plain table
+        raise TypeError(f"{model.__name__} does not map a single table")
+    return table
 
 
 class District(Base):

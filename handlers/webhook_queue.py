@@ -8,17 +8,18 @@ The unique webhookEventId also turns LINE's redeliveries away before they cost a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, Text, exists, func, or_, select, update
+from sqlalchemy import Insert, Integer, String, Text, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from handlers.clock import utcnow
 from handlers.inbox.service import HandoffAnswer
-from handlers.models import Base, BigId, Interaction, LineUser, UtcDateTime
-from handlers.transactions import insert_ignoring_duplicates
+from handlers.models import Base, BigId, Interaction, LineUser, UtcDateTime, table_of
+from handlers.transactions import dialect_of, insert_ignoring_duplicates
 
 MAX_ATTEMPTS = 5
 LEASE = dt.timedelta(seconds=60)
@@ -40,17 +41,35 @@ class QueuedEvent(Base):
     error: Mapped[str | None] = mapped_column(String(500))
 
 
+_QUEUE = table_of(QueuedEvent).c
+
+# The statements of every event, built once (building one costs more CPU than running it; issue 11).
+_CLAIM = (update(table_of(QueuedEvent))
+          .where(_QUEUE.id == bindparam("row_id"), _QUEUE.status == "pending",
+                 or_(_QUEUE.lease_until.is_(None), _QUEUE.lease_until < bindparam("now")))
+          .values(lease_until=bindparam("lease_until"), attempts=_QUEUE.attempts + 1)
+          .returning(_QUEUE.id, _QUEUE.webhook_event_id, _QUEUE.payload))
+_FINISH = (update(table_of(QueuedEvent)).where(_QUEUE.id == bindparam("row_id"))
+           .values(status="done", done_at=bindparam("done_at"), lease_until=None, payload="{}"))
+
+
+@functools.cache
+def _store(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: a redelivered webhookEventId stores nothing."""
+    return insert_ignoring_duplicates(dialect, QueuedEvent).returning(_QUEUE.id)
+
+
 def enqueue(session: Session, events: Sequence[tuple[str | None, str]],
             now: dt.datetime | None = None) -> list[tuple[int, str]]:
     """Store (webhookEventId, raw JSON) pairs; returns (new row id, JSON) of each stored one (redelivered ids
     are skipped), so the worker need not read back what was just written."""
     now = now or utcnow()
     stored: list[tuple[int, str]] = []
+    statement = _store(dialect_of(session))
     for event_id, payload in events:
         values = {"webhook_event_id": event_id, "payload": payload, "status": "pending", "attempts": 0,
                   "received_at": now}
-        statement = insert_ignoring_duplicates(session, QueuedEvent, values)
-        new_id = session.execute(statement.returning(QueuedEvent.id)).scalar()
+        new_id = session.execute(statement, values).scalar()
         if new_id is not None:
             stored.append((int(new_id), payload))
     return stored
@@ -71,21 +90,14 @@ def claim(session: Session, row_id: int, now: dt.datetime | None = None) -> Clai
     One statement: the UPDATE hands back the row it took (RETURNING, on SQLite 3.35+ and PostgreSQL).
     """
     now = now or utcnow()
-    taken = session.execute(
-        update(QueuedEvent)
-        .where(QueuedEvent.id == row_id, QueuedEvent.status == "pending",
-               or_(QueuedEvent.lease_until.is_(None), QueuedEvent.lease_until < now))
-        .values(lease_until=now + LEASE, attempts=QueuedEvent.attempts + 1)
-        .returning(QueuedEvent.id, QueuedEvent.webhook_event_id, QueuedEvent.payload)
-    ).one_or_none()
+    taken = session.execute(_CLAIM, {"row_id": row_id, "now": now, "lease_until": now + LEASE}).one_or_none()
     return None if taken is None else ClaimedEvent(int(taken[0]), taken[1], str(taken[2]))
 
 
 def finish(session: Session, row: ClaimedEvent, now: dt.datetime | None = None) -> None:
     """Mark an event handled, in the same transaction as its effects; the log now holds what is needed, so no
     second copy of personal data is kept in the payload."""
-    session.execute(update(QueuedEvent).where(QueuedEvent.id == row.id).values(
-        status="done", done_at=now or utcnow(), lease_until=None, payload="{}"))
+    session.execute(_FINISH, {"row_id": row.id, "done_at": now or utcnow()})
 
 
 def give_up_or_retry(session: Session, row_id: int, error: str) -> str:
@@ -111,6 +123,18 @@ def stale_pending(session: Session, older_than: dt.timedelta, now: dt.datetime |
                or_(QueuedEvent.lease_until.is_(None), QueuedEvent.lease_until < now))
         .order_by(QueuedEvent.id).limit(limit)
     ))
+
+
+_LOG = table_of(Interaction).c
+_MARK = (update(table_of(Interaction)).where(_LOG.id.in_(bindparam("ids", expanding=True)))
+         .values(delivery=bindparam("delivery"),
+                 detail=case((_LOG.answered_by == "bot", bindparam("reason", type_=String)), else_=_LOG.detail)))
+
+
+def mark_delivery(session: Session, log_ids: Sequence[int], delivery: str, reason: str) -> None:
+    """How a reply really went, on its log lines in one UPDATE; the reason goes on the bot's own lines only."""
+    if log_ids:
+        session.execute(_MARK, {"ids": list(log_ids), "delivery": delivery, "reason": reason[:500] or None})
 
 
 def undelivered_replies(session: Session, older_than: dt.timedelta, now: dt.datetime | None = None,

@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol, TypeGuard
 
-from sqlalchemy import case, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.line.translate import to_bot_event
@@ -28,7 +27,7 @@ from handlers.chat.replies import Message, Outgoing
 from handlers.inbox.attachments import CONTENT_KINDS
 from handlers.inbox.service import retry_due_answers, settle_held_answers
 from handlers.limits import MESSAGES_PER_CALL
-from handlers.models import Interaction, ProcessedEvent
+from handlers.models import ProcessedEvent
 from handlers.ports import DeliveryError, Messenger
 from handlers.webhook_queue import (
     QueuedEvent,
@@ -36,6 +35,7 @@ from handlers.webhook_queue import (
     enqueue,
     finish,
     give_up_or_retry,
+    mark_delivery,
     stale_pending,
     undelivered_replies,
 )
@@ -199,11 +199,9 @@ class EventDispatcher:
         """
         if not log_ids:
             return
-        detail = case((Interaction.answered_by == "bot", reason[:500] or None), else_=Interaction.detail)
         try:
             with self._sessions.begin() as session:
-                session.execute(update(Interaction).where(Interaction.id.in_(log_ids))
-                                .values(delivery=delivery, detail=detail))
+                mark_delivery(session, log_ids, delivery, reason)
                 if held_ids:
                     settle_held_answers(session, held_ids, delivered=delivery != "failed", error=reason)
         except Exception:

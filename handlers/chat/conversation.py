@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,10 +36,10 @@ from handlers.inbox import attachments
 from handlers.inbox.service import pending_answers_for
 from handlers.kb.library import Library
 from handlers.limits import MESSAGES_PER_CALL
-from handlers.models import NEAREST, District, Interaction, LineUser, ProcessedEvent
+from handlers.models import NEAREST, District, Interaction, LineUser, ProcessedEvent, table_of
 from handlers.ports import Messenger, Profile
 from handlers.tips.on_demand import tips_on_demand_message
-from handlers.transactions import insert_ignoring_duplicates
+from handlers.transactions import dialect_of, insert_ignoring_duplicates
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.matcher import Decision
 from knowledge.missions import DirectoryRequest
@@ -58,6 +59,9 @@ PRIVATE_CHAT_TH = ("เพื่อความเป็นส่วนตัว
 
 TYPE_OFFICER = f"พิมพ์หรือกด \"{ASK_OFFICER}\""
 # Outcomes of a typed question that an officer request right after it refers to.
+# Statements every message runs, built once: building one costs more CPU than running it (issue 11).
+_USER_BY_LINE_ID = select(LineUser).where(LineUser.line_user_id == bindparam("line_user_id"))
+_LOG_OUT = insert(table_of(Interaction)).returning(table_of(Interaction).c.id)
 QUESTION_OUTCOMES = ("answer", "suggest", "off_topic", "handoff", "empty")
 
 
@@ -253,7 +257,7 @@ class Conversation:
         """Find or create the LINE user behind an event (events from a group may have none)."""
         if not meta.user_id:
             return None
-        user = session.scalars(select(LineUser).where(LineUser.line_user_id == meta.user_id)).first()
+        user = session.scalars(_USER_BY_LINE_ID, {"line_user_id": meta.user_id}).first()
         if user is None:
             user = LineUser(line_user_id=meta.user_id, awaiting_district=True)
             session.add(user)
@@ -742,13 +746,19 @@ class Conversation:
         """Write one outbound reply to the log as pending: marked sent once LINE takes it, so a reply lost
         with a dying process is found and pushed later."""
         now = utcnow()
-        new = insert(Interaction).values(
-            occurred_at=now, bkk_day=bangkok_day(now), user_id=user.id if user else None,
-            district_id=user.district_id if user else None, direction="out", kind="reply",
-            text=message.text, answered_by="bot", webhook_event_id=meta.event_id, delivery="pending",
-            handoff=False,
-        )  # one INSERT ... RETURNING, no ORM object: nothing reads this row back in the event's transaction
-        return int(session.execute(new.returning(Interaction.id)).scalar_one())
+        values = {"occurred_at": now, "bkk_day": bangkok_day(now), "user_id": user.id if user else None,
+                  "district_id": user.district_id if user else None, "direction": "out", "kind": "reply",
+                  "text": message.text, "answered_by": "bot", "webhook_event_id": meta.event_id,
+                  "delivery": "pending", "handoff": False}
+        # one INSERT ... RETURNING, built once, no ORM object: nothing reads this row back in the transaction
+        return int(session.execute(_LOG_OUT, values).scalar_one())
+
+
+@functools.cache
+def _record_event(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the id: a row back means this event is new."""
+    recorded = table_of(ProcessedEvent).c.webhook_event_id
+    return insert_ignoring_duplicates(dialect, ProcessedEvent).returning(recorded)
 
 
 def claim_event(session: Session, event_id: str) -> bool:
@@ -756,9 +766,9 @@ def claim_event(session: Session, event_id: str) -> bool:
 
     One INSERT ... ON CONFLICT DO NOTHING where the database has it (no savepoint round trips per event).
     """
-    if session.get_bind().dialect.name in ("sqlite", "postgresql"):
-        new = insert_ignoring_duplicates(session, ProcessedEvent, {"webhook_event_id": event_id[:64]})
-        return session.execute(new.returning(ProcessedEvent.webhook_event_id)).first() is not None
+    dialect = dialect_of(session)
+    if dialect in ("sqlite", "postgresql"):
+        return session.execute(_record_event(dialect), {"webhook_event_id": event_id[:64]}).first() is not None
     try:  # pragma: no cover - other databases are not supported for production
         with session.begin_nested():
             session.add(ProcessedEvent(webhook_event_id=event_id[:64]))

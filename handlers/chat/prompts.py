@@ -10,11 +10,11 @@ import datetime as dt
 import json
 import re
 
-from sqlalchemy import ForeignKey, Integer, String, Text, delete
+from sqlalchemy import ForeignKey, Integer, String, Text, bindparam, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from handlers.models import Base, LineUser, UtcDateTime
-from handlers.transactions import insert_or_replace
+from handlers.models import Base, LineUser, UtcDateTime, table_of
+from handlers.transactions import dialect_of, insert_or_replace
 
 PROMPT_TTL = dt.timedelta(minutes=30)  # a number typed later than this is a new message, not a choice
 MAX_OPTIONS = 60  # a category lists all its entries, numbered
@@ -35,6 +35,16 @@ class ChatPrompt(Base):
     options: Mapped[str] = mapped_column(Text)  # JSON list of postback data, option 1 first
     question_id: Mapped[int | None] = mapped_column(Integer)  # the question the choice is about, if any
     offered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+_PROMPT_COLUMNS = ("user_id", "kind", "options", "question_id", "offered_at")
+_FORGET = delete(table_of(ChatPrompt)).where(table_of(ChatPrompt).c.user_id == bindparam("user_id"))  # built once
+
+
+def _loaded(session: Session, user_id: int) -> ChatPrompt | None:
+    """The user's prompt as this transaction already read it, if it did (the statements here bypass the ORM)."""
+    found = session.identity_map.get(session.identity_key(ChatPrompt, (user_id,)))
+    return found if isinstance(found, ChatPrompt) else None
 
 
 def typed_number(text: str) -> int | None:
@@ -61,11 +71,10 @@ def remember(session: Session, user: LineUser | None, kind: str, options: list[s
     """Replace the user's prompt with these numbered options (postback data, option 1 first): one statement."""
     if user is None:
         return
-    session.execute(insert_or_replace(session, ChatPrompt, {
+    session.execute(insert_or_replace(dialect_of(session), ChatPrompt, _PROMPT_COLUMNS, "user_id"), {
         "user_id": user.id, "kind": kind, "options": json.dumps(options[:MAX_OPTIONS], ensure_ascii=False),
-        "question_id": question_id, "offered_at": now}, key="user_id"),
-        execution_options={"synchronize_session": False})
-    loaded = session.identity_map.get(session.identity_key(ChatPrompt, (user.id,)))
+        "question_id": question_id, "offered_at": now})
+    loaded = _loaded(session, user.id)
     if loaded is not None:
         session.expire(loaded)  # a prompt read earlier in this transaction is read again, not stale
 
@@ -92,4 +101,7 @@ def options_of(row: ChatPrompt) -> list[str]:
 def forget(session: Session, user: LineUser | None) -> None:
     """Drop the user's prompt (it was used, or a new message made it stale)."""
     if user is not None:
-        session.execute(delete(ChatPrompt).where(ChatPrompt.user_id == user.id))
+        session.execute(_FORGET, {"user_id": user.id})
+        loaded = _loaded(session, user.id)
+        if loaded is not None:
+            session.expunge(loaded)  # a prompt read earlier in this transaction is gone, not kept from memory

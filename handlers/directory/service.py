@@ -190,6 +190,9 @@ def mission_ref(mission: Mission | MissionRecord) -> MissionRef:
     return MissionRef(mission.key, mission.kind, mission.city, tuple(n.strip() for n in names if n.strip()))
 
 
+_SIGNATURE = select(func.count(Mission.id), func.max(Mission.updated_at))  # read on every message: built once
+
+
 class DirectoryLookup:
     """Reads directory requests against the table; the matcher is rebuilt only when the rows change."""
 
@@ -199,7 +202,7 @@ class DirectoryLookup:
 
     def matcher(self, session: Session) -> DirectoryMatcher:
         """The matcher over the rows in force now (an edit in another worker shows at the next message)."""
-        signature = tuple(session.execute(select(func.count(Mission.id), func.max(Mission.updated_at))).one())
+        signature = tuple(session.execute(_SIGNATURE).one())
         if signature != self._signature:
             self._matcher = DirectoryMatcher(mission_ref(m) for m in session.scalars(select(Mission)))
             self._signature = signature

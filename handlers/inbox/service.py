@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, Index, Integer, Select, String, Text, exists, select
+from sqlalchemy import ForeignKey, Index, Integer, Select, String, Text, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -473,6 +473,11 @@ def reopen(session: Session, question_id: int, officer: Officer) -> None:
         audit(session, officer, "reopen", target=f"question:{question_id}")
 
 
+_HELD_FOR_USER = (select(HandoffAnswer)  # every reply runs it: built once (issue 11)
+                  .where(HandoffAnswer.user_id == bindparam("user_id"), HandoffAnswer.status == "held")
+                  .order_by(HandoffAnswer.id).with_for_update())
+
+
 def pending_answers_for(session: Session, line_user: LineUser | None,
                         room: int = MESSAGES_PER_CALL) -> tuple[list[Message], tuple[int, ...]]:
     """Held answers for this user that fit in `room` messages of the current free reply, and their log lines.
@@ -484,10 +489,7 @@ def pending_answers_for(session: Session, line_user: LineUser | None,
     """
     if line_user is None or line_user.id is None or room < 1:
         return [], ()
-    held = session.scalars(
-        select(HandoffAnswer).where(HandoffAnswer.user_id == line_user.id, HandoffAnswer.status == "held")
-        .order_by(HandoffAnswer.id).with_for_update()
-    ).all()
+    held = session.scalars(_HELD_FOR_USER, {"user_id": line_user.id}).all()
     taken: list[HandoffAnswer] = []
     for answer in held:
         if len(compose_answers([a.text for a in (*taken, answer)])) > room:
