@@ -6,7 +6,7 @@ import functools
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import Insert, bindparam, insert, select
+from sqlalchemy import Insert, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,7 +61,7 @@ TYPE_OFFICER = f"พิมพ์หรือกด \"{ASK_OFFICER}\""
 # Outcomes of a typed question that an officer request right after it refers to.
 # Statements every message runs, built once: building one costs more CPU than running it (issue 11).
 _USER_BY_LINE_ID = select(LineUser).where(LineUser.line_user_id == bindparam("line_user_id"))
-_LOG_OUT = insert(table_of(Interaction)).returning(table_of(Interaction).c.id)
+_LOG_LINE = insert(table_of(Interaction)).returning(table_of(Interaction).c.id)  # a line of the log, in or out
 QUESTION_OUTCOMES = ("answer", "suggest", "off_topic", "handoff", "empty")
 
 
@@ -220,11 +220,12 @@ class Conversation:
         if answer.directory is not None and answer.directory[1]:
             request, missions = answer.directory
             english = bool(getattr(request, "english", False))
-            row = self._log_in(session, None, meta, kind="text", outcome="answer" if len(missions) == 1 else "suggest",
-                               entry_id=f"mission:{missions[0].key}" if len(missions) == 1 else None,
-                               category="directory", answered_by="bot", detail=meta.chat_type)
+            logged = self._log_in(session, None, meta, kind="text",
+                                  outcome="answer" if len(missions) == 1 else "suggest",
+                                  entry_id=f"mission:{missions[0].key}" if len(missions) == 1 else None,
+                                  category="directory", answered_by="bot", detail=meta.chat_type)
             if len(missions) == 1:
-                return [self._mission_message(missions[0], row.id, english=english)]
+                return [self._mission_message(missions[0], logged, english=english)]
             lines = "\n".join(f"{i}. {choice_label(m, english=english)}" for i, m in enumerate(missions[:12], 1))
             buttons = tuple(QuickReply(label=short_label(f"{i}. {m.city}"), data=postbacks.mission(m.key),
                                        display_text=choice_label(m, english=english))
@@ -234,13 +235,13 @@ class Conversation:
         decision = answer.decision or self.decide(text)  # a country the directory lacks: the matcher, in public
         entry = decision.entry
         public = decision.outcome in ("answer", "suggest", "greeting", "thanks", "empty")
-        row = self._log_in(session, None, meta, kind="text", outcome=decision.outcome if public else "group-private",
-                           entry_id=entry.id if entry and public else None,
-                           category=entry.category if entry and public else None, score=round(decision.score, 4),
-                           answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
-                           detail=meta.chat_type)
+        logged = self._log_in(session, None, meta, kind="text", outcome=decision.outcome if public else "group-private",
+                              entry_id=entry.id if entry and public else None,
+                              category=entry.category if entry and public else None, score=round(decision.score, 4),
+                              answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
+                              detail=meta.chat_type)
         if decision.outcome == "answer" and entry is not None:
-            return [self._entry_message(entry, row.id, english=is_english(decision.normalized), shared=True)]
+            return [self._entry_message(entry, logged, english=is_english(decision.normalized), shared=True)]
         if decision.outcome == "suggest":
             shown = decision.alternatives[:3]
             lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(shown, 1))
@@ -249,7 +250,7 @@ class Conversation:
             return [Message(f"หมายถึงเรื่องใดคะ?\n{lines}\n\nกดเลือกด้านล่าง หรือแท็ก @IAO "
                             "แล้วพิมพ์ชื่อเรื่องค่ะ", buttons)]
         if public:
-            return self._decision_messages(decision, row.id, meta)[:1]
+            return self._decision_messages(decision, logged, meta)[:1]
         return [Message(f"@IAO ยังตอบเรื่องนี้ในกลุ่มไม่ได้ค่ะ {PRIVATE_CHAT_TH}")]
 
     # ----------------------------------------------------------------- users
@@ -390,26 +391,26 @@ class Conversation:
         english = bool(getattr(request, "english", False))
         if len(missions) == 1:
             mission = missions[0]
-            row = self._log_in(session, user, meta, kind="text", text=text, outcome="answer",
-                               entry_id=f"mission:{mission.key}", category="directory", answered_by="bot")
-            messages = [self._mission_message(mission, row.id, english=english)]
+            logged = self._log_in(session, user, meta, kind="text", text=text, outcome="answer",
+                                  entry_id=f"mission:{mission.key}", category="directory", answered_by="bot")
+            messages = [self._mission_message(mission, logged, english=english)]
         elif missions:
-            row = self._log_in(session, user, meta, kind="text", text=text, outcome="suggest", category="directory")
+            logged = self._log_in(session, user, meta, kind="text", text=text, outcome="suggest", category="directory")
             shown = missions[:12]
             buttons = tuple(
                 QuickReply(label=short_label(f"{i}. {m.city}"),
-                           data=postbacks.mission(m.key, question=row.id, lang="en" if english else None),
+                           data=postbacks.mission(m.key, question=logged, lang="en" if english else None),
                            display_text=choice_label(m, english=english))
                 for i, m in enumerate(shown, 1)
             )
             lines = "\n".join(f"{i}. {choice_label(m, english=english)}" for i, m in enumerate(shown, 1))
-            officer = QuickReply(label=ASK_OFFICER, data=postbacks.officer(row.id),
+            officer = QuickReply(label=ASK_OFFICER, data=postbacks.officer(logged),
                                  display_text=ASK_OFFICER)
             head = "Which one do you mean?" if english else "มีหลายแห่งค่ะ หมายถึงแห่งใด?"
             tail = (f"Tap one below or type its number (1–{len(shown)}), or type \"officer\"." if english
                     else f"เลือกด้านล่าง หรือพิมพ์หมายเลข 1–{len(shown)} ได้เลยค่ะ ({TYPE_OFFICER} หากไม่พบ)")
             messages = [Message(f"{head}\n{lines}\n\n{tail}", (*buttons, officer))]
-            prompts.remember(session, user, "mission", [b.data or "" for b in buttons], meta.occurred_at, row.id)
+            prompts.remember(session, user, "mission", [b.data or "" for b in buttons], meta.occurred_at, logged)
         else:
             self._log_in(session, user, meta, kind="text", text=text, outcome="handoff", category="directory",
                          handoff=True)
@@ -439,7 +440,7 @@ class Conversation:
         """Answer from the knowledge base, offer choices, or hand the question to an officer."""
         handoff = decision.outcome == "handoff"
         entry = decision.entry
-        row = self._log_in(
+        logged = self._log_in(
             session, user, meta, kind="text", text=text, outcome=decision.outcome,
             entry_id=entry.id if entry else None, category=entry.category if entry else None,
             score=round(decision.score, 4), handoff=handoff,
@@ -448,15 +449,15 @@ class Conversation:
             detail=f"{NEAREST}{decision.alternatives[0][0].id}" if handoff and entry is None
             and decision.alternatives else None,
         )
-        messages = self._decision_messages(decision, row.id, meta)
+        messages = self._decision_messages(decision, logged, meta)
         if decision.outcome == "suggest":
             prompts.remember(session, user, "suggest",
-                             [postbacks.entry(e.id, question=row.id) for e, _ in decision.alternatives[:3]],
-                             meta.occurred_at, row.id)
+                             [postbacks.entry(e.id, question=logged) for e, _ in decision.alternatives[:3]],
+                             meta.occurred_at, logged)
         elif decision.outcome == "answer" and messages and messages[0].card is not None:
-            self._remember_answer(session, user, meta, messages[0], row.id)
+            self._remember_answer(session, user, meta, messages[0], logged)
         elif decision.outcome in QUESTION_OUTCOMES:  # "ถามเจ้าหน้าที่" typed next refers to this question
-            prompts.remember(session, user, "question", [], meta.occurred_at, row.id)
+            prompts.remember(session, user, "question", [], meta.occurred_at, logged)
         if decision.outcome == "thanks":
             self._offer_survey(session, user, meta, messages)
         if user is not None and user.district_id is None and decision.outcome != "empty":
@@ -602,22 +603,22 @@ class Conversation:
             entry = self.kb.get(tap.text("id"))
             if entry is None:
                 return [self._menu_for(session, user, meta)]
-            asked = session.get(Interaction, tap.number("q") or 0)  # a "did you mean" choice names it
-            row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
-                               entry_id=entry.id, category=entry.category, answered_by="bot",
-                               in_reply_to_id=asked.id if asked and user and asked.user_id == user.id else None)
-            message = self._entry_message(entry, row.id, english=tap.text("lang") == "en", shared=meta.shared)
-            self._remember_answer(session, user, meta, message, row.in_reply_to_id)
+            in_reply_to = _asked_by(session, user, tap.number("q"))  # a "did you mean" choice names it
+            logged = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
+                                  entry_id=entry.id, category=entry.category, answered_by="bot",
+                                  in_reply_to_id=in_reply_to)
+            message = self._entry_message(entry, logged, english=tap.text("lang") == "en", shared=meta.shared)
+            self._remember_answer(session, user, meta, message, in_reply_to)
             return [message]
         if action == "mission":
             mission = session.scalars(select(Mission).where(Mission.key == tap.text("key")[:64])).first()
             if mission is None:
                 return [self._menu_for(session, user, meta)]
-            asked = session.get(Interaction, tap.number("q") or 0)
-            row = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
-                               entry_id=f"mission:{mission.key}", category="directory", answered_by="bot",
-                               in_reply_to_id=asked.id if asked and user and asked.user_id == user.id else None)
-            return [self._mission_message(mission, row.id, english=tap.text("lang") == "en")]
+            in_reply_to = _asked_by(session, user, tap.number("q"))
+            logged = self._log_in(session, user, meta, kind="postback", text=event.data, outcome="menu-answer",
+                                  entry_id=f"mission:{mission.key}", category="directory", answered_by="bot",
+                                  in_reply_to_id=in_reply_to)
+            return [self._mission_message(mission, logged, english=tap.text("lang") == "en")]
         if action == "feedback":
             vote = "up" if tap.text("v") == "up" else "down"
             self._log_in(session, user, meta, kind="feedback", text=vote, outcome=f"feedback-{vote}",
@@ -697,14 +698,14 @@ class Conversation:
         A file that could not be fetched is still handed over, marked, so the officer asks for it again; one
         refused for its size or type is logged (the officer sees it in the transcript) and the user is told why.
         """
-        row = self._log_in(session, user, event.meta, kind=event.message_type, outcome="attachment")
-        kept = attachments.record(session, interaction_id=row.id, user_id=user.id if user else None,
+        logged = self._log_in(session, user, event.meta, kind=event.message_type, outcome="attachment")
+        kept = attachments.record(session, interaction_id=logged, user_id=user.id if user else None,
                                   message_type=event.message_type, fetched=event.fetched,
                                   max_bytes=self.attachment_max_bytes, file_name=event.file_name)
         prompts.forget(session, user)
         kind = attachments.KIND_TH.get(event.message_type, "ไฟล์")
         if kept.status in (attachments.TOO_LARGE, attachments.UNSUPPORTED):
-            row.outcome = "attachment-refused"
+            _amend_log(session, logged, outcome="attachment-refused")
             limit_mb = self.attachment_max_bytes / 1024 / 1024
             why = (f"มีขนาดเกิน {limit_mb:,.0f} MB" if kept.status == attachments.TOO_LARGE
                    else f"ไม่ใช่{attachments.ACCEPTED_TH}")
@@ -713,13 +714,13 @@ class Conversation:
                             f"หรือพิมพ์คำถามแล้ว{TYPE_OFFICER}ค่ะ",
                             (QuickReply(label=ASK_OFFICER, data=postbacks.officer(),
                                         display_text=ASK_OFFICER),))]
-        row.handoff = True
         when = f"{expected_answer_th(event.meta.occurred_at)} ({HOURS_TH})"
         if kept.status != attachments.STORED:
-            row.outcome = "attachment-failed"
+            _amend_log(session, logged, handoff=True, outcome="attachment-failed")
             return [Message(f"ได้รับข้อความของท่านแล้วค่ะ แต่ระบบดึง{kind}จาก LINE ไม่สำเร็จ "
                             f"จึงยังไม่มี{kind}นี้ในระบบ 🙏\nเจ้าหน้าที่ได้รับแจ้งแล้ว "
                             f"กรุณาส่ง{kind}อีกครั้ง หรือพิมพ์รายละเอียดแทนค่ะ {when}")]
+        _amend_log(session, logged, handoff=True)
         return [Message(
             f"ได้รับ{kind}ของท่านแล้วค่ะ 📎 ส่งให้เจ้าหน้าที่สำนักงานการต่างประเทศดูแล้ว\n{when}\n\n"
             f"• {kind}นี้เปิดดูได้เฉพาะเจ้าหน้าที่ที่เข้าสู่ระบบของ @IAO ไม่มีลิงก์สาธารณะ\n"
@@ -730,17 +731,19 @@ class Conversation:
 
     # ----------------------------------------------------------------- log
     def _log_in(self, session: Session, user: LineUser | None, meta: EventMeta, *, kind: str,
-                text: str | None = None, outcome: str | None = None, **fields: object) -> Interaction:
-        """Write one inbound line of the log, timed by the event's own timestamp."""
-        row = Interaction(
-            occurred_at=meta.occurred_at, bkk_day=bangkok_day(meta.occurred_at),
-            user_id=user.id if user else None, district_id=user.district_id if user else None,
-            direction="in", kind=kind, text=text[:MAX_STORED_TEXT] if text else None, outcome=outcome,
-            webhook_event_id=meta.event_id, handoff=bool(fields.pop("handoff", False)), **fields,
-        )
-        session.add(row)
-        session.flush()
-        return row
+                text: str | None = None, outcome: str | None = None, **fields: object) -> int:
+        """Write one inbound line of the log, timed by the event's own timestamp; returns its id.
+
+        One INSERT ... RETURNING built once, no ORM object: every message writes one, and nothing in the
+        event's transaction reads it back as an object (the unit of work's flush cost more than the insert).
+        """
+        values = {
+            "occurred_at": meta.occurred_at, "bkk_day": bangkok_day(meta.occurred_at),
+            "user_id": user.id if user else None, "district_id": user.district_id if user else None,
+            "direction": "in", "kind": kind, "text": text[:MAX_STORED_TEXT] if text else None, "outcome": outcome,
+            "webhook_event_id": meta.event_id, "handoff": bool(fields.pop("handoff", False)), **fields,
+        }
+        return int(session.execute(_LOG_LINE, values).scalar_one())
 
     def _log_out(self, session: Session, user: LineUser | None, meta: EventMeta, message: Message) -> int:
         """Write one outbound reply to the log as pending: marked sent once LINE takes it, so a reply lost
@@ -751,7 +754,18 @@ class Conversation:
                   "text": message.text, "answered_by": "bot", "webhook_event_id": meta.event_id,
                   "delivery": "pending", "handoff": False}
         # one INSERT ... RETURNING, built once, no ORM object: nothing reads this row back in the transaction
-        return int(session.execute(_LOG_OUT, values).scalar_one())
+        return int(session.execute(_LOG_LINE, values).scalar_one())
+
+
+def _asked_by(session: Session, user: LineUser | None, question_id: int | None) -> int | None:
+    """The question a tapped choice names, if this user asked it (a choice cannot point at another's log)."""
+    asked = session.get(Interaction, question_id or 0)
+    return asked.id if asked and user and asked.user_id == user.id else None
+
+
+def _amend_log(session: Session, log_id: int, **changes: object) -> None:
+    """Change a log line written earlier in this event (what became of an attachment is known after it)."""
+    session.execute(update(Interaction).where(Interaction.id == log_id).values(**changes))
 
 
 @functools.cache
