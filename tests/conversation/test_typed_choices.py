@@ -8,10 +8,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from handlers.chat import prompts
 from handlers.chat.prompts import ChatPrompt, officer_request, typed_number
 from handlers.chat.satisfaction import SurveyResponse
 from handlers.inbox.service import open_items
-from handlers.models import Interaction
+from handlers.clock import utcnow
+from handlers.models import Interaction, LineUser
 from knowledge.matcher import Decision
 from tests.conftest import Line
 from tests.fakes import postback_event, text_event
@@ -159,3 +161,20 @@ def test_a_stale_list_is_not_picked_from(line: Line, app: Flask) -> None:
     _ask(line, "ตม.30 คืออะไร ต้องแจ้งภายในกี่ชั่วโมง")  # a new question replaces the list
     _ask(line, "2")
     assert not _rows(app, Interaction.entry_id == "migrant-pink-card-lost", Interaction.outcome == "menu-answer")
+
+
+def test_a_prompt_read_then_replaced_or_dropped_in_one_transaction_is_not_kept_from_memory(app: Flask) -> None:
+    """remember() and forget() are single Core statements; a prompt the transaction already loaded must follow."""
+    now = utcnow()
+    with app.extensions["iao"].sessions.begin() as session:
+        user = LineUser(line_user_id="U" + "d" * 32)
+        session.add(user)
+        session.flush()
+        prompts.remember(session, user, "suggest", ["action=entry&id=a"], now)
+        first = prompts.current(session, user, now)
+        assert first is not None and prompts.options_of(first) == ["action=entry&id=a"]
+        prompts.remember(session, user, "suggest", ["action=entry&id=b"], now)
+        second = prompts.current(session, user, now)
+        assert second is not None and prompts.options_of(second) == ["action=entry&id=b"]
+        prompts.forget(session, user)
+        assert prompts.current(session, user, now) is None

@@ -39,13 +39,13 @@ def _registered(line: Line) -> None:
     line.post(text_event(USER, "ตม.30 คืออะไร"))
 
 
-def test_an_answered_question_costs_at_most_fourteen_statements(line: Line, statements: list[str]) -> None:
+def test_an_answered_question_costs_at_most_thirteen_statements(line: Line, statements: list[str]) -> None:
     _registered(line)
     statements.clear()
     question = text_event(USER, "ชาวต่างชาติจดทะเบียนสมรสใช้เอกสารอะไรบ้าง")
     line.post(question)
     assert line.replies(question)
-    assert len(statements) <= 14, "\n".join(statements)
+    assert len(statements) <= 13, "\n".join(statements)
     assert not any(s.startswith("SELECT webhook_queue") for s in statements)  # the payload came in memory
     assert sum(s.startswith("UPDATE interactions") for s in statements) == 1  # one mark, held answers none
 
