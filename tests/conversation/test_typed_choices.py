@@ -11,8 +11,8 @@ from sqlalchemy import select
 from handlers.chat import prompts
 from handlers.chat.prompts import ChatPrompt, officer_request, typed_number
 from handlers.chat.satisfaction import SurveyResponse
-from handlers.inbox.service import open_items
 from handlers.clock import utcnow
+from handlers.inbox.service import open_items
 from handlers.models import Interaction, LineUser
 from knowledge.matcher import Decision
 from tests.conftest import Line
