@@ -177,7 +177,7 @@ class DirectoryMatcher:
         folded = fold(text[:300])
         if not folded:
             return None
-        if any(fold(word) in folded for word in NO_MISSION_WORDS):
+        if any(word in folded for word, _ in _folded_words(NO_MISSION_WORDS)):
             return None
         rest = folded
         wants, rest = self._kind_word(rest)
@@ -285,6 +285,8 @@ class DirectoryMatcher:
 def _find(text: str, alias: str, *, latin: bool) -> tuple[int, int] | None:
     """Where an alias occurs: anywhere for Thai (no spaces between words), as whole words for Latin."""
     if latin:
+        if alias not in text:  # most aliases are absent: skip the whole-word search (every message tries them all)
+            return None
         match = re.search(rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])", text)
         return (match.start(), match.end()) if match else None
     index = text.find(alias)
@@ -315,14 +317,18 @@ def _fuzzy_find(text: str, alias: _Alias, limit: int) -> tuple[int, tuple[int, i
     return best
 
 
+@functools.cache
+def _folded_words(words: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+    """The words in normal form, longest first, each with whether it is Latin; folded once, not per message.
+    A particle the normal form already drops ("ครับ") is left out."""
+    folded = ((fold(word), word) for word in sorted(words, key=len, reverse=True))
+    return tuple((f, not THAI_RE.search(f)) for f, _ in folded if f)
+
+
 def _take_any(text: str, words: Sequence[str]) -> tuple[bool, str]:
     """Remove every occurrence of the words (longest first); True when any was there."""
     found = False
-    for word in sorted(words, key=len, reverse=True):
-        folded = fold(word)
-        if not folded:
-            continue  # a particle the normal form already drops ("ครับ")
-        latin = not THAI_RE.search(folded)
+    for folded, latin in _folded_words(tuple(words)):
         while (hit := _find(text, folded, latin=latin)) is not None:
             found = True
             text = text[:hit[0]] + " " + text[hit[1]:]
