@@ -13,6 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.models import Base, table_of
+
 T = TypeVar("T")
 CONFLICT_MARKERS = ("database is locked", "database table is locked", "could not serialize", "deadlock detected")
 
@@ -53,30 +55,34 @@ def changed_rows(result: Result[Any]) -> int:
 ConflictInsert = postgresql.Insert | sqlite.Insert
 
 
-def _conflict_insert(dialect: str, model: type[Any]) -> ConflictInsert | None:
+def _conflict_insert(dialect: str, model: type[Base]) -> ConflictInsert | None:
     """An INSERT that can say ON CONFLICT, in the dialect of the database @IAO runs on; None elsewhere."""
     if dialect == "postgresql":
-        return postgresql.insert(model.__table__)
+        return postgresql.insert(table_of(model))
     if dialect == "sqlite":
-        return sqlite.insert(model.__table__)
+        return sqlite.insert(table_of(model))
     return None
 
 
 @functools.cache
-def insert_ignoring_duplicates(dialect: str, model: type[Any]) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING on the two databases @IAO runs on; a plain INSERT elsewhere.
+def insert_ignoring_duplicates(dialect: str, model: type[Base], returning: str | None = None) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING (RETURNING the `returning` column: no row back means the key was
+    taken) on the two databases @IAO runs on; a plain INSERT elsewhere.
 
-    Built once per database and model: the row's values are given when it runs (session.execute(statement,
-    values)), since building a statement costs more CPU than running it on the webhook's hot path (issue 11).
+    Built once per database, model and column: the row's values are given when it runs (session.execute(
+    statement, values)), since building a statement costs more CPU than running it on the webhook's hot path
+    (issue 11).
     """
-    statement = _conflict_insert(dialect, model)
-    if statement is None:  # pragma: no cover - other databases are not supported for production
-        return insert(model.__table__)
-    return statement.on_conflict_do_nothing()
+    conflicting = _conflict_insert(dialect, model)
+    if conflicting is None:  # pragma: no cover - other databases are not supported for production
+        statement: Insert = insert(table_of(model))
+    else:
+        statement = conflicting.on_conflict_do_nothing()
+    return statement if returning is None else statement.returning(table_of(model).c[returning])
 
 
 @functools.cache
-def insert_or_replace(dialect: str, model: type[Any], columns: tuple[str, ...], key: str) -> Insert:
+def insert_or_replace(dialect: str, model: type[Base], columns: tuple[str, ...], key: str) -> Insert:
     """INSERT ... ON CONFLICT (key) DO UPDATE of `columns`: one statement that stores a row whether or not one
     is there. Built once, like insert_ignoring_duplicates; the values are given when it runs."""
     statement = _conflict_insert(dialect, model)

@@ -8,12 +8,11 @@ The unique webhookEventId also turns LINE's redeliveries away before they cost a
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Insert, Integer, String, Text, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import Integer, String, Text, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from handlers.clock import utcnow
@@ -53,19 +52,13 @@ _FINISH = (update(table_of(QueuedEvent)).where(_QUEUE.id == bindparam("row_id"))
            .values(status="done", done_at=bindparam("done_at"), lease_until=None, payload="{}"))
 
 
-@functools.cache
-def _store(dialect: str) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: a redelivered webhookEventId stores nothing."""
-    return insert_ignoring_duplicates(dialect, QueuedEvent).returning(_QUEUE.id)
-
-
 def enqueue(session: Session, events: Sequence[tuple[str | None, str]],
             now: dt.datetime | None = None) -> list[tuple[int, str]]:
     """Store (webhookEventId, raw JSON) pairs; returns (new row id, JSON) of each stored one (redelivered ids
     are skipped), so the worker need not read back what was just written."""
     now = now or utcnow()
     stored: list[tuple[int, str]] = []
-    statement = _store(dialect_of(session))
+    statement = insert_ignoring_duplicates(dialect_of(session), QueuedEvent, "id")  # a redelivery stores nothing
     for event_id, payload in events:
         values = {"webhook_event_id": event_id, "payload": payload, "status": "pending", "attempts": 0,
                   "received_at": now}

@@ -321,8 +321,8 @@ def _fuzzy_find(text: str, alias: _Alias, limit: int) -> tuple[int, tuple[int, i
 def _folded_words(words: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
     """The words in normal form, longest first, each with whether it is Latin; folded once, not per message.
     A particle the normal form already drops ("ครับ") is left out."""
-    folded = ((fold(word), word) for word in sorted(words, key=len, reverse=True))
-    return tuple((f, not THAI_RE.search(f)) for f, _ in folded if f)
+    folded = (fold(word) for word in sorted(words, key=len, reverse=True))
+    return tuple((f, not THAI_RE.search(f)) for f in folded if f)
 
 
 def _take_any(text: str, words: Sequence[str]) -> tuple[bool, str]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import Insert, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -768,13 +767,6 @@ def _amend_log(session: Session, log_id: int, **changes: object) -> None:
     session.execute(update(Interaction).where(Interaction.id == log_id).values(**changes))
 
 
-@functools.cache
-def _record_event(dialect: str) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING the id: a row back means this event is new."""
-    recorded = table_of(ProcessedEvent).c.webhook_event_id
-    return insert_ignoring_duplicates(dialect, ProcessedEvent).returning(recorded)
-
-
 def claim_event(session: Session, event_id: str) -> bool:
     """Record a webhookEventId; False when another request or process already has it.
 
@@ -782,7 +774,8 @@ def claim_event(session: Session, event_id: str) -> bool:
     """
     dialect = dialect_of(session)
     if dialect in ("sqlite", "postgresql"):
-        return session.execute(_record_event(dialect), {"webhook_event_id": event_id[:64]}).first() is not None
+        new = insert_ignoring_duplicates(dialect, ProcessedEvent, "webhook_event_id")  # a row back: a new event
+        return session.execute(new, {"webhook_event_id": event_id[:64]}).first() is not None
     try:  # pragma: no cover - other databases are not supported for production
         with session.begin_nested():
             session.add(ProcessedEvent(webhook_event_id=event_id[:64]))
