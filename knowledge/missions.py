@@ -52,6 +52,9 @@ FILLER_WORDS = (
 NO_MISSION_WORDS = ("ไม่มีสถานทูต", "ไม่มีกงสุล", "ไม่มีสถานกงสุล", "no embassy", "without an embassy",
                     "without embassy", "no consulate", "no mission")
 RESIDUE_LIMIT = 6  # characters left over after the known words: more means the message is about something else
+# A request with this much else in it tells a case ("an American died at home: the death certificate, and must I
+# tell his embassy?"): the knowledge base answers the case when it is sure, and the mission's card rides along.
+STORY_RESIDUE = 40
 
 CITY_ALIASES: dict[str, tuple[str, ...]] = {
     "Bangkok": ("กรุงเทพมหานคร", "กรุงเทพฯ", "กรุงเทพ", "กทม", "bangkok", "bkk"),
@@ -98,6 +101,11 @@ class DirectoryRequest:
         if not self.candidates:
             return "unknown"
         return "card" if len(self.candidates) == 1 else "choose"
+
+    @property
+    def tells_a_story(self) -> bool:
+        """Whether the message asks about a case, not only for the mission's contacts (see STORY_RESIDUE)."""
+        return len(self.residue) > STORY_RESIDUE
 
 
 @dataclass

@@ -105,11 +105,19 @@ def run(matcher: Matcher, items: list[BlindItem], directory=None) -> list[Result
     out = []
     for item in items:
         request = directory.read(item.text[:5000]) if directory is not None else None
+        d = None
         if request is not None:
             outcome = {"card": "answer", "choose": "suggest", "unknown": "handoff"}[request.outcome]
             keys = [f"mission:{ref.key}" for ref in request.candidates]
             entry_id = keys[0] if request.outcome == "card" else None
-            out.append(Result(item, outcome, entry_id, "mission" if entry_id else None, keys))
+            if entry_id and getattr(request, "tells_a_story", False):  # as Conversation.find_answer does
+                d = matcher.decide(item.text)
+            if d is None or d.outcome != "answer":
+                out.append(Result(item, outcome, entry_id, "mission" if entry_id else None, keys))
+                continue
+            assert d.entry is not None
+            out.append(Result(item, "answer", d.entry.id, d.entry.kind, [e.id for e, _ in d.alternatives],
+                              extra={"mission": entry_id}))  # the entry answers, the mission's card follows
             continue
         d = matcher.decide(item.text)
         entry = d.entry
@@ -137,8 +145,9 @@ def judge(result: Result) -> str:
         mission = bool(result.entry_id and result.entry_id.startswith("mission:"))
         if result.entry_id in item.expect or (mission and "directory" in item.expect):
             return "correct"
+        card_expected = bool(result.extra.get("mission")) and "directory" in item.expect
         if result.entry_id in item.partial:
-            return "partial"
+            return "correct" if card_expected else "partial"  # the card gives what the entry lacks
         return "wrong_topic"
     if result.outcome == "suggest":
         first = result.alternatives[0] if result.alternatives else None

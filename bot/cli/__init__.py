@@ -70,6 +70,13 @@ def decision_json(question: str, decision: Decision) -> dict[str, object]:
     }
 
 
+def with_mission(result: dict[str, object], card: dict[str, object]) -> dict[str, object]:
+    """An answer with a mission's card after it: both texts, both sources, and the card's key as `mission`."""
+    sources = [*result["sources"], *card["sources"]]  # type: ignore[misc]
+    return {**result, "answer": f"{result['answer']}\n\n{card['answer']}", "sources": sources,
+            "mission": card["entry_id"]}
+
+
 def directory_json(question: str, request: DirectoryRequest, missions: list[Mission]) -> dict[str, object]:
     """What `ask --json` prints for a request the directory of missions answers (as the LINE reply does)."""
     english = request.english
@@ -115,8 +122,13 @@ def ask_command(question: str | None, as_json: bool) -> None:
             continue
         with app_services.sessions() as session:
             answer = app_services.conversation.find_answer(session, q[:MAX_STORED_TEXT])
-            result = (directory_json(q, *answer.directory) if answer.directory is not None
-                      else decision_json(q, answer.decision))
+            if answer.decision is None:
+                assert answer.directory is not None
+                result = directory_json(q, *answer.directory)
+            else:
+                result = decision_json(q, answer.decision)
+                if answer.directory is not None:  # a case naming one mission: its card follows, as in LINE
+                    result = with_mission(result, directory_json(q, *answer.directory))
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
         else:

@@ -66,7 +66,10 @@ QUESTION_OUTCOMES = ("answer", "suggest", "off_topic", "handoff", "empty")
 
 @dataclass(frozen=True)
 class Found:
-    """What answers one question: a directory request and its missions, or else the matcher's decision."""
+    """What answers one question: a directory request and its missions, the matcher's decision, or both.
+
+    Both when a long question about a case names one mission: the entry answers, the mission's card rides along.
+    """
 
     directory: tuple[DirectoryRequest, list[Mission]] | None = None
     decision: Decision | None = None
@@ -111,6 +114,11 @@ class Conversation:
         """
         found = self.directory.read(session, text)
         if found is not None:
+            request, missions = found
+            if len(missions) == 1 and request.tells_a_story:
+                decision = self.decide(text)
+                if decision.outcome == "answer":
+                    return Found(directory=found, decision=decision)
             return Found(directory=found)
         return Found(decision=self.decide(text))
 
@@ -216,7 +224,7 @@ class Conversation:
     def _group_question(self, session: Session, meta: EventMeta, text: str) -> list[Message]:
         """A question asked in a group: the public answer, a choice, or the way to the private chat."""
         answer = self.find_answer(session, text)
-        if answer.directory is not None and answer.directory[1]:
+        if answer.directory is not None and answer.directory[1] and answer.decision is None:
             request, missions = answer.directory
             english = bool(getattr(request, "english", False))
             logged = self._log_in(session, None, meta, kind="text",
@@ -240,7 +248,11 @@ class Conversation:
                               answered_by="bot" if decision.outcome in ("answer", "greeting", "thanks") else None,
                               detail=meta.chat_type)
         if decision.outcome == "answer" and entry is not None:
-            return [self._entry_message(entry, logged, english=is_english(decision.normalized), shared=True)]
+            card = [self._entry_message(entry, logged, english=is_english(decision.normalized), shared=True)]
+            if answer.directory is not None and answer.decision is not None:  # a case naming one mission
+                request, missions = answer.directory
+                card.append(self._mission_message(missions[0], logged, english=request.english))
+            return card
         if decision.outcome == "suggest":
             shown = decision.alternatives[:3]
             lines = "\n".join(f"{i}. {e.title_th}" for i, (e, _) in enumerate(shown, 1))
@@ -378,10 +390,12 @@ class Conversation:
             self._log_in(session, user, event.meta, kind="text", text=text, outcome="club-registration")
             return [club.register(session, user, None, event.meta.occurred_at, via="text").message]
         answer = self.find_answer(session, text)
-        if answer.directory is not None:
+        if answer.decision is None:
+            assert answer.directory is not None
             return self._directory_answer(session, user, event.meta, text, *answer.directory)
-        assert answer.decision is not None
-        return self._answer_question(session, user, event.meta, text, answer.decision)
+        mission = answer.directory[1][0] if answer.directory is not None else None
+        english = answer.directory[0].english if answer.directory is not None else False
+        return self._answer_question(session, user, event.meta, text, answer.decision, mission, english)
 
     # ----------------------------------------------------------------- directory of missions
     def _directory_answer(self, session: Session, user: LineUser | None, meta: EventMeta, text: str,
@@ -435,8 +449,12 @@ class Conversation:
         return Message(card_text(mission, english=english), tuple(buttons))
 
     def _answer_question(self, session: Session, user: LineUser | None, meta: EventMeta,
-                         text: str, decision: Decision) -> list[Message]:
-        """Answer from the knowledge base, offer choices, or hand the question to an officer."""
+                         text: str, decision: Decision, mission: Mission | None = None,
+                         english: bool = False) -> list[Message]:
+        """Answer from the knowledge base, offer choices, or hand the question to an officer.
+
+        `mission` is the one a question about a case named: its card follows the answer's.
+        """
         handoff = decision.outcome == "handoff"
         entry = decision.entry
         logged = self._log_in(
@@ -449,6 +467,8 @@ class Conversation:
             and decision.alternatives else None,
         )
         messages = self._decision_messages(decision, logged, meta)
+        if mission is not None and decision.outcome == "answer":
+            messages.insert(1, self._mission_message(mission, logged, english=english))
         if decision.outcome == "suggest":
             prompts.remember(session, user, "suggest",
                              [postbacks.entry(e.id, question=logged) for e, _ in decision.alternatives[:3]],

@@ -57,6 +57,13 @@ def test_join_greets_and_says_how_to_ask_and_how_to_remove(line: Line, chat: str
     assert "แท็ก @IAO" in greeting and "ออกจากกลุ่ม" in greeting and "แชตส่วนตัว" in greeting
 
 
+def test_a_case_naming_one_mission_is_answered_in_the_group_with_the_missions_card(line: Line) -> None:
+    event = mention("คนญี่ปุ่นมาพักบ้านเช่าในเขต เจ้าบ้านต้องแจ้ง ตม.30 ภายในกี่ชั่วโมงคะ แล้วต้องติดต่อสถานทูตญี่ปุ่นด้วยไหม")
+    assert line.post(event) == 200
+    texts = line.replies(event)
+    assert len(texts) == 2 and "24 ชั่วโมง" in texts[0] and "177 ถนนวิทยุ" in texts[1]
+
+
 @pytest.mark.parametrize("chat", [GROUP, ROOM])
 def test_unmentioned_messages_get_no_answer_and_are_not_stored(line: Line, app: Flask, chat: str) -> None:
     event = in_chat(text_event(USER, "ตม.30 คืออะไร ต้องแจ้งภายในกี่ชั่วโมง"), chat)

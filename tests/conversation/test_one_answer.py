@@ -61,3 +61,27 @@ def test_both_callers_go_through_find_answer(app: Flask, line: Line, monkeypatch
     line.post(text_event(USER, "บางรัก"))
     line.post(text_event(USER, QUESTIONS[1]))
     assert calls == [QUESTIONS[0], QUESTIONS[1]]
+
+
+STORY = "คนญี่ปุ่นมาพักบ้านเช่าในเขต เจ้าบ้านต้องแจ้ง ตม.30 ภายในกี่ชั่วโมงคะ แล้วต้องติดต่อสถานทูตญี่ปุ่นด้วยไหม"
+
+
+def test_a_case_naming_one_mission_gets_the_answer_and_the_missions_card(app: Flask, line: Line) -> None:
+    printed = ask(app, STORY)
+    assert (printed["outcome"], printed["entry_id"]) == ("answer", "tm30-basics")  # the case, from the base
+    assert printed["mission"] == "mission:jp-embassy-bangkok"  # and the embassy's card follows
+    assert "177 ถนนวิทยุ" in str(printed["answer"])
+    line.post(follow_event(USER))
+    line.post(text_event(USER, "บางรัก"))
+    event = text_event(USER, STORY)
+    line.post(event)
+    texts = line.replies(event)
+    assert len(texts) >= 2 and "177 ถนนวิทยุ" in texts[1] and "177 ถนนวิทยุ" not in texts[0]
+    with app.extensions["iao"].sessions() as session:
+        row = session.scalars(select(Interaction).where(Interaction.text == STORY)).one()
+    assert (row.outcome, row.entry_id) == ("answer", "tm30-basics")
+
+
+def test_a_short_request_for_contacts_stays_the_directorys(app: Flask) -> None:
+    printed = ask(app, "สถานทูตญี่ปุ่นอยู่ไหน ขอเบอร์โทรด้วยค่ะ")
+    assert printed["entry_id"] == "mission:jp-embassy-bangkok" and "mission" not in printed
