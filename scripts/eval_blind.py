@@ -110,14 +110,14 @@ def run(matcher: Matcher, items: list[BlindItem], directory=None) -> list[Result
             outcome = {"card": "answer", "choose": "suggest", "unknown": "handoff"}[request.outcome]
             keys = [f"mission:{ref.key}" for ref in request.candidates]
             entry_id = keys[0] if request.outcome == "card" else None
-            if entry_id and getattr(request, "tells_a_story", False):  # as Conversation.find_answer does
+            if request.outcome != "choose" and getattr(request, "tells_a_story", False):  # as find_answer does
                 d = matcher.decide(item.text)
             if d is None or d.outcome != "answer":
                 out.append(Result(item, outcome, entry_id, "mission" if entry_id else None, keys))
                 continue
             assert d.entry is not None
             out.append(Result(item, "answer", d.entry.id, d.entry.kind, [e.id for e, _ in d.alternatives],
-                              extra={"mission": entry_id}))  # the entry answers, the mission's card follows
+                              extra={"mission": entry_id} if entry_id else {}))  # the mission's card follows
             continue
         d = matcher.decide(item.text)
         entry = d.entry

@@ -115,10 +115,10 @@ class Conversation:
         found = self.directory.read(session, text)
         if found is not None:
             request, missions = found
-            if len(missions) == 1 and request.tells_a_story:
+            if len(missions) <= 1 and request.tells_a_story:  # one mission named, or one the directory lacks
                 decision = self.decide(text)
                 if decision.outcome == "answer":
-                    return Found(directory=found, decision=decision)
+                    return Found(directory=found if missions else None, decision=decision)
             return Found(directory=found)
         return Found(decision=self.decide(text))
 

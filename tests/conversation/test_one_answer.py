@@ -85,3 +85,15 @@ def test_a_case_naming_one_mission_gets_the_answer_and_the_missions_card(app: Fl
 def test_a_short_request_for_contacts_stays_the_directorys(app: Flask) -> None:
     printed = ask(app, "สถานทูตญี่ปุ่นอยู่ไหน ขอเบอร์โทรด้วยค่ะ")
     assert printed["entry_id"] == "mission:jp-embassy-bangkok" and "mission" not in printed
+
+
+def test_a_case_naming_a_mission_the_directory_lacks_is_still_answered(app: Flask, line: Line) -> None:
+    story = "คนเปรูมาพักบ้านเช่าในเขต เจ้าบ้านต้องแจ้ง ตม.30 ภายในกี่ชั่วโมงคะ แล้วต้องติดต่อสถานทูตเปรูด้วยไหม"
+    printed = ask(app, story)
+    assert (printed["outcome"], printed["entry_id"]) == ("answer", "tm30-basics") and "mission" not in printed
+    assert ask(app, "สถานทูตเปรู เบอร์อะไรคะ")["outcome"] == "handoff"  # only the contacts: an officer answers
+    line.post(follow_event(USER))
+    line.post(text_event(USER, "บางรัก"))
+    event = text_event(USER, story)
+    line.post(event)
+    assert any("24 ชั่วโมง" in t for t in line.replies(event))
