@@ -251,7 +251,7 @@ class Conversation:
             card = [self._entry_message(entry, logged, english=is_english(decision.normalized), shared=True)]
             if answer.directory is not None and answer.decision is not None:  # a case naming one mission
                 request, missions = answer.directory
-                card.append(self._mission_message(missions[0], logged, english=request.english))
+                card.append(self._riding_card(missions[0], card[0], english=request.english))
             return card
         if decision.outcome == "suggest":
             shown = decision.alternatives[:3]
@@ -448,6 +448,11 @@ class Conversation:
                                   display_text=ASK_OFFICER))
         return Message(card_text(mission, english=english), tuple(buttons))
 
+    @staticmethod
+    def _riding_card(mission: Mission, answer: Message, *, english: bool) -> Message:
+        """A mission's card after an answer, with the answer's buttons: LINE shows only the last message's."""
+        return Message(card_text(mission, english=english), answer.quick_replies)
+
     def _answer_question(self, session: Session, user: LineUser | None, meta: EventMeta,
                          text: str, decision: Decision, mission: Mission | None = None,
                          english: bool = False) -> list[Message]:
@@ -468,7 +473,7 @@ class Conversation:
         )
         messages = self._decision_messages(decision, logged, meta)
         if mission is not None and decision.outcome == "answer":
-            messages.insert(1, self._mission_message(mission, logged, english=english))
+            messages.insert(1, self._riding_card(mission, messages[0], english=english))
         if decision.outcome == "suggest":
             prompts.remember(session, user, "suggest",
                              [postbacks.entry(e.id, question=logged) for e, _ in decision.alternatives[:3]],

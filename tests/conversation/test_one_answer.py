@@ -77,6 +77,8 @@ def test_a_case_naming_one_mission_gets_the_answer_and_the_missions_card(app: Fl
     line.post(event)
     texts = line.replies(event)
     assert len(texts) >= 2 and "177 ถนนวิทยุ" in texts[1] and "177 ถนนวิทยุ" not in texts[0]
+    sent = [m for token, ms in line.messenger.replies if token == event["replyToken"] for m in ms]
+    assert sent[1].quick_replies == sent[0].quick_replies  # LINE shows only the last message's quick replies
     with app.extensions["iao"].sessions() as session:
         row = session.scalars(select(Interaction).where(Interaction.text == STORY)).one()
     assert (row.outcome, row.entry_id) == ("answer", "tm30-basics")
