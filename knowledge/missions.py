@@ -104,8 +104,9 @@ class DirectoryRequest:
 
     @property
     def tells_a_story(self) -> bool:
-        """Whether the message asks about a case, not only for the mission's contacts (see STORY_RESIDUE)."""
-        return len(self.residue) > STORY_RESIDUE
+        """Whether the message asks about a case naming one mission (or one the directory lacks), not only for
+        its contacts (see STORY_RESIDUE); several candidates still need the user's choice first."""
+        return self.outcome != "choose" and len(self.residue) > STORY_RESIDUE
 
 
 @dataclass

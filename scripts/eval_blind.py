@@ -110,7 +110,7 @@ def run(matcher: Matcher, items: list[BlindItem], directory=None) -> list[Result
             outcome = {"card": "answer", "choose": "suggest", "unknown": "handoff"}[request.outcome]
             keys = [f"mission:{ref.key}" for ref in request.candidates]
             entry_id = keys[0] if request.outcome == "card" else None
-            if request.outcome != "choose" and getattr(request, "tells_a_story", False):  # as find_answer does
+            if getattr(request, "tells_a_story", False):  # as Conversation.find_answer does
                 d = matcher.decide(item.text)
             if d is None or d.outcome != "answer":
                 out.append(Result(item, outcome, entry_id, "mission" if entry_id else None, keys))

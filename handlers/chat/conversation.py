@@ -74,6 +74,14 @@ class Found:
     directory: tuple[DirectoryRequest, list[Mission]] | None = None
     decision: Decision | None = None
 
+    @property
+    def card_after(self) -> tuple[Mission, bool] | None:
+        """The mission whose card follows the entry's answer, and whether in English; None when not both."""
+        if self.decision is None or self.directory is None:
+            return None
+        request, missions = self.directory
+        return missions[0], request.english
+
 
 @dataclass
 class Conversation:
@@ -115,7 +123,7 @@ class Conversation:
         found = self.directory.read(session, text)
         if found is not None:
             request, missions = found
-            if len(missions) <= 1 and request.tells_a_story:  # one mission named, or one the directory lacks
+            if request.tells_a_story:
                 decision = self.decide(text)
                 if decision.outcome == "answer":
                     return Found(directory=found if missions else None, decision=decision)
@@ -249,9 +257,9 @@ class Conversation:
                               detail=meta.chat_type)
         if decision.outcome == "answer" and entry is not None:
             card = [self._entry_message(entry, logged, english=is_english(decision.normalized), shared=True)]
-            if answer.directory is not None and answer.decision is not None:  # a case naming one mission
-                request, missions = answer.directory
-                card.append(self._riding_card(missions[0], card[0], english=request.english))
+            if answer.card_after is not None:
+                mission, english = answer.card_after
+                card.append(self._riding_card(mission, card[0], english=english))
             return card
         if decision.outcome == "suggest":
             shown = decision.alternatives[:3]
@@ -393,9 +401,7 @@ class Conversation:
         if answer.decision is None:
             assert answer.directory is not None
             return self._directory_answer(session, user, event.meta, text, *answer.directory)
-        mission = answer.directory[1][0] if answer.directory is not None else None
-        english = answer.directory[0].english if answer.directory is not None else False
-        return self._answer_question(session, user, event.meta, text, answer.decision, mission, english)
+        return self._answer_question(session, user, event.meta, text, answer.decision, answer.card_after)
 
     # ----------------------------------------------------------------- directory of missions
     def _directory_answer(self, session: Session, user: LineUser | None, meta: EventMeta, text: str,
@@ -454,11 +460,11 @@ class Conversation:
         return Message(card_text(mission, english=english), answer.quick_replies)
 
     def _answer_question(self, session: Session, user: LineUser | None, meta: EventMeta,
-                         text: str, decision: Decision, mission: Mission | None = None,
-                         english: bool = False) -> list[Message]:
+                         text: str, decision: Decision,
+                         card_after: tuple[Mission, bool] | None = None) -> list[Message]:
         """Answer from the knowledge base, offer choices, or hand the question to an officer.
 
-        `mission` is the one a question about a case named: its card follows the answer's.
+        `card_after` is the mission a question about a case named (and its language): its card follows the answer.
         """
         handoff = decision.outcome == "handoff"
         entry = decision.entry
@@ -472,8 +478,8 @@ class Conversation:
             and decision.alternatives else None,
         )
         messages = self._decision_messages(decision, logged, meta)
-        if mission is not None and decision.outcome == "answer":
-            messages.insert(1, self._riding_card(mission, messages[0], english=english))
+        if card_after is not None and decision.outcome == "answer":
+            messages.insert(1, self._riding_card(card_after[0], messages[0], english=card_after[1]))
         if decision.outcome == "suggest":
             prompts.remember(session, user, "suggest",
                              [postbacks.entry(e.id, question=logged) for e, _ in decision.alternatives[:3]],
