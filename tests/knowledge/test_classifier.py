@@ -9,7 +9,7 @@ import pytest
 np = pytest.importorskip("numpy")
 pytest.importorskip("sklearn")
 
-from knowledge.classifier import EntryClassifier  # noqa: E402
+from knowledge.classifier import ITERATIONS, EntryClassifier  # noqa: E402
 
 
 def _clusters(seed: int = 0, n_classes: int = 4, per_class: int = 12, dim: int = 16):
@@ -52,3 +52,12 @@ def test_unreadable_cache_is_ignored(tmp_path: Path) -> None:
     cache.write_bytes(b"not an npz file")
     clf = EntryClassifier.fit(vectors, labels, np.ones(len(labels)), 4, cache_files=(cache,))
     assert int(clf.probabilities(vectors[0]).argmax()) == 0
+
+
+def test_every_fit_runs_the_same_number_of_steps() -> None:
+    """Stopping early regularises the fit; a stop by tolerance once ended it after 2 steps and wrecked the answers."""
+    _, vectors, labels = _clusters()  # separable: a tolerance of 1e-3 stops this fit after 9 steps
+    clf = EntryClassifier.fit(vectors, labels, np.ones(len(labels)), n_entries=4)
+    assert clf.iterations == ITERATIONS
+    shifted = EntryClassifier.fit(vectors[:-1], labels[:-1], np.ones(len(labels) - 1), n_entries=4)
+    assert shifted.iterations == ITERATIONS  # one row less changes the data, not the length of the fit
