@@ -21,8 +21,8 @@ from knowledge.normalize import normalize
 ANSWER_LIMIT = 1_500  # what a phone shows comfortably (SCHEMA.md)
 LINE_HARD_LIMIT = 5_000  # LINE rejects longer text messages
 MIN_QUESTIONS_TH = 3
-MAX_QUESTIONS_TH = 14
-MAX_QUESTIONS_EN = 6
+MAX_QUESTIONS_TH = 16
+MAX_QUESTIONS_EN = 8
 # Two phrasings of *different* entries this similar (char 2-4-gram cosine) make the matcher guess.
 NEAR_DUPLICATE_SIMILARITY = 0.92
 NEAR_DUPLICATE_MIN_CHARS = 12

@@ -56,8 +56,11 @@ def test_unreadable_cache_is_ignored(tmp_path: Path) -> None:
 
 def test_every_fit_runs_the_same_number_of_steps() -> None:
     """Stopping early regularises the fit; a stop by tolerance once ended it after 2 steps and wrecked the answers."""
-    _, vectors, labels = _clusters()  # separable: a tolerance of 1e-3 stops this fit after 9 steps
-    clf = EntryClassifier.fit(vectors, labels, np.ones(len(labels)), n_entries=4)
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(6, 16))
+    vectors = np.vstack([centres[c] + rng.normal(size=(30, 16)) * 1.5 for c in range(6)])  # overlapping classes
+    labels = np.repeat(np.arange(6), 30)  # a tolerance of 1e-3 stops a fit of this data after 30 steps
+    clf = EntryClassifier.fit(vectors, labels, np.ones(len(labels)), n_entries=6)
     assert clf.iterations == ITERATIONS
-    shifted = EntryClassifier.fit(vectors[:-1], labels[:-1], np.ones(len(labels) - 1), n_entries=4)
-    assert shifted.iterations == ITERATIONS  # one row less changes the data, not the length of the fit
+    shifted = EntryClassifier.fit(vectors[:-1], labels[:-1], np.ones(len(labels) - 1), n_entries=6)
+    assert shifted.iterations == ITERATIONS  # one row less changes the data, not the length of the fits
