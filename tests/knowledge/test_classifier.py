@@ -12,10 +12,17 @@ pytest.importorskip("sklearn")
 from knowledge.classifier import ITERATIONS, EntryClassifier  # noqa: E402
 
 
-def _clusters(seed: int = 0, n_classes: int = 4, per_class: int = 12, dim: int = 16):
+def _clusters(
+    seed: int = 0,
+    n_classes: int = 4,
+    per_class: int = 12,
+    dim: int = 16,
+    centre_scale: float = 3.0,
+    noise: float = 0.3,
+):
     rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(n_classes, dim)) * 3
-    vectors = np.vstack([centres[c] + rng.normal(size=(per_class, dim)) * 0.3 for c in range(n_classes)])
+    centres = rng.normal(size=(n_classes, dim)) * centre_scale
+    vectors = np.vstack([centres[c] + rng.normal(size=(per_class, dim)) * noise for c in range(n_classes)])
     labels = np.repeat(np.arange(n_classes), per_class)
     return centres, vectors, labels
 
@@ -56,10 +63,8 @@ def test_unreadable_cache_is_ignored(tmp_path: Path) -> None:
 
 def test_every_fit_runs_the_same_number_of_steps() -> None:
     """Stopping early regularises the fit; a stop by tolerance once ended it after 2 steps and wrecked the answers."""
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(6, 16))
-    vectors = np.vstack([centres[c] + rng.normal(size=(30, 16)) * 1.5 for c in range(6)])  # overlapping classes
-    labels = np.repeat(np.arange(6), 30)  # a tolerance of 1e-3 stops a fit of this data after 30 steps
+    # overlapping classes: a tolerance of 1e-3 stops a fit of this data after 30 steps
+    _, vectors, labels = _clusters(n_classes=6, per_class=30, centre_scale=1.0, noise=1.5)
     clf = EntryClassifier.fit(vectors, labels, np.ones(len(labels)), n_entries=6)
     assert clf.iterations == ITERATIONS
     shifted = EntryClassifier.fit(vectors[:-1], labels[:-1], np.ones(len(labels) - 1), n_entries=6)
