@@ -44,6 +44,31 @@ THAI_PARTY_RE = re.compile(
     r"son|daughter|kid|teenager|uncle|aunt|lady|elderly|old man|old woman|nurse|teacher|officer)s?|both thai|\bthais\b)"
 )
 
+# What people of other countries are called in English ("a Nigerian customer", "lao worker"): how staff name
+# them, not facts. Words that are also everyday English ("polish", "kiwi", "english") are left out.
+DEMONYMS_EN = (
+    "american|british|scottish|welsh|irish|chinese|taiwanese|hongkonger|japanese|korean|mongolian|burmese|myanmar|"
+    "lao|laotian|cambodian|khmer|vietnamese|malaysian|singaporean|indonesian|filipino|filipina|bruneian|"
+    "timorese|indian|pakistani|bangladeshi|sri lankan|nepali|nepalese|bhutanese|afghan|iranian|iraqi|"
+    "israeli|saudi|emirati|qatari|turkish|egyptian|moroccan|nigerian|kenyan|ghanaian|ethiopian|cameroonian|"
+    "south african|french|german|italian|spanish|portuguese|dutch|belgian|swiss|austrian|swedish|"
+    "norwegian|danish|finnish|icelandic|czech|hungarian|greek|romanian|bulgarian|ukrainian|russian|"
+    "belarusian|australian|new zealander|canadian|mexican|brazilian|argentin(?:e|ian)|chilean|peruvian|"
+    "colombian|jamaican|uzbek|kazakh"
+)
+
+# A foreign *person* among the parties (not merely a visa or an embassy: a Thai going abroad has those too):
+# the Thai names of nationalities, after "คน", "ชาว", "สามี" ... or "เป็น".
+NATIONALITY = (
+    r"(?:จีน|ญี่ปุ่น|เกาหลี|พม่า|เมียนมา|ลาว|กัมพูชา|เขมร|เวียดนาม|อินเดีย|อเมริกัน|อเมริกา|อังกฤษ|ฝรั่งเศส|เยอรมัน|"
+    r"รัสเซีย|ออสเตรเลีย|สิงคโปร์|มาเลเซีย|ฟิลิปปินส์|อินโดนีเซีย|ไต้หวัน|อิตาลี|สวีเดน|ดัตช์|ฮอลแลนด์|สวิส|แคนาดา|"
+    r"ปากีสถาน|บังกลาเทศ|บังคลาเทศ|เนปาล|ยุโรป|แอฟริกา|อาหรับ|อิหร่าน|ตุรกี|อิสราเอล|ออสซี่|ฮ่องกง|มองโกเลีย|"
+    r"ศรีลังกา|ภูฏาน|อัฟกัน|อิรัก|ซาอุ|กาตาร์|อียิปต์|ไนจีเรีย|เคนยา|กานา|แคเมอรูน|ยูเครน|โปแลนด์|เช็ก|ฮังการี|กรีก|"
+    r"สเปน|โปรตุเกส|เบลเยียม|ออสเตรีย|นอร์เวย์|เดนมาร์ก|ฟินแลนด์|ไอร์แลนด์|นิวซีแลนด์|เม็กซิกัน|เม็กซิโก|บราซิล|"
+    r"อาร์เจนตินา|โคลอมเบีย|บรูไน|ติมอร์)"
+)
+
+
 # What a Thai citizen has too when going abroad: beside a Thai party, these do not bring in a foreigner.
 TRAVEL_DOCUMENTS = r"วีซ่า|วีซา|พาสปอร์ต|พาสปอต|หนังสือเดินทาง|visa|passport"
 # Words that bring a foreigner (or the foreign side of the work) into the question, travel documents aside.
@@ -53,37 +78,24 @@ FOREIGN_BESIDES_TRAVEL_RE = re.compile(
     r"นักท่องเที่ยว|เวิร์คเพอร์มิ|ใบอนุญาตทำงาน|"
     r"สัญชาติ(?!ไทย)|"
     r"(?:คน|ชาว|สามี|ภรรยา|แฟน|เมีย|ผัว|พ่อ|แม่|แรงงาน|เด็ก|ลูก|นักเรียน|นักศึกษา|ผู้ปกครอง|ครู|หนุ่ม|สาว|ลุง|"
-    r"ป้า|คนไข้|ผู้ป่วย|นักธุรกิจ|บริษัท|ผู้หญิง|ผู้ชาย)(?:จีน|ญี่ปุ่น|เกาหลี|พม่า|เมียนมา|ลาว|กัมพูชา|เขมร|"
-    r"เวียดนาม|อินเดีย|อเมริกัน|อเมริกา|อังกฤษ|ฝรั่งเศส|เยอรมัน|รัสเซีย|ออสเตรเลีย|สิงคโปร์|มาเลเซีย|"
-    r"ฟิลิปปินส์|อินโดนีเซีย|ไต้หวัน|อิตาลี|สวีเดน|ดัตช์|ฮอลแลนด์|สวิส|แคนาดา|ปากีสถาน|บังกลาเทศ|เนปาล|"
-    r"ยุโรป|แอฟริกา|อาหรับ|อิหร่าน|ตุรกี|อิสราเอล|ออสซี่)|"
+    r"ป้า|คนไข้|ผู้ป่วย|นักธุรกิจ|บริษัท|ผู้หญิง|ผู้ชาย)" + NATIONALITY + r"|"
     r"foreign|alien|expat|migrant|tourist|embassy|consul|pink card|work permit|tm30|tm 30|"
     r"immigration|refugee|non-thai|"
-    r"\b(?:american|british|english|chinese|japanese|korean|burmese|myanmar|lao|laotian|cambodian|khmer|"
-    r"vietnamese|indian|french|german|russian|australian|singaporean|malaysian|filipino|indonesian|"
-    r"italian|swedish|dutch|swiss|canadian|pakistani|nepali|uk|us|usa)\b)"
+    r"\b(?:english|uk|us|usa|" + DEMONYMS_EN + r")\b)"
 )
 FOREIGN_RE = re.compile(f"(?:{TRAVEL_DOCUMENTS}|{FOREIGN_BESIDES_TRAVEL_RE.pattern})")
 
 
-# A foreign *person* among the parties (not merely a visa or an embassy: a Thai going abroad has those too).
-NATIONALITY = (
-    r"(?:จีน|ญี่ปุ่น|เกาหลี|พม่า|เมียนมา|ลาว|กัมพูชา|เขมร|เวียดนาม|อินเดีย|อเมริกัน|อเมริกา|อังกฤษ|ฝรั่งเศส|เยอรมัน|"
-    r"รัสเซีย|ออสเตรเลีย|สิงคโปร์|มาเลเซีย|ฟิลิปปินส์|อินโดนีเซีย|ไต้หวัน|อิตาลี|สวีเดน|ดัตช์|ฮอลแลนด์|สวิส|แคนาดา|"
-    r"ปากีสถาน|บังกลาเทศ|เนปาล|ยุโรป|แอฟริกา|อาหรับ|อิหร่าน|ตุรกี|อิสราเอล|ออสซี่)"
-)
 FOREIGN_PERSON_RE = re.compile(
     r"(ต่างชาติ|ต่างด้าว|ตางชาติ|ตางด้าว|ต่างชาต|ฝรั่ง|ชาวต่าง|ลูกครึ่ง|แรงงานข้ามชาติ|บัตรชมพู|บัตรสีชมพู|ผู้ลี้ภัย|สัญชาติ(?!ไทย)|"
     r"เป็น(?:คน|ชาว)?" + NATIONALITY + r"|"
     r"(?:คน|ชาว|สามี|ภรรยา|แฟน|เมีย|ผัว|พ่อ|แม่|แรงงาน|เด็ก|ลูก|นักเรียน|ผู้ปกครอง|หนุ่ม|สาว|ลุง|ป้า|ผู้หญิง|ผู้ชาย)"
     + NATIONALITY
     + r"|foreigner|foreign (?:man|woman|guy|lady|husband|wife|owner|worker|national|citizen)|alien|expat|migrant|"
-    r"refugee|tourist|"
+    r"refugee|tourist|non-thai|\bfa?rangs?\b|\bfalangs?\b|"
     # "my Thai wife" is said by her foreign husband (a Thai would not say "Thai"): the speaker is the foreigner
     r"\b(?:my|our) thai (?:wife|husband|girlfriend|boyfriend|partner|spouse|fianc\w*|mother-in-law|in-laws)\b|"
-    r"\b(?:american|british|chinese|japanese|korean|burmese|laotian|cambodian|khmer|vietnamese|"
-    r"indian|french|german|russian|australian|singaporean|malaysian|filipino|indonesian|italian|swedish|dutch|"
-    r"swiss|canadian|pakistani|nepali)\b)"
+    r"\b(?:" + DEMONYMS_EN + r")\b)"
 )
 
 
