@@ -25,6 +25,7 @@ from knowledge.parties import (
     mentions_event_abroad,
     mentions_foreign_person,
     mentions_foreign_side,
+    names_a_work_term,
     names_only_thai_parties,
 )
 from knowledge.urgency import life_at_risk
@@ -507,6 +508,8 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
     # the classifier's off-topic class declines a message unless a phrasing matches it with confidence: one
     # word it shares with off-topic examples ("tm30 fine hotel?": hotel) must not decline a clear match
     off_topic_class = top is not None and top.off_topic >= thresholds.off_topic_p and best < thresholds.confident
+    # nor must it decline a short message naming a term only this work uses ("ตม30 ยังไง")
+    off_topic_class = off_topic_class and not names_a_work_term(normalized)
     if top is None or best < thresholds.off_topic or off_topic_class:
         if mentions_foreign_person(normalized):
             # anything about a foreigner is @IAO's to answer: what the base lacks goes to an officer

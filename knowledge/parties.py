@@ -144,3 +144,18 @@ EVENT_ABROAD_RE = re.compile(
 def mentions_event_abroad(normalized: str) -> bool:
     """True when a birth, marriage or divorce happened abroad ("เด็กเกิดที่เกาหลี", "we married in Germany")."""
     return bool(EVENT_ABROAD_RE.search(normalized))
+
+
+# Words only this work uses: the Immigration Bureau and its forms (ตม., ตม.30), the registers of foreigners
+# (ทร.13, ทร.14, ทร.38/1), the pink card, an embassy or a consul in Thai, a foreigner or a migrant. A short
+# message with one of them ("ตม30 ยังไง") is a question for @IAO even when the rest of it looks like chatter.
+WORK_TERM_RE = re.compile(
+    r"(?<![ก-๙])ตม(?=[ก-๙\d\s]|$)|ทร\s?(?:13|14|38)|บัตร(?:สี)?ชมพู|สถาน[ทฑ]ูต|กงสุล|ต่างชาติ|ต่างด้าว|ฝรั่ง"
+    r"|แรงงานข้ามชาติ|ใบอนุญาตทำงาน|เวิร์คเพอร์มิ|\btm\s?(?:30|47)\b|pink card|work permit|foreigner|migrant"
+)
+
+
+def names_a_work_term(normalized: str) -> bool:
+    """True when the message names a term only foreign-affairs work at a district uses (ตม.30, ทร.13, บัตรชมพู)."""
+    return bool(WORK_TERM_RE.search(normalized))
+

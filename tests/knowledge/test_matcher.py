@@ -149,3 +149,19 @@ def test_near_tie_at_a_high_score_is_answered_unless_a_decoy_is_in_it(fixture_kb
     assert choose(ranked((first, 0.55), (far, 0.54)), "q", bands).outcome == "suggest"  # unrelated: ask
     assert choose(ranked((first, 0.55), (near, 0.54)), "q", bands).outcome == "answer"  # related: answer, offer
     assert choose(ranked((first, 0.73), (decoy, 0.72)), "q", bands).outcome == "suggest"
+
+
+def test_the_off_topic_class_does_not_decline_a_term_of_the_work(fixture_kb: KnowledgeBase) -> None:
+    """"ตม30 ยังไง" is two words the off-topic class finds chatty; the form's name makes it a question for @IAO."""
+    from knowledge.matcher import ChannelScores, Thresholds, choose
+
+    first, second = [e for e in fixture_kb.entries if e.kind == "faq"][:2]
+    bands = Thresholds(answer=0.37, suggest=0.32, off_topic=0.15, margin=0.05, confident=0.55, off_topic_p=0.35)
+
+    def ranked(p_off: float) -> list[ChannelScores]:
+        return [ChannelScores(e, s, s, 0.0, off_topic=p_off) for e, s in ((first, 0.49), (second, 0.40))]
+
+    assert choose(ranked(0.5), "ร้านไหนอร่อย", bands).outcome == "off_topic"  # chatter: the class declines
+    assert choose(ranked(0.5), "ตม30 ยังไง", bands).outcome == "answer"
+    assert choose(ranked(0.5), "ทร13 ใช้อะไร", bands).outcome == "answer"
+    assert choose(ranked(0.0), "ร้านไหนอร่อย", bands).outcome != "off_topic"  # without the class: the scores decide

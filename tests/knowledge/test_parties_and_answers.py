@@ -37,6 +37,9 @@ def test_thai_only_parties_are_recognised(text: str) -> None:
         "my thai wife lost her passport and i am british",
         "thai mother, baby's passport from the embassy of her german husband",
         "ตม.30 ต้องแจ้งภายในกี่ชั่วโมง",  # no party named at all: not a Thai-only question
+        "farang want marry thai girl, what paper he need bring?",
+        "nigerian customer wants to marry a thai lady",
+        "แฟนคนยูเครนของลูกค้าคนไทยมาขอจดทะเบียนสมรส",
     ],
 )
 def test_a_foreigner_or_no_party_is_not_thai_only(text: str) -> None:
