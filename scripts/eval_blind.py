@@ -58,6 +58,7 @@ class BlindItem:
     expect: tuple[str, ...] = ()
     partial: tuple[str, ...] = ()
     area: str = ""
+    note: str = ""  # the judge's reason, required where nothing in the base is even on the topic
 
 
 def load_items(path: Path) -> list[BlindItem]:
@@ -75,6 +76,7 @@ def load_items(path: Path) -> list[BlindItem]:
                 expect=tuple(raw.get("expect") or ()),
                 partial=tuple(raw.get("partial") or ()),
                 area=str(raw.get("area", "")),
+                note=str(raw.get("note", "")),
             )
         )
     return items

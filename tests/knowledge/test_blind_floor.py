@@ -46,8 +46,9 @@ def test_blind_sets_are_labelled_with_real_entries(real_kb, name: str) -> None:
     known = {e.id for e in real_kb.entries} | {"directory"}
     unknown = sorted({x for i in items for x in (*i.expect, *i.partial) if x not in known})
     assert not unknown, f"{name}: labels name entries that do not exist: {unknown}"
-    unlabelled = [i.id for i in items if i.kind == "in_scope" and not i.expect and not i.partial]
-    assert not unlabelled, f"{name}: in-scope items without labels: {unlabelled}"
+    # an item nothing in the base is even on the topic of has no labels, but its judge says so in a note
+    unlabelled = [i.id for i in items if i.kind == "in_scope" and not i.expect and not i.partial and not i.note]
+    assert not unlabelled, f"{name}: in-scope items without labels or a judge's note: {unlabelled}"
 
 
 @pytest.mark.slow
