@@ -73,7 +73,7 @@ NATIONALITY = (
 TRAVEL_DOCUMENTS = r"วีซ่า|วีซา|พาสปอร์ต|พาสปอต|หนังสือเดินทาง|visa|passport"
 # Words that bring a foreigner (or the foreign side of the work) into the question, travel documents aside.
 FOREIGN_BESIDES_TRAVEL_RE = re.compile(
-    r"(ต่างชาติ|ต่างด้าว|ตางชาติ|ตางด้าว|ต่างชาต|ต่างประเทศ|ตปท|ฝรั่ง|ชาวต่าง|ลูกครึ่ง|แรงงานข้ามชาติ|บัตรชมพู|บัตรสีชมพู|ทร13|ทร14|ทร38|"
+    r"(ต่างชาติ|ต่างด้าว|ตางชาติ|ตางด้าว|ต่างชาต|ต่างประเทศ|ตปท|ฝรั่ง|ชาวต่าง|ลูกครึ่ง|แรงงานข้ามชาติ|บัตรชมพู|บัตรสีชมพู|ทร13|ทร38|"
     r"ตม30|ตม47|ตม|สถานทูต|สถานกงสุล|กงสุล|ทูต|ผู้ลี้ภัย|"
     r"นักท่องเที่ยว|เวิร์คเพอร์มิ|ใบอนุญาตทำงาน|"
     r"สัญชาติ(?!ไทย)|"
@@ -147,10 +147,10 @@ def mentions_event_abroad(normalized: str) -> bool:
 
 
 # Words only this work uses: the Immigration Bureau and its forms (ตม., ตม.30), the registers of foreigners
-# (ทร.13, ทร.14, ทร.38/1), the pink card, an embassy or a consul in Thai, a foreigner or a migrant. A short
-# message with one of them ("ตม30 ยังไง") is a question for @IAO even when the rest of it looks like chatter.
+# (ทร.13, ทร.38/1; not ทร.14, the register of Thais), the pink card, an embassy or a consul in Thai, a foreigner
+# or a migrant. A short message with one ("ตม30 ยังไง") is a question for @IAO even if the rest looks like chatter.
 WORK_TERM_RE = re.compile(
-    r"(?<![ก-๙])ตม(?=[ก-๙\d\s]|$)|ทร\s?(?:13|14|38)|บัตร(?:สี)?ชมพู|สถาน[ทฑ]ูต|กงสุล|ต่างชาติ|ต่างด้าว|ฝรั่ง"
+    r"(?<![ก-๙])ตม(?=[ก-๙\d\s]|$)|ทร\s?(?:13|38)|บัตร(?:สี)?ชมพู|สถาน[ทฑ]ูต|กงสุล|ต่างชาติ|ต่างด้าว|ฝรั่ง"
     r"|แรงงานข้ามชาติ|ใบอนุญาตทำงาน|เวิร์คเพอร์มิ|\btm\s?(?:30|47)\b|pink card|work permit|foreigner|migrant"
 )
 
