@@ -38,7 +38,8 @@ COUNTRY_NAMES: tuple[tuple[str, ...], ...] = (
 # Words that say a Thai person or Thai people are the parties.
 THAI_PARTY_RE = re.compile(
     r"(คนไทย|ชาวไทย|สัญชาติไทย|ไทยทั้งคู่|ไทยกับไทย|ไทยล้วน|เจ้าของคนไทย|สามีไทย|ภรรยาไทย|สามีคนไทย|"
-    r"ภรรยาคนไทย|แฟนคนไทย|พ่อแม่คนไทย|\bi(?:'m| am) thai\b|thai (?:[a-z]+ )?(?:citizen|national|person|people|owner|couple|husband|wife|"
+    r"ภรรยาคนไทย|แฟนคนไทย|พ่อแม่คนไทย|\bi(?:'m| am) thai\b|"
+    r"thai (?:[a-z]+ )?(?:citizen|national|person|people|owner|couple|husband|wife|"
     r"worker|shop|family|parents|friend|man|woman|girl|guy|resident|villager|staff|boy|child|baby|landlord|"
     r"seller|vendor|student|employee|employer|company|director|grandpa|grandma|grandfather|grandmother|mother|father|"
     r"son|daughter|kid|teenager|uncle|aunt|lady|elderly|old man|old woman|nurse|teacher|officer)s?|both thai|\bthais\b)"
