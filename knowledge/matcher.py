@@ -511,8 +511,9 @@ def choose(ranked: list[ChannelScores], normalized: str, thresholds: Thresholds)
     # nor must it decline a short message naming a term only this work uses ("ตม30 ยังไง")
     off_topic_class = off_topic_class and not names_a_work_term(normalized)
     if top is None or best < thresholds.off_topic or off_topic_class:
-        if mentions_foreign_person(normalized):
-            # anything about a foreigner is @IAO's to answer: what the base lacks goes to an officer
+        if mentions_foreign_person(normalized) or (off_topic_class and mentions_foreign_side(normalized)):
+            # anything about a foreigner is @IAO's to answer: what the base lacks goes to an officer; so is a
+            # message the classifier finds chatty that names a visa, an embassy or a country ("วีซ่า")
             return Decision("handoff", None, best, suggestions, normalized)
         return Decision("off_topic", None, best, (), normalized)
     if best < thresholds.suggest:

@@ -11,7 +11,7 @@ import pytest
 from handlers.directory.records import COLUMNS, DirectoryFileError, parse, to_csv, to_xlsx
 from knowledge.missions import SEED_FILE
 
-TODAY = dt.date(2026, 12, 1)
+TODAY = dt.date(2026, 12, 2)  # the day the newest seed rows were checked
 
 
 def row(**overrides: str) -> dict[str, str]:
