@@ -26,9 +26,11 @@ from eval_blind import BLIND_DIR, SETS, load_items, run, seed_directory, summari
 # item; the wrong-topic ceiling is the morning's figure plus two items. 2026-12-02: correct 0.786, English 0.700,
 # wrong topic 0.064 (two long questions naming an embassy now get an entry before the embassy's card); the floors
 # and the ceiling are left where they were. Later that day (staff-register phrasings, averaged fit): correct 0.793,
-# English 0.750, wrong topic 0.057; floors unchanged.
-FROZEN_FLOORS = {"correct": 0.76, "correct_en": 0.62, "off_topic_declined": 0.90, "lookalike_safe": 0.90}
-FROZEN_CEILINGS = {"wrong_topic": 0.065}
+# English 0.750, wrong topic 0.057; floors unchanged. End of the next session (346 entries, labels rejudged for the
+# new entries by helpers, applied unread): correct 0.800, English 0.750, wrong topic 0.036, off-topic declined
+# 1.000, look-alikes safe 1.000; floors raised to 3 items under correct, 4 under English, the ceiling 2 items over.
+FROZEN_FLOORS = {"correct": 0.78, "correct_en": 0.65, "off_topic_declined": 0.90, "lookalike_safe": 0.90}
+FROZEN_CEILINGS = {"wrong_topic": 0.05}
 
 
 @pytest.fixture(scope="module")
