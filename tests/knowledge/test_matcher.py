@@ -165,3 +165,5 @@ def test_the_off_topic_class_does_not_decline_a_term_of_the_work(fixture_kb: Kno
     assert choose(ranked(0.5), "ตม30 ยังไง", bands).outcome == "answer"
     assert choose(ranked(0.5), "ทร13 ใช้อะไร", bands).outcome == "answer"
     assert choose(ranked(0.0), "ร้านไหนอร่อย", bands).outcome != "off_topic"  # without the class: the scores decide
+    # a visa or an embassy is not declined as not @IAO's work when the class finds it chatty: an officer sees it
+    assert choose(ranked(0.5), "วีซ่า", bands).outcome == "handoff"
